@@ -1,0 +1,215 @@
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+
+/** Everything an instance is configured with, validated and with defaults filled in. */
+export interface Config {
+  host: string;
+  oauthPort: number;
+  mcpPort: number;
+  /** Canonical issuer: no trailing slash, no query, no fragment. Undefined until ports are known. */
+  oauthBaseUrl?: string;
+  /** Canonical origin (+ optional path) of the MCP server; the endpoint is `${mcpBaseUrl}/mcp`. */
+  mcpBaseUrl?: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  seedRefreshToken?: string;
+  tokenTtlSeconds: number;
+  scopes: string[];
+  allowedOrigins: string[];
+  controlToken?: string;
+  introspectionClientId: string;
+  introspectionClientSecret: string;
+  introspectionTimeoutMs: number;
+  maxClients: number;
+  eventCapacity: number;
+}
+
+/** Programmatic options: every field optional, values typed. Flags and env map onto these. */
+export type ServerOptions = Partial<Omit<Config, 'scopes' | 'allowedOrigins'>> & {
+  scopes?: string[] | string;
+  allowedOrigins?: string[] | string;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Kind = 'port' | 'url' | 'positive-int' | 'string' | 'list' | 'host';
+
+/** One row per setting: the single source for env names, CLI flags, defaults and the README table. */
+export const SETTINGS: ReadonlyArray<{
+  key: keyof Config;
+  env: string;
+  flag?: string;
+  kind: Kind;
+  default: string;
+  meaning: string;
+}> = [
+  { key: 'oauthPort', env: 'OAUTH_PORT', flag: '--oauth-port', kind: 'port', default: '9100', meaning: 'port of the authorization server (0 = any free port)' },
+  { key: 'mcpPort', env: 'MCP_PORT', flag: '--mcp-port', kind: 'port', default: '9101', meaning: 'port of the protected MCP server (0 = any free port)' },
+  { key: 'host', env: 'HOST', flag: '--host', kind: 'host', default: '127.0.0.1', meaning: 'interface both servers listen on' },
+  { key: 'oauthBaseUrl', env: 'OAUTH_BASE_URL', flag: '--oauth-base-url', kind: 'url', default: 'http(s)://localhost:<OAUTH_PORT>', meaning: 'issuer advertised in discovery, and the URL the MCP server introspects against' },
+  { key: 'mcpBaseUrl', env: 'MCP_BASE_URL', flag: '--mcp-base-url', kind: 'url', default: 'http(s)://localhost:<MCP_PORT>', meaning: 'public base of the MCP server; the resource is <MCP_BASE_URL>/mcp' },
+  { key: 'tlsCertFile', env: 'TLS_CERT_FILE', flag: '--tls-cert', kind: 'string', default: './certs/localhost.pem if present', meaning: 'PEM certificate; with TLS_KEY_FILE, both servers speak HTTPS' },
+  { key: 'tlsKeyFile', env: 'TLS_KEY_FILE', flag: '--tls-key', kind: 'string', default: './certs/localhost-key.pem if present', meaning: 'PEM private key for TLS_CERT_FILE' },
+  { key: 'seedRefreshToken', env: 'SEED_REFRESH_TOKEN', flag: '--seed-refresh-token', kind: 'string', default: '(none)', meaning: 'a refresh token valid for any client from startup' },
+  { key: 'tokenTtlSeconds', env: 'TOKEN_TTL_SECONDS', flag: '--token-ttl', kind: 'positive-int', default: '3600', meaning: 'access-token lifetime in seconds' },
+  { key: 'scopes', env: 'SCOPES', flag: '--scopes', kind: 'list', default: 'mcp:read mcp:write', meaning: 'space-separated scopes the server knows; granted in full when a client asks for none' },
+  { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', flag: '--allowed-origins', kind: 'list', default: '(own origin and loopback)', meaning: 'extra browser Origins the MCP server accepts (DNS-rebinding guard)' },
+  { key: 'controlToken', env: 'CONTROL_TOKEN', flag: '--control-token', kind: 'string', default: '(none: control plane open)', meaning: 'when set, /control/* requires Authorization: Bearer <CONTROL_TOKEN>' },
+  { key: 'introspectionClientId', env: 'INTROSPECTION_CLIENT_ID', kind: 'string', default: 'mcp-resource-server', meaning: 'client id the MCP server authenticates with at /introspect' },
+  { key: 'introspectionClientSecret', env: 'INTROSPECTION_CLIENT_SECRET', kind: 'string', default: '(random per process)', meaning: 'its secret; set the same value on both sides when they run in separate processes' },
+  { key: 'introspectionTimeoutMs', env: 'INTROSPECTION_TIMEOUT_MS', kind: 'positive-int', default: '5000', meaning: 'how long the MCP server waits for /introspect before answering 401' },
+  { key: 'maxClients', env: 'MAX_CLIENTS', kind: 'positive-int', default: '10000', meaning: 'registered clients kept at most; /register answers 429 beyond' },
+  { key: 'eventCapacity', env: 'EVENT_CAPACITY', kind: 'positive-int', default: '1000', meaning: 'events kept for GET /control/events' },
+];
+
+const DEFAULTS = {
+  host: '127.0.0.1',
+  oauthPort: 9100,
+  mcpPort: 9101,
+  tokenTtlSeconds: 3600,
+  scopes: ['mcp:read', 'mcp:write'],
+  allowedOrigins: [] as string[],
+  introspectionClientId: 'mcp-resource-server',
+  introspectionTimeoutMs: 5000,
+  maxClients: 10_000,
+  eventCapacity: 1000,
+};
+
+function fail(name: string, expects: string, got: unknown): never {
+  throw new ConfigError(`${name} must be ${expects} (got ${JSON.stringify(got)})`);
+}
+
+/** Parses one raw string the way its setting's kind says; `name` is what the user typed (env or flag). */
+function parseValue(kind: Kind, name: string, raw: string): unknown {
+  switch (kind) {
+    case 'port': {
+      const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isInteger(n) || n < 0 || n > 65535) fail(name, 'an integer from 0 to 65535', raw);
+      return n;
+    }
+    case 'positive-int': {
+      const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n) || n < 1) fail(name, 'a positive whole number', raw);
+      return n;
+    }
+    case 'list':
+      return raw.split(/[\s,]+/).filter(Boolean);
+    case 'url':
+      return canonicalBaseUrl(raw, name);
+    case 'host':
+      if (!raw.trim()) fail(name, 'a host name or IP address', raw);
+      return raw.trim();
+    case 'string':
+      return raw;
+  }
+}
+
+/** One canonical spelling for a base URL, so issuer, endpoints and `iss` never drift apart. */
+export function canonicalBaseUrl(raw: string, name = 'base URL'): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    fail(name, 'an absolute http(s) URL such as http://localhost:9100', raw);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(name, 'an http or https URL', raw);
+  if (url.search || url.hash || url.username || url.password) fail(name, 'a URL without query, fragment or credentials', raw);
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+/** Reads settings from an env-shaped record: `name` in errors is the variable. */
+export function optionsFromEnv(env: Record<string, string | undefined>): ServerOptions {
+  const out: Record<string, unknown> = {};
+  for (const s of SETTINGS) {
+    const raw = env[s.env];
+    if (raw === undefined || raw === '') continue;
+    out[s.key] = parseValue(s.kind, s.env, raw);
+  }
+  return out as ServerOptions;
+}
+
+/** Reads settings from CLI flags (`--oauth-port 9100` already split into a record by the CLI). */
+export function optionsFromFlags(flags: Record<string, string>): ServerOptions {
+  const out: Record<string, unknown> = {};
+  for (const [flag, raw] of Object.entries(flags)) {
+    const s = SETTINGS.find((x) => x.flag === flag);
+    if (!s) throw new ConfigError(`unknown option ${flag}; see --help`);
+    out[s.key] = parseValue(s.kind, `${flag} (${s.env})`, raw);
+  }
+  return out as ServerOptions;
+}
+
+/** Reads a `.env` file if it exists; variables already in the environment win over it. */
+export function readDotEnv(path = '.env'): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return {};
+  }
+  return parseEnv(text) as Record<string, string>;
+}
+
+/** Validates typed options (from code, or already parsed from env/flags) and fills in defaults. */
+export function resolveConfig(options: ServerOptions = {}): Config {
+  const o = options;
+  const int = (v: unknown, name: string, min: number, max: number, fallback: number): number => {
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      fail(name, `an integer from ${min} to ${max}`, v);
+    }
+    return v;
+  };
+  const list = (v: unknown, name: string, fallback: string[]): string[] => {
+    if (v === undefined) return fallback;
+    if (typeof v === 'string') return v.split(/[\s,]+/).filter(Boolean);
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
+    fail(name, 'a list of strings', v);
+  };
+  const str = (v: unknown, name: string): string | undefined => {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || v === '') fail(name, 'a non-empty string', v);
+    return v;
+  };
+  const scopes = list(o.scopes, 'scopes', DEFAULTS.scopes);
+  for (const s of scopes) {
+    // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+    if (!/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s)) fail('SCOPES', 'space-separated scope tokens (RFC 6749 §3.3)', s);
+  }
+  if (scopes.length === 0) fail('SCOPES', 'at least one scope', '');
+  const config: Config = {
+    host: str(o.host, 'host') ?? DEFAULTS.host,
+    oauthPort: int(o.oauthPort, 'oauthPort', 0, 65535, DEFAULTS.oauthPort),
+    mcpPort: int(o.mcpPort, 'mcpPort', 0, 65535, DEFAULTS.mcpPort),
+    oauthBaseUrl: o.oauthBaseUrl === undefined ? undefined : canonicalBaseUrl(o.oauthBaseUrl, 'oauthBaseUrl'),
+    mcpBaseUrl: o.mcpBaseUrl === undefined ? undefined : canonicalBaseUrl(o.mcpBaseUrl, 'mcpBaseUrl'),
+    tlsCertFile: str(o.tlsCertFile, 'tlsCertFile'),
+    tlsKeyFile: str(o.tlsKeyFile, 'tlsKeyFile'),
+    seedRefreshToken: str(o.seedRefreshToken, 'seedRefreshToken'),
+    tokenTtlSeconds: int(o.tokenTtlSeconds, 'tokenTtlSeconds', 1, 10 * 365 * 86400, DEFAULTS.tokenTtlSeconds),
+    scopes,
+    allowedOrigins: list(o.allowedOrigins, 'allowedOrigins', DEFAULTS.allowedOrigins),
+    controlToken: str(o.controlToken, 'controlToken'),
+    introspectionClientId: str(o.introspectionClientId, 'introspectionClientId') ?? DEFAULTS.introspectionClientId,
+    introspectionClientSecret: str(o.introspectionClientSecret, 'introspectionClientSecret') ?? randomSecret(),
+    introspectionTimeoutMs: int(o.introspectionTimeoutMs, 'introspectionTimeoutMs', 1, 600_000, DEFAULTS.introspectionTimeoutMs),
+    maxClients: int(o.maxClients, 'maxClients', 1, 10_000_000, DEFAULTS.maxClients),
+    eventCapacity: int(o.eventCapacity, 'eventCapacity', 1, 1_000_000, DEFAULTS.eventCapacity),
+  };
+  if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) {
+    throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
+  }
+  return config;
+}
+
+function randomSecret(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
+}
+
+/** The host part of a default base URL: loopback and wildcard binds are advertised as `localhost`. */
+export function advertisedHost(host: string): string {
+  if (['127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'].includes(host)) return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}

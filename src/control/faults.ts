@@ -1,0 +1,188 @@
+import { z } from 'zod';
+
+/** Where a fault can strike. */
+export const ENDPOINTS = [
+  'authorize',
+  'token',
+  'register',
+  'introspect',
+  'revoke',
+  'as-metadata',
+  'resource-metadata',
+  'mcp',
+] as const;
+export type Endpoint = (typeof ENDPOINTS)[number];
+
+export const AS_ENDPOINTS: readonly Endpoint[] = ['authorize', 'token', 'register', 'introspect', 'revoke', 'as-metadata'];
+export const RS_ENDPOINTS: readonly Endpoint[] = ['resource-metadata', 'mcp'];
+
+const EffectSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('oauth-error'),
+      error: z.string().regex(/^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/, 'an OAuth error code'),
+      status: z.number().int().min(400).max(599).optional(),
+      description: z.string().max(500).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('status'),
+      status: z.number().int().min(100).max(599),
+      body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
+      headers: z.record(z.string(), z.string()).optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('latency'), ms: z.number().int().min(1).max(120_000) }).strict(),
+  z.object({ kind: z.literal('drop') }).strict(),
+  z.object({ kind: z.literal('omit'), fields: z.array(z.string().min(1)).min(1) }).strict(),
+]);
+export type Effect = z.infer<typeof EffectSchema>;
+
+export const FaultSpecSchema = z
+  .object({
+    endpoint: z.enum(ENDPOINTS),
+    grant: z.enum(['authorization_code', 'refresh_token']).optional(),
+    rpcMethod: z.string().min(1).optional(),
+    effect: EffectSchema,
+    times: z.number().int().min(1).max(1_000_000).optional(),
+    id: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/).optional(),
+  })
+  .strict()
+  .refine((f) => f.grant === undefined || f.endpoint === 'token', { message: 'grant applies only to endpoint "token"', path: ['grant'] })
+  .refine((f) => f.rpcMethod === undefined || f.endpoint === 'mcp', { message: 'rpcMethod applies only to endpoint "mcp"', path: ['rpcMethod'] });
+export type FaultSpec = z.infer<typeof FaultSpecSchema>;
+
+export interface Fault extends FaultSpec {
+  id: string;
+  /** Hits left; null means until removed. */
+  remaining: number | null;
+  hits: number;
+  /** The standard (and section) whose behaviour this fault departs from. */
+  breaks: string;
+}
+
+/** For each effect: what it does and what it breaks, so users know which client behaviour they are testing. */
+export const EFFECT_CATALOGUE: Record<Effect['kind'], { does: string; breaks: string }> = {
+  'oauth-error': {
+    does: 'answers with this OAuth error (JSON per RFC 6749 §5.2 / RFC 7591 §3.2.2; a redirect at /authorize; a Bearer challenge at /mcp)',
+    breaks: 'the success path of the endpoint: RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7591 §3.2.2',
+  },
+  status: { does: 'answers with this HTTP status, body and headers instead', breaks: 'the endpoint contract itself (any RFC: the client must cope with the unexpected)' },
+  latency: { does: 'delays the answer by ms, then answers normally', breaks: 'nothing in the RFCs: tests client timeouts and spinners' },
+  drop: { does: 'closes the connection without answering', breaks: 'HTTP itself (RFC 9110): tests network-error handling and retries' },
+  omit: {
+    does: 'removes these fields from the JSON answer (or these parameters from the /authorize redirect)',
+    breaks: 'whichever field is omitted: e.g. refresh_token (RFC 6749 §5.1 allows it), iss (RFC 9207 §2), state (RFC 6749 §4.1.2)',
+  },
+};
+
+function breaksFor(spec: FaultSpec): string {
+  const e = spec.effect;
+  if (e.kind === 'oauth-error') {
+    const bySection: Record<Endpoint, string> = {
+      authorize: 'RFC 6749 §4.1.2.1 (authorization error response)',
+      token: 'RFC 6749 §5.2 (token error response)',
+      register: 'RFC 7591 §3.2.2 (registration error response)',
+      introspect: 'RFC 7662 §2.3 (introspection error response)',
+      revoke: 'RFC 7009 §2.2.1 (revocation error response)',
+      'as-metadata': 'RFC 8414 §3.2 (metadata must be served with 200)',
+      'resource-metadata': 'RFC 9728 §3.2 (metadata must be served with 200)',
+      mcp: 'RFC 6750 §3.1 (Bearer error codes)',
+    };
+    return bySection[spec.endpoint];
+  }
+  if (e.kind === 'omit') {
+    const known: Record<string, string> = {
+      refresh_token: 'RFC 6749 §5.1 / §6 (refresh_token is optional in a response: client must keep the old one)',
+      iss: 'RFC 9207 §2 (iss in the authorization response)',
+      state: 'RFC 6749 §4.1.2 (state must be echoed)',
+      expires_in: 'RFC 6749 §5.1 (expires_in is recommended, not required)',
+      scope: 'RFC 6749 §5.1 (scope may be omitted when identical to the request)',
+      code_challenge_methods_supported: 'MCP authorization (2025-11-25): clients must refuse an AS without it',
+    };
+    return e.fields.map((f) => known[f] ?? `the ${f} field`).join('; ');
+  }
+  return EFFECT_CATALOGUE[e.kind].breaks;
+}
+
+/** What one request is to do, once the matching faults have been taken. */
+export interface Strike {
+  latencyMs: number;
+  /** The fault that replaces the answer (error, status, drop), if any. */
+  answer?: Fault;
+  omit: string[];
+  ids: string[];
+}
+
+/**
+ * The realm's switches and faults: plain data that handlers consult at one point each
+ * (`take(endpoint)`). The control plane is the only writer.
+ */
+export class Faults {
+  rotateRefreshTokens = false;
+  /** Access-token TTL override set by /control/expires-in; undefined means the configured TTL. */
+  accessTokenTtlSeconds: number | undefined;
+  private faults: Fault[] = [];
+  private counter = 0;
+
+  add(spec: FaultSpec): Fault {
+    const id = spec.id ?? `f${++this.counter}`;
+    this.remove(id);
+    const fault: Fault = { ...spec, id, remaining: spec.times ?? null, hits: 0, breaks: breaksFor(spec) };
+    this.faults.push(fault);
+    return fault;
+  }
+
+  remove(id: string): boolean {
+    const before = this.faults.length;
+    this.faults = this.faults.filter((f) => f.id !== id);
+    return this.faults.length !== before;
+  }
+
+  has(id: string): boolean {
+    return this.faults.some((f) => f.id === id);
+  }
+
+  list(): Fault[] {
+    return this.faults.map((f) => ({ ...f }));
+  }
+
+  /** Drops faults on these endpoints (all when omitted). */
+  clear(endpoints: readonly Endpoint[] = ENDPOINTS): void {
+    this.faults = this.faults.filter((f) => !endpoints.includes(f.endpoint));
+  }
+
+  /**
+   * Takes the faults that apply to one request and counts them down. Latencies add up; the first
+   * replacing fault (error, status, drop) wins and later ones are left for later requests.
+   */
+  take(endpoint: Endpoint, sub?: { grant?: string; rpcMethod?: string }): Strike | undefined {
+    if (this.faults.length === 0) return undefined;
+    let strike: Strike | undefined;
+    for (const f of this.faults) {
+      if (f.endpoint !== endpoint) continue;
+      if (f.grant !== undefined && f.grant !== sub?.grant) continue;
+      if (f.rpcMethod !== undefined && f.rpcMethod !== sub?.rpcMethod) continue;
+      strike ??= { latencyMs: 0, omit: [], ids: [] };
+      const e = f.effect;
+      if (e.kind === 'latency') strike.latencyMs += e.ms;
+      else if (e.kind === 'omit') strike.omit.push(...e.fields);
+      else if (strike.answer) continue;
+      else strike.answer = f;
+      f.hits++;
+      strike.ids.push(f.id);
+      if (f.remaining !== null) f.remaining--;
+    }
+    if (strike) this.faults = this.faults.filter((f) => f.remaining === null || f.remaining > 0);
+    return strike;
+  }
+
+  reset(endpoints: readonly Endpoint[] = ENDPOINTS, switches = true): void {
+    this.clear(endpoints);
+    if (switches) {
+      this.rotateRefreshTokens = false;
+      this.accessTokenTtlSeconds = undefined;
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import { jsonResponse } from '../http/oauth-error.js';
+
+/** RFC 7230 quoted-string: backslash-escape `"` and `\`. */
+export function quote(value: string): string {
+  return `"${value.replace(/["\\]/g, (ch) => `\\${ch}`)}"`;
+}
+
+/** RFC 6750 §3: error_description may only use %x20-21 / %x23-5B / %x5D-7E; anything else is replaced. */
+export function safeDescription(text: string): string {
+  return text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, (ch) => (ch === '"' ? "'" : ch === '\\' ? '/' : '?'));
+}
+
+export interface Challenge {
+  status: 400 | 401 | 403;
+  /** Absent when the request carried no credentials (RFC 6750 §3.1). */
+  error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | string;
+  description?: string;
+  scope?: string;
+}
+
+/** The `WWW-Authenticate: Bearer …` value for a challenge. */
+export function bearerHeader(ch: Challenge, resourceMetadata: string): string {
+  const params: Array<[string, string]> = [];
+  if (ch.error) params.push(['error', ch.error]);
+  if (ch.error && ch.description) params.push(['error_description', safeDescription(ch.description)]);
+  if (ch.scope) params.push(['scope', ch.scope]);
+  params.push(['resource_metadata', resourceMetadata]);
+  return `Bearer ${params.map(([k, v]) => `${k}=${quote(v)}`).join(', ')}`;
+}
+
+/** The full response for a challenge: status, header, and the same error as JSON for humans. */
+export function challengeResponse(ch: Challenge, resourceMetadata: string): Response {
+  const body = ch.error
+    ? { error: ch.error, error_description: ch.description ?? ch.error }
+    : { error: 'unauthorized', error_description: 'a Bearer access token is required; discover how to get one from the resource_metadata in WWW-Authenticate' };
+  return jsonResponse(body, ch.status, { 'WWW-Authenticate': bearerHeader(ch, resourceMetadata), 'Cache-Control': 'no-store' });
+}

@@ -1,0 +1,116 @@
+import http from 'node:http';
+import https from 'node:https';
+import { rootCertificates } from 'node:tls';
+
+export interface Introspection {
+  active: boolean;
+  scope?: string;
+  client_id?: string;
+  sub?: string;
+  aud?: string | string[];
+  iss?: string;
+  exp?: number;
+  iat?: number;
+  token_type?: string;
+}
+
+/** The introspection endpoint could not give an answer; `cause` is shown to the client and the operator. */
+export class IntrospectionFailed extends Error {
+  override name = 'IntrospectionFailed';
+  constructor(readonly reason: string) {
+    super(`introspection failed: ${reason}`);
+  }
+}
+
+export interface IntrospectionOptions {
+  url: string;
+  clientId: string;
+  clientSecret: string;
+  timeoutMs: number;
+  /** Extra PEM certificate to trust (the self-signed one from `certs`), on top of the public roots. */
+  ca?: string;
+}
+
+function causeOf(err: unknown): string {
+  const e = err as { code?: string; message?: string; errors?: unknown[] };
+  if (e?.errors?.length) return causeOf(e.errors[0]);
+  if (e?.message) return e.message;
+  return e?.code ?? String(err);
+}
+
+/**
+ * RFC 7662 client over one pooled keep-alive connection set. It keeps no token state: every call
+ * asks the authorization server, so a revocation is seen on the very next request.
+ */
+export class IntrospectionClient {
+  private readonly target: URL;
+  private readonly agent: http.Agent;
+  private readonly request: typeof http.request;
+  private readonly auth: string;
+
+  constructor(private readonly opts: IntrospectionOptions) {
+    this.target = new URL(opts.url);
+    const secure = this.target.protocol === 'https:';
+    this.agent = secure
+      ? new https.Agent({ keepAlive: true, maxSockets: 64, ca: opts.ca ? [...rootCertificates, opts.ca] : undefined })
+      : new http.Agent({ keepAlive: true, maxSockets: 64 });
+    this.request = secure ? https.request : http.request;
+    const enc = (s: string) => encodeURIComponent(s);
+    this.auth = `Basic ${Buffer.from(`${enc(opts.clientId)}:${enc(opts.clientSecret)}`).toString('base64')}`;
+  }
+
+  get url(): string {
+    return this.target.href;
+  }
+
+  introspect(token: string): Promise<Introspection> {
+    const body = `token=${encodeURIComponent(token)}&token_type_hint=access_token`;
+    return new Promise((resolve, reject) => {
+      const req = this.request(
+        this.target,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: {
+            Authorization: this.auth,
+            'Content-Type': 'application/x-www-form-urlencoded',
+            'Content-Length': Buffer.byteLength(body),
+            Accept: 'application/json',
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (d: Buffer) => chunks.push(d));
+          res.on('error', (err) => reject(new IntrospectionFailed(causeOf(err))));
+          res.on('end', () => {
+            clearTimeout(timer);
+            const text = Buffer.concat(chunks).toString('utf8');
+            let json: unknown;
+            try {
+              json = JSON.parse(text);
+            } catch {
+              return reject(new IntrospectionFailed(`authorization server answered ${res.statusCode} with a body that is not JSON`));
+            }
+            const j = json as { active?: unknown; error?: unknown; error_description?: unknown };
+            if (res.statusCode !== 200) {
+              const why = typeof j.error === 'string' ? ` ${j.error}${typeof j.error_description === 'string' ? `: ${j.error_description}` : ''}` : '';
+              return reject(new IntrospectionFailed(`authorization server answered ${res.statusCode}${why}`));
+            }
+            if (typeof j.active !== 'boolean') return reject(new IntrospectionFailed('authorization server answered without a boolean "active"'));
+            resolve(json as Introspection);
+          });
+        },
+      );
+      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(new IntrospectionFailed(causeOf(err)));
+      });
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

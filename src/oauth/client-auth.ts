@@ -1,0 +1,89 @@
+import { OAuthError } from '../http/oauth-error.js';
+import type { Ctx, Form } from '../http/kit.js';
+import type { Realm } from '../realm.js';
+import { safeEqual } from '../secrets.js';
+import type { ClientRecord, TokenEndpointAuthMethod } from '../store/types.js';
+
+export interface Caller {
+  clientId: string;
+  method: TokenEndpointAuthMethod;
+  /** Undefined for the resource server's own introspection credentials. */
+  client?: ClientRecord;
+}
+
+const invalidClient = (description: string, basic: boolean, realm: Realm): OAuthError =>
+  new OAuthError(
+    'invalid_client',
+    description,
+    401,
+    // RFC 6749 §5.2: a 401 after Basic authentication must challenge with the scheme the client used.
+    basic ? { 'WWW-Authenticate': `Basic realm="${realm.issuer}", charset="UTF-8"` } : {},
+  );
+
+/** Splits `Authorization: Basic` into the form-urlencoded client_id and secret (RFC 6749 §2.3.1). */
+function parseBasic(header: string): { id: string; secret: string } | undefined {
+  const m = /^Basic\s+([A-Za-z0-9+/]+=*)\s*$/i.exec(header);
+  if (!m) return undefined;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  try {
+    return {
+      id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
+      secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Authenticates the caller of /token, /revoke or /introspect by exactly one method (RFC 6749 §2.3).
+ * `allowRs` admits the resource server's configured credentials (introspection only).
+ */
+export function authenticateClient(c: Ctx, form: Form, realm: Realm, opts: { allowPublic: boolean; allowRs?: boolean }): Caller {
+  const header = c.req.header('authorization');
+  const bodyId = form.get('client_id');
+  const bodySecret = form.get('client_secret');
+  let id: string;
+  let secret: string | undefined;
+  let method: TokenEndpointAuthMethod;
+  const basic = header !== undefined && /^basic\s/i.test(header);
+  if (basic) {
+    const creds = parseBasic(header!);
+    if (!creds) throw invalidClient('malformed Basic credentials: expected base64(urlencode(client_id):urlencode(secret))', true, realm);
+    if (bodySecret !== undefined) throw new OAuthError('invalid_request', 'use one client authentication method, not Basic and client_secret together (RFC 6749 §2.3)');
+    if (bodyId !== undefined && bodyId !== creds.id) throw new OAuthError('invalid_request', 'client_id in the body differs from the one in the Authorization header');
+    ({ id, secret } = creds);
+    method = 'client_secret_basic';
+  } else if (bodySecret !== undefined) {
+    if (bodyId === undefined) throw invalidClient('client_secret given without client_id', false, realm);
+    id = bodyId;
+    secret = bodySecret;
+    method = 'client_secret_post';
+  } else {
+    if (bodyId === undefined) throw invalidClient('client authentication required: send client_id (public clients), or credentials', false, realm);
+    id = bodyId;
+    method = 'none';
+  }
+
+  if (opts.allowRs && id === realm.config.introspectionClientId) {
+    if (secret !== undefined && safeEqual(secret, realm.config.introspectionClientSecret)) return { clientId: id, method };
+    throw invalidClient('wrong credentials for the resource server client', basic, realm);
+  }
+
+  const client = realm.store.clients.get(id);
+  if (!client) throw invalidClient(`unknown client_id ${JSON.stringify(id)}`, basic, realm);
+  if (method === 'none') {
+    if (client.token_endpoint_auth_method !== 'none') {
+      throw invalidClient(`client is confidential (${client.token_endpoint_auth_method}): authenticate with its secret`, basic, realm);
+    }
+    if (!opts.allowPublic) throw invalidClient('this endpoint requires a confidential client (client_secret_basic or client_secret_post)', basic, realm);
+    return { clientId: id, method, client };
+  }
+  if (!client.client_secret || !safeEqual(secret!, client.client_secret)) throw invalidClient('client authentication failed: wrong client_secret', basic, realm);
+  if (client.token_endpoint_auth_method !== method) {
+    throw invalidClient(`client registered token_endpoint_auth_method ${client.token_endpoint_auth_method} but used ${method}`, basic, realm);
+  }
+  return { clientId: id, method, client };
+}

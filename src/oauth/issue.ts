@@ -1,0 +1,49 @@
+import type { Realm } from '../realm.js';
+import { randomToken } from '../secrets.js';
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token?: string;
+  scope: string;
+}
+
+/** Mints an access token (and, when asked, a refresh token) for one grant. */
+export function issueTokens(
+  realm: Realm,
+  grant: {
+    clientId: string;
+    scope: string[];
+    resources: string[];
+    sub: string;
+    grantId: string;
+    /** A rotated refresh token keeps the original grant's scope and resources (RFC 6749 §6). */
+    original?: { scope: string[]; resources: string[] };
+  },
+  refresh: 'new' | { reuse: string } | 'none',
+): TokenResponse {
+  const iat = realm.clock.nowSeconds();
+  const ttl = realm.accessTokenTtl;
+  const access = randomToken('at_');
+  realm.store.saveAccess(access, {
+    clientId: grant.clientId,
+    scope: grant.scope,
+    // A token requested without `resource` is for this server's one protected resource.
+    aud: grant.resources.length > 0 ? grant.resources : [realm.resource],
+    sub: grant.sub,
+    grantId: grant.grantId,
+    iat,
+    exp: iat + ttl,
+  });
+  const body: TokenResponse = { access_token: access, token_type: 'Bearer', expires_in: ttl, scope: grant.scope.join(' ') };
+  if (refresh === 'new') {
+    const rt = randomToken('rt_');
+    const { scope, resources } = grant.original ?? grant;
+    realm.store.saveRefresh(rt, { clientId: grant.clientId, scope, resources, sub: grant.sub, grantId: grant.grantId, iat, rotated: false });
+    body.refresh_token = rt;
+  } else if (refresh !== 'none') {
+    body.refresh_token = refresh.reuse;
+  }
+  return body;
+}

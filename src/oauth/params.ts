@@ -1,0 +1,32 @@
+import { OAuthError } from '../http/oauth-error.js';
+
+/** Parses a scope parameter against the known scopes; undefined when absent. */
+export function parseScope(raw: string | undefined, known: readonly string[]): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const requested = [...new Set(raw.split(' ').filter(Boolean))];
+  const unknown = requested.filter((s) => !known.includes(s));
+  if (unknown.length > 0) {
+    throw new OAuthError('invalid_scope', `unknown scope ${unknown.map((s) => JSON.stringify(s)).join(', ')}; this server knows: ${known.join(' ')}`);
+  }
+  if (requested.length === 0) throw new OAuthError('invalid_scope', 'scope is empty');
+  return requested;
+}
+
+/** RFC 8707 §2: each resource is an absolute URI without a fragment; anything else is invalid_target. */
+export function parseResources(values: string[]): string[] {
+  for (const v of values) {
+    let url: URL;
+    try {
+      url = new URL(v);
+    } catch {
+      throw new OAuthError('invalid_target', `resource ${JSON.stringify(v)} is not an absolute URI (RFC 8707 §2)`);
+    }
+    if (url.hash || v.includes('#')) throw new OAuthError('invalid_target', `resource ${JSON.stringify(v)} must not contain a fragment (RFC 8707 §2)`);
+  }
+  return [...new Set(values)];
+}
+
+/** PKCE code_verifier grammar, RFC 7636 §4.1. */
+export const VERIFIER_RE = /^[A-Za-z0-9\-._~]{43,128}$/;
+/** An S256 code_challenge is a base64url SHA-256: 43 characters, but accept any unreserved 43–128. */
+export const CHALLENGE_RE = /^[A-Za-z0-9\-._~]{43,128}$/;
