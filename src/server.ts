@@ -26,6 +26,8 @@ export interface RunningServers {
   realm: Realm;
   config: BoundConfig;
   tls: boolean;
+  /** The ports actually bound (useful with port 0). */
+  ports: { oauth: number; mcp: number };
   close(): Promise<void>;
 }
 
@@ -95,6 +97,7 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
     realm,
     config: bound,
     tls: Boolean(tls),
+    ports: { oauth: oauth.port, mcp: mcp.port },
     close: () =>
       (closing ??= (async () => {
         await Promise.all([oauth.close(), mcp.close()]);

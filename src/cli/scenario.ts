@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { optionsFromEverywhere } from './env.js';
+import { ControlClient, ControlError } from '../control/client.js';
+import type { ControlState } from '../control/state.js';
+import { advertisedHost, resolveConfig } from '../config.js';
+import { formatEvent } from '../events.js';
+import { UsageError } from './args.js';
+
+type Arg = 'none' | 'onoff' | 'seconds';
+interface Scenario {
+  arg: Arg;
+  does: string;
+  run: (c: ControlClient, value: boolean | number | undefined) => Promise<unknown>;
+}
+
+/** The contract's scenario names, each a thin wrapper over one or two control calls. */
+export const SCENARIOS: Record<string, Scenario> = {
+  state: { arg: 'none', does: 'show switches, counters and live refresh tokens', run: (c) => c.state() },
+  rotate: { arg: 'onoff', does: 'rotate the refresh token on every refresh grant', run: (c, on) => c.rotate(on as boolean) },
+  'expire-access': { arg: 'seconds', does: 'issue access tokens that live this many seconds', run: (c, s) => c.expiresIn(s as number) },
+  revoke: { arg: 'none', does: 'revoke every live access token (next MCP call → 401)', run: (c) => c.revokeAccess() },
+  'dead-refresh': { arg: 'onoff', does: 'refresh grants answer invalid_grant', run: (c, on) => c.invalidGrant(on as boolean) },
+  'deny-consent': { arg: 'onoff', does: '/authorize redirects back with access_denied', run: (c, on) => c.denyConsent(on as boolean) },
+  'bad-scope': { arg: 'onoff', does: 'tool calls answer 403 insufficient_scope', run: (c, on) => c.force403(on as boolean) },
+  reset: { arg: 'none', does: 'wipe clients, tokens and switches (clients must consent again)', run: (c) => c.reset() },
+  events: { arg: 'none', does: 'print the recent events of both servers', run: (c) => c.events(0) },
+  advance: { arg: 'seconds', does: "move the servers' clock forward (expiry without waiting)", run: (c, s) => c.advanceClock(s as number) },
+};
+
+export function scenarioUsage(): string {
+  const rows = Object.entries(SCENARIOS).map(([name, s]) => {
+    const arg = s.arg === 'onoff' ? '[on|off]' : s.arg === 'seconds' ? '<secs>' : '';
+    return `  ${`${name} ${arg}`.padEnd(22)} ${s.does}`;
+  });
+  return `usage: npm run scenario -- <name> [on|off|secs]\n       mcp-oauth-test-server scenario <name> [on|off|secs]\n\nscenarios:\n${rows.join('\n')}\n\nIt talks to OAUTH_PORT/MCP_PORT (or OAUTH_BASE_URL/MCP_BASE_URL), over HTTPS when ./certs exists.`;
+}
+
+function parseValue(name: string, s: Scenario, raw: string | undefined): boolean | number | undefined {
+  if (s.arg === 'none') {
+    if (raw !== undefined) throw new UsageError(`${name} takes no argument`);
+    return undefined;
+  }
+  if (s.arg === 'onoff') {
+    if (raw === undefined || raw === 'on') return true;
+    if (raw === 'off') return false;
+    throw new UsageError(`${name} takes on or off, not ${JSON.stringify(raw)}`);
+  }
+  if (raw === undefined) throw new UsageError(`${name} needs a number of seconds, e.g. ${name} 5`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`${name} takes a positive whole number of seconds, not ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+function summary(state: ControlState): string {
+  const s = state.switches;
+  const onoff = (b: boolean) => (b ? 'on' : 'off');
+  return [
+    `switches: rotate=${onoff(s.rotate)} expires-in=${s.expiresIn}s dead-refresh=${onoff(s.invalidGrant)} deny-consent=${onoff(s.denyConsent)} bad-scope=${onoff(s.force403)}`,
+    `counters: tokenCalls=${state.counters.tokenCalls} (${Object.entries(state.counters.tokenCallsByGrant).map(([g, n]) => `${g}=${n}`).join(', ') || 'none'}) refreshes=${state.counters.refreshes} introspections=${state.counters.introspections} authorize=${state.counters.authorizeCalls} registrations=${state.counters.registrations} toolCalls=${state.counters.toolCalls}`,
+    `live: ${state.live.clients} clients, ${state.live.accessTokens} access tokens, ${state.live.refreshTokens} refresh tokens`,
+    ...state.refreshTokens.map((r) => `  refresh ${r.token} client=${r.clientId ?? '(any)'} scope="${r.scope}"`),
+    ...(state.faults.length ? [`faults: ${state.faults.map((f) => `${f.id}(${f.endpoint} ${f.effect.kind}${f.remaining !== null ? ` ×${f.remaining}` : ''})`).join(', ')}`] : []),
+  ].join('\n');
+}
+
+/** `scenario <name> [arg]`: exit 0 done, 1 server unreachable or refused, 2 bad usage. */
+export async function runScenario(words: string[], flags: Record<string, string>): Promise<number> {
+  const [name, raw, ...rest] = words;
+  if (!name) throw new UsageError('which scenario?');
+  const s = SCENARIOS[name];
+  if (!s) throw new UsageError(`unknown scenario ${JSON.stringify(name)}`);
+  if (rest.length) throw new UsageError(`too many arguments: ${rest.join(' ')}`);
+  const value = parseValue(name, s, raw);
+
+  const { tlsFromCertsDir: _, ...options } = optionsFromEverywhere(flags);
+  const config = resolveConfig(options);
+  const scheme = config.tlsCertFile ? 'https' : 'http';
+  const host = advertisedHost(config.host);
+  const oauthUrl = config.oauthBaseUrl ?? `${scheme}://${host}:${config.oauthPort}`;
+  const mcpUrl = config.mcpBaseUrl ?? `${scheme}://${host}:${config.mcpPort}`;
+  const ca = config.tlsCertFile ? readFileSync(config.tlsCertFile, 'utf8') : undefined;
+  const client = new ControlClient({ oauthUrl, mcpUrl, token: config.controlToken, ca });
+  try {
+    const result = await s.run(client, value);
+    if (name === 'events') {
+      const [as, rs] = [(result as Awaited<ReturnType<ControlClient['events']>>).events, (await client.events(0, 'mcp')).events];
+      const all = [...new Map([...as, ...rs].map((e) => [`${e.server}${e.id}${e.at}`, e])).values()].sort((a, b) => a.at.localeCompare(b.at) || a.id - b.id);
+      console.log(all.map(formatEvent).join('\n') || '(no events yet)');
+    } else if (name === 'advance') {
+      console.log(`[scenario] clock advanced ${value}s → ${(result as { now: string }).now}`);
+    } else {
+      const label = raw === undefined ? name : `${name} ${raw}`;
+      if (name !== 'state') console.log(`[scenario] ${label} ✓`);
+      console.log(summary(result as ControlState));
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof ControlError) {
+      console.error(`[scenario] ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}
