@@ -6,3 +6,5 @@ export { resolveConfig, ConfigError, SETTINGS, type Config, type ServerOptions }
 export { StartupError } from './http/listen.js';
 export { Realm, type BoundConfig, type Counters } from './realm.js';
 export type { ServerEvent, LogSink } from './events.js';
+export { HeadlessOAuthProvider } from './testing/headless-provider.js';
+export { connectWithConsent, type Connected } from './testing/connect.js';

@@ -1,33 +1,12 @@
-import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { HeadlessProvider } from './headless-provider.js';
+import type { Connected } from '../../src/testing/connect.js';
+import { connectWithConsent } from '../../src/testing/connect.js';
+import { HeadlessOAuthProvider } from '../../src/testing/headless-provider.js';
 
-export interface Connected {
-  client: Client;
-  transport: StreamableHTTPClientTransport;
-  provider: HeadlessProvider;
-}
+export type { Connected };
 
-/**
- * Connects the official SDK client from nothing but the MCP URL, going through consent headlessly
- * when the server asks for authorization (as a host would after the user clicks "Allow").
- */
-export async function connect(mcpUrl: string, provider = new HeadlessProvider()): Promise<Connected> {
-  const open = async () => {
-    const client = new Client({ name: 'sdk-test-client', version: '1.0.0' });
-    const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
-    await client.connect(transport);
-    return { client, transport, provider };
-  };
-  try {
-    return await open();
-  } catch (err) {
-    if (!(err instanceof UnauthorizedError)) throw err;
-    const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
-    await transport.finishAuth(provider.code);
-    return open();
-  }
+/** The package's connectWithConsent, under the name the tests use. */
+export function connect(mcpUrl: string, provider = new HeadlessOAuthProvider()): Promise<Connected> {
+  return connectWithConsent(mcpUrl, provider);
 }
 
 /** Text of the first content item of a tool result. */
