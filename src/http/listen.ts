@@ -49,8 +49,11 @@ function closeGracefully(server: http.Server, graceMs: number): Promise<void> {
     if (!server.listening) return resolve();
     const timer = setTimeout(() => server.closeAllConnections(), graceMs);
     timer.unref();
+    // A keep-alive connection whose request finishes during shutdown turns idle: close it then too.
+    const sweeper = setInterval(() => server.closeIdleConnections(), 25);
     server.close(() => {
       clearTimeout(timer);
+      clearInterval(sweeper);
       resolve();
     });
     server.closeIdleConnections();
