@@ -1,0 +1,80 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, cleanEnv } from './run-cli.js';
+
+const exec = promisify(execFile);
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+let project: string;
+
+// Packs the package as it would be published and installs it into a fresh project: what a user gets.
+beforeAll(async () => {
+  const out = mkdtempSync(join(tmpdir(), 'mots-pack-'));
+  await exec(npm, ['pack', '--pack-destination', out, '--silent'], { cwd: ROOT, env: process.env });
+  const tarball = readdirSync(out).find((f) => f.endsWith('.tgz'))!;
+  project = mkdtempSync(join(tmpdir(), 'mots-user-'));
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }));
+  await exec(npm, ['install', join(out, tarball), '--prefer-offline', '--no-audit', '--no-fund', '--silent'], { cwd: project, env: process.env });
+}, 240_000);
+
+describe('the packed package', () => {
+  it('runs as npx mcp-oauth-test-server: --version, --help, start', async () => {
+    const bin = join(project, 'node_modules', '.bin', 'mcp-oauth-test-server');
+    const { stdout } = await exec(bin, ['--version'], { cwd: project, env: cleanEnv() });
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const help = await exec(bin, ['--help'], { cwd: project, env: cleanEnv() });
+    expect(help.stdout).toContain('scenario <name>');
+
+    const child = spawn(bin, ['start', '--oauth-port', '0', '--mcp-port', '0'], { cwd: project, env: cleanEnv() });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    await expect.poll(() => /\[mcp\] protected MCP server \S+/.test(out), { timeout: 15_000 }).toBe(true);
+    const oauthUrl = /\[oauth\] authorization server (\S+)/.exec(out)![1]!;
+    expect((await fetch(`${oauthUrl}/.well-known/oauth-authorization-server`)).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('imports as an ES module and drives a full flow from a user script', async () => {
+    const script = join(project, 'flow.mjs');
+    writeFileSync(
+      script,
+      `import { startServers, connectWithConsent } from 'mcp-oauth-test-server';
+const s = await startServers({ oauthPort: 0, mcpPort: 0 });
+const { client } = await connectWithConsent(s.mcpUrl);
+const r = await client.callTool({ name: 'add', arguments: { a: 2, b: 40 } });
+const state = await s.control.state();
+await client.close();
+await s.close();
+console.log(JSON.stringify({ text: r.content[0].text, tokenCalls: state.counters.tokenCalls }));
+`,
+    );
+    const { stdout } = await exec(process.execPath, [script], { cwd: project, env: cleanEnv(), timeout: 30_000 });
+    expect(JSON.parse(stdout)).toEqual({ text: '42', tokenCalls: 1 });
+  });
+
+  it('ships type declarations that a strict TypeScript consumer compiles against', async () => {
+    writeFileSync(
+      join(project, 'check.ts'),
+      `import { startServers, ControlClient, type RunningServers, type FaultSpec, type ControlState } from 'mcp-oauth-test-server';
+const spec: FaultSpec = { endpoint: 'token', effect: { kind: 'latency', ms: 10 } };
+async function f(): Promise<ControlState> {
+  const s: RunningServers = await startServers({ oauthPort: 0, tokenTtlSeconds: 5 });
+  const c: ControlClient = s.control;
+  await c.addFault(spec);
+  return c.state();
+}
+void f;
+`,
+    );
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules', '@types'), 'check.ts'];
+    const r = await exec(process.execPath, [tsc, ...args], { cwd: project }).catch((e: { stdout: string }) => ({ stdout: e.stdout, failed: true }));
+    expect(r).not.toHaveProperty('failed');
+  });
+});
