@@ -13,6 +13,9 @@ export const ENDPOINTS = [
 ] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
+/** Endpoints whose successful answer has no OAuth fields to omit. */
+const NO_FIELDS: readonly Endpoint[] = ['revoke', 'mcp'];
+
 export const AS_ENDPOINTS: readonly Endpoint[] = ['authorize', 'token', 'register', 'introspect', 'revoke', 'as-metadata'];
 export const RS_ENDPOINTS: readonly Endpoint[] = ['resource-metadata', 'mcp'];
 
@@ -50,7 +53,11 @@ export const FaultSpecSchema = z
   })
   .strict()
   .refine((f) => f.grant === undefined || f.endpoint === 'token', { message: 'grant applies only to endpoint "token"', path: ['grant'] })
-  .refine((f) => f.rpcMethod === undefined || f.endpoint === 'mcp', { message: 'rpcMethod applies only to endpoint "mcp"', path: ['rpcMethod'] });
+  .refine((f) => f.rpcMethod === undefined || f.endpoint === 'mcp', { message: 'rpcMethod applies only to endpoint "mcp"', path: ['rpcMethod'] })
+  .refine((f) => f.effect.kind !== 'omit' || !NO_FIELDS.includes(f.endpoint), {
+    message: 'omit needs an answer with fields: /revoke answers an empty 200 and /mcp answers JSON-RPC; use status or oauth-error there',
+    path: ['effect'],
+  });
 export type FaultSpec = z.infer<typeof FaultSpecSchema>;
 
 export interface Fault extends FaultSpec {

@@ -93,9 +93,9 @@ async function readJson(c: Ctx): Promise<{ ok: true; value: unknown } | { ok: fa
 export function mountControl(app: Hono<AppEnv>, realm: Realm, server: ServerName): void {
   const switches = server === 'oauth' ? AS_SWITCHES : RS_SWITCHES;
   const paths = [...Object.keys(switches).map((k) => `POST /control/${k}`), 'GET /control/state', 'GET|POST|DELETE /control/faults', 'DELETE /control/faults/<id>', 'GET /control/events?since=<id>', 'GET|POST /control/clock'];
-  const record = (c: Ctx, path: string, outcome: string, detail?: string) => {
+  const record = (c: Ctx, path: string, outcome: string, detail?: string, status = 200) => {
     c.get('note').silent = true;
-    realm.events.record({ server, type: 'control', method: c.req.method, path, status: 200, ms: 0, outcome, detail });
+    realm.events.record({ server, type: 'control', method: c.req.method, path, status, ms: 0, outcome, detail });
   };
 
   app.use('/control/*', async (c, next) => {
@@ -146,7 +146,7 @@ export function mountControl(app: Hono<AppEnv>, realm: Realm, server: ServerName
     const parsed = FaultSpecSchema.safeParse(body.value);
     if (!parsed.success) return bad(`${zodMessage(parsed.error)}; expected a fault such as ${example}`);
     const fault = realm.faults.add(parsed.data);
-    record(c, '/control/faults', `added ${fault.id}`, `${fault.endpoint} ${fault.effect.kind}${fault.remaining ? ` ×${fault.remaining}` : ' until removed'}`);
+    record(c, '/control/faults', `added ${fault.id}`, `${fault.endpoint} ${fault.effect.kind}${fault.remaining ? ` ×${fault.remaining}` : ' until removed'}`, 201);
     return jsonResponse({ fault, ...faultsView() }, 201);
   });
   app.delete('/control/faults', (c) => {

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuthServer } from '../../src/server.js';
+import { issueTokens } from '../../src/oauth/issue.js';
+import type { Realm } from '../../src/realm.js';
+import { startServers, type RunningServers } from '../../src/server.js';
+import { authorize, registerClient } from './flow.js';
+
+describe('bounds', () => {
+  let s: RunningServers;
+  beforeAll(async () => {
+    s = await startServers({ oauthPort: 0, mcpPort: 0, maxClients: 50, eventCapacity: 100 });
+  });
+  afterAll(() => s.close());
+
+  it('expired codes and access tokens are swept once the clock passes them', async () => {
+    const clientId = await registerClient(s.oauthUrl);
+    for (let i = 0; i < 5; i++) await authorize(s.oauthUrl, clientId);
+    const realm = s.realm;
+    for (let i = 0; i < 1000; i++) issueTokens(realm, { clientId, scope: ['mcp:read'], resources: [], sub: 'u', grantId: `g${i}` }, 'none');
+    expect(realm.store.counts.codes).toBe(5);
+    expect(realm.store.accessTokens.size).toBe(1000);
+    await s.control.advanceClock(3601);
+    expect(realm.store.counts.codes).toBe(0);
+    expect(realm.store.accessTokens.size).toBe(0);
+  });
+
+  it('rotated refresh tokens are remembered for reuse detection, then forgotten', async () => {
+    const realm: Realm = createAuthServer({}).realm;
+    realm.store.saveRefresh('rt_a', { clientId: 'c', scope: [], resources: [], sub: 'u', grantId: 'g', iat: 0, rotated: false });
+    realm.store.retireRefresh('rt_a');
+    realm.clock.advance(3600);
+    expect(realm.store.findRefresh('rt_a')?.rotated).toBe(true);
+    realm.clock.advance(24 * 3600);
+    expect(realm.store.findRefresh('rt_a')).toBeUndefined();
+    realm.close();
+  });
+
+  it('events are capped', async () => {
+    for (let i = 0; i < 150; i++) await fetch(`${s.oauthUrl}/.well-known/oauth-authorization-server`);
+    const { events, lastId } = await s.control.events();
+    expect(events).toHaveLength(100);
+    expect(events.at(-1)!.id).toBe(lastId);
+    expect(events[0]!.id).toBe(lastId - 99);
+  });
+
+  it('a flood of registrations stops at MAX_CLIENTS with a clear error, and reset frees the room', async () => {
+    await s.control.reset();
+    const results = await Promise.all(Array.from({ length: 80 }, () => fetch(`${s.oauthUrl}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['http://127.0.0.1/cb'], token_endpoint_auth_method: 'none' }) })));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(50);
+    const refused = results.filter((r) => r.status === 429);
+    expect(refused).toHaveLength(30);
+    const body = (await refused[0]!.json()) as { error: string; error_description: string };
+    expect(body.error).toBe('temporarily_unavailable');
+    expect(body.error_description).toContain('MAX_CLIENTS');
+    expect(s.realm.store.clients.size).toBe(50);
+    await s.control.reset();
+    expect((await fetch(`${s.oauthUrl}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['http://127.0.0.1/cb'] }) })).status).toBe(201);
+  });
+});
