@@ -33,9 +33,12 @@ export async function checkBearer(
     facts = await introspection.introspect(token);
   } catch (err) {
     const cause = err instanceof IntrospectionFailed ? err.reason : String(err);
-    return { ok: false, challenge: { status: 401, error: 'invalid_token', description: `introspection failed: ${cause}` }, introspectionFailed: cause };
+    return { ok: false, challenge: { status: 401, error: 'invalid_token', description: `introspection failed: ${cause}`, scope }, introspectionFailed: cause };
   }
   if (!facts.active) return { ok: false, challenge: { status: 401, error: 'invalid_token', description: 'the access token is not active: expired, revoked or unknown', scope } };
+  if (facts.token_type === 'refresh_token') {
+    return { ok: false, challenge: { status: 401, error: 'invalid_token', description: 'this is a refresh token; send the access token (RFC 6749 §1.5)', scope } };
+  }
   const aud = facts.aud === undefined ? [] : Array.isArray(facts.aud) ? facts.aud : [facts.aud];
   if (!aud.some((a) => a === resource || safeAllowed(resource, a))) {
     return {

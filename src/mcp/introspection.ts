@@ -31,6 +31,13 @@ export interface IntrospectionOptions {
   ca?: string;
 }
 
+/**
+ * Idle pooled sockets are closed after this long, or 1 s before the server's `Keep-Alive: timeout=N`
+ * hint if that is sooner (Node's agent honours the hint only when a timeout is set). A socket the
+ * server has just closed fails its next request with ECONNRESET, which would be a spurious 401.
+ */
+const IDLE_SOCKET_MS = 4000;
+
 function causeOf(err: unknown): string {
   const e = err as { code?: string; message?: string; errors?: unknown[] };
   if (e?.errors?.length) return causeOf(e.errors[0]);
@@ -52,8 +59,8 @@ export class IntrospectionClient {
     this.target = new URL(opts.url);
     const secure = this.target.protocol === 'https:';
     this.agent = secure
-      ? new https.Agent({ keepAlive: true, maxSockets: 64, ca: opts.ca ? [...rootCertificates, opts.ca] : undefined })
-      : new http.Agent({ keepAlive: true, maxSockets: 64 });
+      ? new https.Agent({ keepAlive: true, maxSockets: 64, timeout: IDLE_SOCKET_MS, ca: opts.ca ? [...rootCertificates, opts.ca] : undefined })
+      : new http.Agent({ keepAlive: true, maxSockets: 64, timeout: IDLE_SOCKET_MS });
     this.request = secure ? https.request : http.request;
     const enc = (s: string) => encodeURIComponent(s);
     this.auth = `Basic ${Buffer.from(`${enc(opts.clientId)}:${enc(opts.clientSecret)}`).toString('base64')}`;

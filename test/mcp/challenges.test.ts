@@ -45,7 +45,7 @@ describe('Bearer challenges of the MCP endpoint (raw HTTP, real sockets)', () =>
 
   it('a token in the query string is refused with 400 invalid_request, even a valid one (RFC 6750 §2.3, MCP)', async () => {
     const { access_token } = await fresh();
-    for (const headers of [{}, { Authorization: `Bearer ${access_token}` }]) {
+    for (const headers of [{}, { Authorization: `Bearer ${access_token}` }] as Array<Record<string, string>>) {
       const res = await postMcp(`${s.mcpUrl}?access_token=${access_token}`, initializeBody(), headers);
       expect(res.status).toBe(400);
       const p = bearerChallenge(res);
@@ -88,6 +88,13 @@ describe('Bearer challenges of the MCP endpoint (raw HTTP, real sockets)', () =>
     expect(t.refresh_token).toBeTruthy();
     await revokeToken(s.oauthUrl, t.clientId, t.refresh_token!);
     expect((await call(t.access_token)).status).toBe(401);
+  });
+
+  it('a refresh token is not a bearer token: 401 invalid_token', async () => {
+    const t = await fresh();
+    const res = await call(t.refresh_token!);
+    expect(res.status).toBe(401);
+    expect(bearerChallenge(res).error).toBe('invalid_token');
   });
 
   it('control.revokeAccess() makes every live token fail next time', async () => {
@@ -139,9 +146,9 @@ describe('Bearer challenges of the MCP endpoint (raw HTTP, real sockets)', () =>
   it('an expired token (clock moved past its TTL) is 401 invalid_token', async () => {
     const t = await fresh();
     expect(t.expires_in).toBe(600);
-    s.realm.clock.advance(599);
+    s.realm.clock.advance(595);
     expect((await call(t.access_token)).status).toBe(200);
-    s.realm.clock.advance(2);
+    s.realm.clock.advance(6);
     const res = await call(t.access_token);
     expect(res.status).toBe(401);
     expect(bearerChallenge(res)).toMatchObject({ error: 'invalid_token', resource_metadata: prm });

@@ -1,5 +1,5 @@
 import { OAuthProtectedResourceMetadataSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createMcpServer, startServers, type RunningServers } from '../../src/server.js';
 import { bearerChallenge, initializeBody, postMcp } from './helpers.js';
 
@@ -73,7 +73,11 @@ describe('the resource identifier follows mcpBaseUrl exactly', () => {
     ['https://mcp.example//', 'https://mcp.example/mcp', `${PRM_PATH}/mcp`],
     ['https://mcp.example/tenant/', 'https://mcp.example/tenant/mcp', `${PRM_PATH}/tenant/mcp`],
   ])('mcpBaseUrl %s → resource %s, metadata at %s', async (base, resource, prmPath) => {
-    const { app } = createMcpServer({ oauthBaseUrl: issuer, mcpBaseUrl: base });
+    const { app, realm, introspection } = createMcpServer({ oauthBaseUrl: issuer, mcpBaseUrl: base });
+    onTestFinished(() => {
+      introspection.close();
+      realm.close();
+    });
     const res = await app.request(`${new URL(resource).origin}${prmPath}`);
     expect(res.status).toBe(200);
     const doc = OAuthProtectedResourceMetadataSchema.parse(await res.json());
