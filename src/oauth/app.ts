@@ -15,15 +15,23 @@ import { mountToken } from './token.js';
  */
 export function buildAuthApp(realm: Realm, extra?: (app: Hono<AppEnv>) => void): Hono<AppEnv> {
   const app = createBaseApp(realm, 'oauth');
+  // A path issuer's endpoints live under its path, where the metadata, the RS and ControlClient look
+  // for them; they stay at the root too (as /mcp does on the RS) for proxies that strip the prefix.
+  // The well-known documents sit at the origin root either way (RFC 8414 §3.1).
+  const path = new URL(realm.issuer).pathname.replace(/\/$/, '');
+  const mounts: Array<Hono<AppEnv>> = path ? [app, app.basePath(path)] : [app];
   // Browser-based clients call these cross-origin; /authorize is a navigation and needs no CORS.
   const open = cors({ origin: '*', exposeHeaders: ['WWW-Authenticate'], maxAge: 86400 });
-  for (const p of ['/.well-known/*', '/token', '/register', '/revoke', '/introspect']) app.use(p, open);
+  app.use('/.well-known/*', open);
   mountMetadata(app, realm);
-  mountAuthorize(app, realm);
-  mountToken(app, realm);
-  mountIntrospect(app, realm);
-  mountRevoke(app, realm);
-  mountRegister(app, realm);
-  extra?.(app);
+  for (const at of mounts) {
+    for (const p of ['/token', '/register', '/revoke', '/introspect']) at.use(p, open);
+    mountAuthorize(at, realm);
+    mountToken(at, realm);
+    mountIntrospect(at, realm);
+    mountRevoke(at, realm);
+    mountRegister(at, realm);
+    extra?.(at);
+  }
   return app;
 }

@@ -22,7 +22,9 @@ async function token(c: Ctx, realm: Realm): Promise<Response> {
   const grant = form.get('grant_type');
   if (grant === undefined) throw new OAuthError('invalid_request', 'grant_type is missing');
   note.grant = grant;
-  realm.counters.tokenCallsByGrant[grant] = (realm.counters.tokenCallsByGrant[grant] ?? 0) + 1;
+  // Own properties only: grant_type=constructor must count 1, not "function Object() {…}1".
+  const byGrant = realm.counters.tokenCallsByGrant;
+  byGrant[grant] = (Object.hasOwn(byGrant, grant) ? byGrant[grant]! : 0) + 1;
   if (!(GRANTS as readonly string[]).includes(grant)) {
     throw new OAuthError('unsupported_grant_type', `grant_type ${JSON.stringify(grant)} is not supported; use ${GRANTS.join(' or ')}`);
   }

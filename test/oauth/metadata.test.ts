@@ -72,6 +72,26 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
     expect(await metadata(as)).toEqual(inserted);
   });
 
+  it('a path issuer serves its endpoints (and control plane) under that path, where the metadata points', async () => {
+    const as = open({ oauthBaseUrl: 'http://localhost:9100/tenant1' });
+    const m = await metadata(as, `${WELL_KNOWN}/tenant1`);
+    const path = (url: unknown) => new URL(url as string).pathname;
+    const reg = await as.req(path(m.registration_endpoint), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['http://127.0.0.1/cb'], token_endpoint_auth_method: 'none' }) });
+    expect(reg.status).toBe(201);
+    const clientId = ((await reg.json()) as { client_id: string }).client_id;
+    const q = new URLSearchParams({ response_type: 'code', client_id: clientId, code_challenge: 'a'.repeat(43), code_challenge_method: 'S256' });
+    const authz = await as.req(`${path(m.authorization_endpoint)}?${q}`);
+    expect(authz.status).toBe(302);
+    expect(new URL(authz.headers.get('location')!).searchParams.get('iss')).toBe('http://localhost:9100/tenant1');
+    for (const endpoint of [m.token_endpoint, m.introspection_endpoint, m.revocation_endpoint]) {
+      await expectOAuthError(await as.req(path(endpoint), { method: 'POST' }), 400, 'invalid_request', /content type/);
+    }
+    expect((await as.req('/tenant1/control/state')).status).toBe(200);
+    // Still served at the root, for a proxy that strips the prefix; other paths are not.
+    await expectOAuthError(await as.req('/token', { method: 'POST' }), 400, 'invalid_request', /content type/);
+    await expectOAuthError(await as.req('/tenant2/token', { method: 'POST' }), 404, 'not_found');
+  });
+
   it('is not cached for long and is open to browser clients (CORS)', async () => {
     const res = await open().req(WELL_KNOWN, { headers: { Origin: 'https://app.example' } });
     expect(res.headers.get('access-control-allow-origin')).toBe('*');

@@ -1,0 +1,167 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ISSUER, OVERSIZED, RESOURCE, basic, expectOAuthError, form, introspect, makeAS, publicClientWithTokens, register, snapshot, token, type AS, type Tokens } from './helpers.js';
+
+let as: AS;
+let rs: Record<string, string>;
+let clientId: string;
+let tokens: Tokens;
+let confidential: { id: string; secret: string };
+beforeAll(async () => {
+  as = makeAS({ tokenTtlSeconds: 300, introspectionClientSecret: 'rs-secret-for-tests' });
+  rs = basic(as.realm.config.introspectionClientId, 'rs-secret-for-tests');
+  ({ clientId, tokens } = await publicClientWithTokens(as));
+  const c = await register(as, { token_endpoint_auth_method: 'client_secret_basic' });
+  confidential = { id: c.client_id, secret: c.client_secret! };
+});
+afterAll(() => as.realm.close());
+
+describe('POST /introspect: bad input', () => {
+  const cases: Array<[string, () => RequestInit, number, string, RegExp]> = [
+    ['no authentication', () => form({ token: tokens.access_token }), 401, 'invalid_client', /client authentication required/],
+    ['a public client (client_id only)', () => form({ token: tokens.access_token, client_id: clientId }), 401, 'invalid_client', /confidential client/],
+    ['wrong RS secret (post)', () => form({ token: tokens.access_token, client_id: 'mcp-resource-server', client_secret: 'nope' }), 401, 'invalid_client', /resource server/],
+    ['RS id without secret', () => form({ token: tokens.access_token, client_id: 'mcp-resource-server' }), 401, 'invalid_client', /resource server/],
+    ['unknown client with a secret', () => form({ token: tokens.access_token, client_id: 'x', client_secret: 'y' }), 401, 'invalid_client', /unknown client_id/],
+    ['missing token', () => form({}, rs), 400, 'invalid_request', /token is missing/],
+    ['duplicated token', () => form(`token=${tokens.access_token}&token=x`, rs), 400, 'invalid_request', /token must not be repeated/],
+    ['JSON body', () => ({ method: 'POST', headers: { 'Content-Type': 'application/json', ...rs }, body: JSON.stringify({ token: tokens.access_token }) }), 400, 'invalid_request', /x-www-form-urlencoded/],
+    ['body over 64 KiB', () => form(`token=${tokens.access_token}&${OVERSIZED}`, rs), 413, 'invalid_request', /64 KiB/],
+  ];
+  it.each(cases)('%s -> %i %s', async (_n, init, status, error, describes) => {
+    const before = snapshot(as.realm);
+    await expectOAuthError(await as.req('/introspect', init()), status, error, describes);
+    expect(snapshot(as.realm)).toEqual(before);
+  });
+
+  it('wrong RS secret with Basic -> 401 with WWW-Authenticate: Basic', async () => {
+    const res = await as.req('/introspect', form({ token: tokens.access_token }, basic('mcp-resource-server', 'nope')));
+    expect(res.headers.get('www-authenticate')).toMatch(/^Basic /);
+    await expectOAuthError(res, 401, 'invalid_client');
+  });
+
+  it.each(['PUT', 'DELETE', 'PATCH'])('%s -> 405 with Allow: GET, POST', async (method) => {
+    const res = await as.req('/introspect', { method });
+    expect(res.headers.get('allow')).toBe('GET, POST');
+    await expectOAuthError(res, 405, 'invalid_request', /GET, POST/);
+  });
+});
+
+describe('POST /introspect: answers', () => {
+  it('an active access token, to the RS with Basic: every RFC 7662 field', async () => {
+    const res = await as.req('/introspect', form({ token: tokens.access_token }, rs));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(['active', 'aud', 'client_id', 'exp', 'iat', 'iss', 'scope', 'sub', 'token_type']);
+    expect(body).toMatchObject({ active: true, scope: 'mcp:read mcp:write', client_id: clientId, sub: 'test-user', aud: RESOURCE, iss: ISSUER, token_type: 'Bearer' });
+    expect(body.exp).toBe((body.iat as number) + 300);
+    expect(Math.abs((body.iat as number) - Math.floor(Date.now() / 1000))).toBeLessThan(5);
+  });
+
+  it('the RS may also authenticate with client_secret_post', async () => {
+    const res = await as.req('/introspect', form({ token: tokens.access_token, client_id: 'mcp-resource-server', client_secret: 'rs-secret-for-tests' }));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { active: boolean }).active).toBe(true);
+  });
+
+  it('a confidential client may introspect', async () => {
+    const res = await as.req('/introspect', form({ token: tokens.access_token }, basic(confidential.id, confidential.secret)));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ active: true, client_id: clientId });
+  });
+
+  it('a refresh token is active, typed refresh_token, with or without a hint', async () => {
+    for (const hint of [{}, { token_type_hint: 'refresh_token' }, { token_type_hint: 'access_token' }] as Array<Record<string, string>>) {
+      const info = await introspect(as, tokens.refresh_token!, hint);
+      expect(info).toMatchObject({ active: true, token_type: 'refresh_token', client_id: clientId, scope: 'mcp:read mcp:write', iss: ISSUER });
+    }
+  });
+
+  const inactive = async (t: string) => {
+    const res = await as.req('/introspect', form({ token: t }, rs));
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('{"active":false}');
+  };
+
+  it('unknown tokens are exactly {"active":false}', async () => {
+    await inactive('at_does-not-exist');
+    await inactive(`${tokens.access_token}x`);
+  });
+
+  it('a revoked token is exactly {"active":false}', async () => {
+    const t = await publicClientWithTokens(as);
+    await as.req('/revoke', form({ token: t.tokens.access_token, client_id: t.clientId }));
+    await inactive(t.tokens.access_token);
+    expect((await introspect(as, t.tokens.refresh_token!)).active).toBe(true);
+  });
+
+  it('a rotated refresh token is exactly {"active":false}', async () => {
+    const t = await publicClientWithTokens(as);
+    as.realm.faults.rotateRefreshTokens = true;
+    try {
+      const res = await token(as, { grant_type: 'refresh_token', refresh_token: t.tokens.refresh_token!, client_id: t.clientId });
+      expect(res.status).toBe(200);
+      await inactive(t.tokens.refresh_token!);
+    } finally {
+      as.realm.faults.rotateRefreshTokens = false;
+    }
+  });
+
+  it('an expired access token is exactly {"active":false} (clock advanced past the TTL)', async () => {
+    const fresh = makeAS({ tokenTtlSeconds: 60, introspectionClientSecret: 'rs-secret-for-tests' });
+    try {
+      const t = await publicClientWithTokens(fresh);
+      // exp counts from iat in whole seconds, so the token may lose up to a second: stay 2 s clear.
+      fresh.realm.clock.advance(58);
+      expect((await introspect(fresh, t.tokens.access_token)).active).toBe(true);
+      fresh.realm.clock.advance(3);
+      const res = await fresh.req('/introspect', form({ token: t.tokens.access_token }, rs));
+      expect(await res.text()).toBe('{"active":false}');
+      // The refresh token outlives it.
+      expect((await introspect(fresh, t.tokens.refresh_token!)).active).toBe(true);
+    } finally {
+      fresh.realm.close();
+    }
+  });
+});
+
+describe('expiry without a sweep', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('an access token past exp is inactive even before the store sweeps it', async () => {
+    const fresh = makeAS({ tokenTtlSeconds: 60, introspectionClientSecret: 'rs-secret-for-tests' });
+    try {
+      const t = await publicClientWithTokens(fresh);
+      // Only Date moves: the realm clock's advance() (which sweeps) is not involved.
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 61_000 });
+      expect(fresh.realm.store.accessTokens.has(t.tokens.access_token)).toBe(true);
+      const res = await fresh.req('/introspect', form({ token: t.tokens.access_token }, rs));
+      expect(await res.text()).toBe('{"active":false}');
+    } finally {
+      fresh.realm.close();
+    }
+  });
+});
+
+describe('GET /introspect?token= (non-standard, test-only, no auth)', () => {
+  it('answers {active, scope} and nothing more for a live token', async () => {
+    const res = await as.req(`/introspect?token=${encodeURIComponent(tokens.access_token)}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.json()).toEqual({ active: true, scope: 'mcp:read mcp:write' });
+  });
+
+  it('answers exactly {"active":false} for an unknown token', async () => {
+    const res = await as.req('/introspect?token=nope');
+    expect(await res.text()).toBe('{"active":false}');
+  });
+
+  it.each([
+    ['missing token', '', /token is missing/],
+    ['duplicated token', '?token=a&token=b', /token must not be repeated/],
+  ])('%s -> 400 invalid_request', async (_n, query, describes) => {
+    await expectOAuthError(await as.req(`/introspect${query}`), 400, 'invalid_request', describes);
+  });
+});
