@@ -1,5 +1,5 @@
 import type { HttpBindings } from '@hono/node-server';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Endpoint } from '../control/faults.js';
 import type { ServerName } from '../events.js';
@@ -54,12 +54,9 @@ export function createBaseApp(realm: Realm, server: ServerName): Hono<AppEnv> {
     });
   });
   app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => {
-        c.get('note').outcome = 'invalid_request';
-        return oauthErrorResponse(new OAuthError('invalid_request', `request body exceeds ${MAX_BODY_BYTES / 1024} KiB`, 413));
-      },
+    limitBody(MAX_BODY_BYTES, (c) => {
+      c.get('note').outcome = 'invalid_request';
+      return oauthErrorResponse(new OAuthError('invalid_request', `request body exceeds ${MAX_BODY_BYTES / 1024} KiB`, 413));
     }),
   );
   app.notFound((c) => {
@@ -80,6 +77,28 @@ export function createBaseApp(realm: Realm, server: ServerName): Hono<AppEnv> {
     return oauthErrorResponse(new OAuthError('server_error', 'the server hit an unexpected condition; see its console', 500));
   });
   return app;
+}
+
+/**
+ * hono's bodyLimit with a fast path in front. hono's first step, `c.req.raw.body`, makes
+ * @hono/node-server build a full WHATWG Request (AbortController, a web stream over the socket)
+ * for every request, and every later read of the body then goes through that stream. When a
+ * Content-Length (and no Transfer-Encoding) is present the header alone decides, exactly as in
+ * hono's own second step, and the body is later read straight from the socket. Everything else
+ * (chunked bodies, no length at all) goes to hono's bodyLimit unchanged.
+ */
+function limitBody(maxSize: number, onError: (c: Ctx) => Response): MiddlewareHandler<AppEnv> {
+  const counting = bodyLimit({ maxSize, onError });
+  return async (c, next) => {
+    const method = c.req.method;
+    // A GET or HEAD request has no body (a WHATWG Request refuses one): hono's `!body` case.
+    if (method === 'GET' || method === 'HEAD') return next();
+    const headers = c.req.raw.headers;
+    if (headers.has('content-length') && !headers.has('transfer-encoding')) {
+      return parseInt(headers.get('content-length') || '0', 10) > maxSize ? onError(c) : next();
+    }
+    return counting(c, next);
+  };
 }
 
 /** 405 with `Allow`, for every method an endpoint does not serve. */

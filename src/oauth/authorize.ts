@@ -20,6 +20,8 @@ export function mountAuthorize(app: Hono<AppEnv>, realm: Realm): void {
 }
 
 async function authorize(c: Ctx, realm: Realm): Promise<Response> {
+  // Hono answers HEAD with the GET handler; a link preview must not mint codes.
+  if (c.req.method === 'HEAD') return methodNotAllowed('GET')(c);
   realm.counters.authorizeCalls++;
   const note = c.get('note');
   const query = new URL(c.req.url).searchParams;
@@ -77,7 +79,10 @@ async function authorize(c: Ctx, realm: Realm): Promise<Response> {
       throw new OAuthError('invalid_request', `code_challenge_method must be S256${method === undefined ? ' (it defaults to plain, which this server does not support)' : `, not ${JSON.stringify(method)}`}`);
     }
     if (!CHALLENGE_RE.test(challenge)) throw new OAuthError('invalid_request', 'code_challenge must be 43-128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.2)');
-    const scope = parseScope(form.get('scope'), realm.config.scopes) ?? realm.config.scopes;
+    // A client that registered a scope may ask for that much at most, and gets it by default.
+    const registered = typeof client.metadata.scope === 'string' ? client.metadata.scope.split(' ').filter(Boolean) : undefined;
+    const allowed = registered ?? realm.config.scopes;
+    const scope = parseScope(form.get('scope'), allowed, registered ? 'this client registered' : 'this server knows') ?? allowed;
     const resources = parseResources(form.all('resource'));
 
     const s = await strike(c, realm, 'authorize');

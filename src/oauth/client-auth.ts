@@ -41,7 +41,12 @@ function parseBasic(header: string): { id: string; secret: string } | undefined 
  * Authenticates the caller of /token, /revoke or /introspect by exactly one method (RFC 6749 §2.3).
  * `allowRs` admits the resource server's configured credentials (introspection only).
  */
-export function authenticateClient(c: Ctx, form: Form, realm: Realm, opts: { allowPublic: boolean; allowRs?: boolean }): Caller {
+export function authenticateClient(
+  c: Ctx,
+  form: Form,
+  realm: Realm,
+  opts: { allowPublic: boolean; allowRs?: boolean; registeredMethodOnly?: boolean },
+): Caller {
   const header = c.req.header('authorization');
   const bodyId = form.get('client_id');
   const bodySecret = form.get('client_secret');
@@ -82,7 +87,8 @@ export function authenticateClient(c: Ctx, form: Form, realm: Realm, opts: { all
     return { clientId: id, method, client };
   }
   if (!client.client_secret || !safeEqual(secret!, client.client_secret)) throw invalidClient('client authentication failed: wrong client_secret', basic, realm);
-  if (client.token_endpoint_auth_method !== method) {
+  // token_endpoint_auth_method binds the token endpoint (RFC 7591 §2); /introspect and /revoke take either secret method.
+  if (opts.registeredMethodOnly && client.token_endpoint_auth_method !== method) {
     throw invalidClient(`client registered token_endpoint_auth_method ${client.token_endpoint_auth_method} but used ${method}`, basic, realm);
   }
   return { clientId: id, method, client };

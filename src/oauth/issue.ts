@@ -23,8 +23,13 @@ export function issueTokens(
   },
   refresh: 'new' | { reuse: string } | 'none',
 ): TokenResponse {
-  const iat = realm.clock.nowSeconds();
+  const now = realm.clock.now();
+  const iat = Math.floor(now / 1000);
   const ttl = realm.accessTokenTtl;
+  // Validity is kept to the millisecond, so a token lives exactly the expires_in it was announced
+  // with; exp (whole seconds, RFC 7662) is that instant rounded down.
+  const expiresAt = now + ttl * 1000;
+  const exp = iat + ttl;
   const access = randomToken('at_');
   realm.store.saveAccess(access, {
     clientId: grant.clientId,
@@ -34,7 +39,8 @@ export function issueTokens(
     sub: grant.sub,
     grantId: grant.grantId,
     iat,
-    exp: iat + ttl,
+    exp,
+    expiresAt,
   });
   const body: TokenResponse = { access_token: access, token_type: 'Bearer', expires_in: ttl, scope: grant.scope.join(' ') };
   if (refresh === 'new') {

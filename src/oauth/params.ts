@@ -1,12 +1,12 @@
 import { OAuthError } from '../http/oauth-error.js';
 
 /** Parses a scope parameter against the known scopes; undefined when absent. */
-export function parseScope(raw: string | undefined, known: readonly string[]): string[] | undefined {
+export function parseScope(raw: string | undefined, known: readonly string[], whose = 'this server knows'): string[] | undefined {
   if (raw === undefined) return undefined;
   const requested = [...new Set(raw.split(' ').filter(Boolean))];
   const unknown = requested.filter((s) => !known.includes(s));
   if (unknown.length > 0) {
-    throw new OAuthError('invalid_scope', `unknown scope ${unknown.map((s) => JSON.stringify(s)).join(', ')}; this server knows: ${known.join(' ')}`);
+    throw new OAuthError('invalid_scope', `unknown scope ${unknown.map((s) => JSON.stringify(s)).join(', ')}; ${whose}: ${known.join(' ')}`);
   }
   if (requested.length === 0) throw new OAuthError('invalid_scope', 'scope is empty');
   return requested;

@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { NO_STORE, OAuthError, jsonResponse } from '../http/oauth-error.js';
 import { methodNotAllowed, omitFields, readForm, strike, type AppEnv, type Ctx, type Form } from '../http/kit.js';
 import type { Realm } from '../realm.js';
-import { randomToken, s256, safeEqual } from '../secrets.js';
+import { s256, safeEqual } from '../secrets.js';
 import { authenticateClient, type Caller } from './client-auth.js';
 import { issueTokens, type TokenResponse } from './issue.js';
 import { VERIFIER_RE, parseResources, parseScope } from './params.js';
@@ -22,13 +22,15 @@ async function token(c: Ctx, realm: Realm): Promise<Response> {
   const grant = form.get('grant_type');
   if (grant === undefined) throw new OAuthError('invalid_request', 'grant_type is missing');
   note.grant = grant;
-  // Own properties only: grant_type=constructor must count 1, not "function Object() {…}1".
+  // Keyed by the grants we serve only: a client's arbitrary grant_type must not grow the counters.
+  const known = (GRANTS as readonly string[]).includes(grant);
+  const key = known ? grant : 'unsupported';
   const byGrant = realm.counters.tokenCallsByGrant;
-  byGrant[grant] = (Object.hasOwn(byGrant, grant) ? byGrant[grant]! : 0) + 1;
-  if (!(GRANTS as readonly string[]).includes(grant)) {
+  byGrant[key] = (Object.hasOwn(byGrant, key) ? byGrant[key]! : 0) + 1;
+  if (!known) {
     throw new OAuthError('unsupported_grant_type', `grant_type ${JSON.stringify(grant)} is not supported; use ${GRANTS.join(' or ')}`);
   }
-  const caller = authenticateClient(c, form, realm, { allowPublic: true });
+  const caller = authenticateClient(c, form, realm, { allowPublic: true, registeredMethodOnly: true });
   note.clientId = caller.clientId;
   if (!caller.client!.grant_types.includes(grant)) {
     throw new OAuthError('unauthorized_client', `client did not register grant_type ${grant}`);
@@ -88,10 +90,9 @@ function refresh(form: Form, caller: Caller, realm: Realm): TokenResponse {
   const resources = narrowResources(form, record.resources);
 
   const rotate = realm.faults.rotateRefreshTokens;
-  // The seeded token has no owner: without rotation each client's use of it starts a grant of its own;
-  // with rotation it dies on first use and its successors stay in its family.
-  const grantId = record.clientId === null && !rotate ? randomToken('g_', 12) : record.grantId;
-  const grant = { clientId: caller.clientId, scope, resources, sub: record.sub, grantId, original: { scope: record.scope, resources: record.resources } };
+  // Tokens stay in the refresh token's grant (the seeded one's too, whoever uses it), so revoking
+  // the refresh token revokes what it issued (RFC 7009 §2.1) and reuse revokes the family.
+  const grant = { clientId: caller.clientId, scope, resources, sub: record.sub, grantId: record.grantId, original: { scope: record.scope, resources: record.resources } };
   if (rotate) {
     realm.store.retireRefresh(presented);
     return issueTokens(realm, grant, 'new');

@@ -58,7 +58,7 @@ export class MemoryStore {
   findAccess(token: string): AccessRecord | undefined {
     const r = this.accessTokens.get(token);
     if (!r) return undefined;
-    if (r.exp * 1000 <= this.now()) return undefined;
+    if (r.expiresAt <= this.now()) return undefined;
     return r;
   }
 
@@ -107,7 +107,7 @@ export class MemoryStore {
     for (const [k, v] of this.codes) if (v.expiresAt <= now) this.codes.delete(k);
     for (const [k, v] of this.usedCodes) if (v.expiresAt <= now) this.usedCodes.delete(k);
     for (const [k, v] of this.accessTokens) {
-      if (v.exp * 1000 <= now) {
+      if (v.expiresAt <= now) {
         this.accessTokens.delete(k);
         this.dropFromGrant(v.grantId, k, 'access');
       }
@@ -134,9 +134,9 @@ export class MemoryStore {
   }
 
   get counts(): { clients: number; codes: number; accessTokens: number; refreshTokens: number } {
-    const nowSeconds = this.now() / 1000;
+    const now = this.now();
     let access = 0;
-    for (const r of this.accessTokens.values()) if (r.exp > nowSeconds) access++;
+    for (const r of this.accessTokens.values()) if (r.expiresAt > now) access++;
     let refresh = 0;
     for (const r of this.refreshTokens.values()) if (!r.rotated) refresh++;
     return { clients: this.clients.size, codes: this.codes.size, accessTokens: access, refreshTokens: refresh };

@@ -35,6 +35,8 @@ export interface AccessRecord {
   /** Seconds since the epoch, realm clock. */
   iat: number;
   exp: number;
+  /** When it stops working, milliseconds, realm clock. */
+  expiresAt: number;
 }
 
 export interface RefreshRecord {
