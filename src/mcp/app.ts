@@ -103,6 +103,9 @@ export function buildMcpApp(realm: Realm, introspection: IntrospectionClient, ex
     // Stateless server: no standalone SSE stream (GET) and no session to delete (DELETE).
     app.all(at, methodNotAllowed('POST'));
   }
+  // Like /mcp, the control plane answers under the base URL's path and at the root.
+  const basePath = new URL(realm.config.mcpBaseUrl).pathname.replace(/\/$/, '');
   extra?.(app);
+  if (basePath) extra?.(app.basePath(basePath));
   return app;
 }

@@ -92,3 +92,19 @@ describe('the resource identifier follows mcpBaseUrl exactly', () => {
     expect(bearerChallenge(challenge).resource_metadata).toBe(`${new URL(resource).origin}${prmPath}`);
   });
 });
+
+describe('an MCP base URL with a path', () => {
+  it('serves the control plane under that path too, where ControlClient looks for it', async () => {
+    const probe = await startServers({ oauthPort: 0, mcpPort: 0 });
+    const port = probe.ports.mcp;
+    await probe.close();
+    const s = await startServers({ oauthPort: 0, mcpPort: port, mcpBaseUrl: `http://localhost:${port}/tenant` });
+    try {
+      expect(s.mcpUrl).toBe(`http://localhost:${port}/tenant/mcp`);
+      expect((await s.control.force403(true)).switches.force403).toBe(true);
+      expect((await fetch(`http://localhost:${port}/control/state`)).status).toBe(200);
+    } finally {
+      await s.close();
+    }
+  });
+});
