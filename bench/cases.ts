@@ -1,0 +1,210 @@
+/** The load cases: what each one sends, how it is set up, what it is compared with. */
+import type autocannon from 'autocannon';
+import {
+  FORM,
+  MCP_HEADERS,
+  basic,
+  codeBody,
+  mintCodes,
+  probeToolsCall,
+  refreshBody,
+  registerClient,
+  tokensFor,
+  toolsCallBody,
+  type BenchClient,
+} from './flows.js';
+import type { LoadSpec } from './load.js';
+import type { ServerProc } from './proc.js';
+import type { Kind } from './server-proc.js';
+
+export type BaselineName = 'floor' | 'sdk';
+
+export interface Phase {
+  /** Spec for the warm-up run (not recorded) and the measured run. */
+  warmup: LoadSpec;
+  measure: LoadSpec;
+  /** Something worth knowing about the setup (e.g. how many codes were minted). */
+  note?: string;
+}
+
+export interface Settings {
+  duration: number;
+  warmup: number;
+  connections: number;
+  /** 200s per second of the refresh case in this run, if measured: sizes the authorization_code case. */
+  refreshRps?: number;
+}
+
+export interface CaseDef {
+  name: string;
+  /** What one request is. */
+  what: string;
+  server: Kind;
+  baseline?: BaselineName;
+  /** Minimum ratio to the baseline. */
+  target?: number;
+  setup(proc: ServerProc, s: Settings): Promise<Phase>;
+}
+
+type Req = autocannon.Request;
+
+/** Same request on every connection, every time. */
+function fixed(req: Req): () => Req[] {
+  return () => [{ ...req }];
+}
+
+const spec = (url: string, s: Settings, requests: () => Req[], extra: Partial<LoadSpec> = {}): Phase => ({
+  warmup: { url, connections: s.connections, duration: s.warmup, requests, ...extra },
+  measure: { url, connections: s.connections, duration: s.duration, requests, ...extra },
+});
+
+async function client(proc: ServerProc): Promise<BenchClient> {
+  return registerClient(proc.info.oauthUrl!, proc.info.mcpUrl!);
+}
+
+const echoed = (body: string) => body.includes('"text":"hello"');
+
+export const BASELINES: Record<BaselineName, CaseDef> = {
+  floor: {
+    name: 'baseline: node:http floor',
+    what: 'POST / with a refresh-sized form body; node:http reads it and answers {"ok":true,…}',
+    server: 'floor',
+    setup: async (proc, s) =>
+      spec(
+        proc.info.url!,
+        s,
+        fixed({ method: 'POST', path: '/', headers: FORM, body: 'grant_type=refresh_token&refresh_token=rt_0123456789012345678901234567890123456789012&client_id=0123456789abcdef&resource=http%3A%2F%2Flocalhost%3A9101%2Fmcp' }),
+      ),
+  },
+  sdk: {
+    name: 'baseline: SDK stateless server, no auth',
+    what: "POST /mcp tools/call echo to the SDK's own hono example server (new McpServer + transport per request)",
+    server: 'sdk',
+    baseline: 'floor',
+    setup: async (proc, s) => {
+      await probeToolsCall(proc.info.url!);
+      return spec(proc.info.url!, s, fixed({ method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: toolsCallBody }), { verify: echoed });
+    },
+  },
+};
+
+/** In the order they run: tools/call first, right after the SDK baseline it is compared with. */
+export const CASES: CaseDef[] = [
+  {
+    name: 'POST /mcp tools/call (authenticated)',
+    what: 'tools/call echo with a valid bearer token: Bearer check, HTTP introspection at the AS, SDK transport',
+    server: 'realm',
+    baseline: 'sdk',
+    target: 1.0,
+    setup: async (proc, s) => {
+      const c = await client(proc);
+      const t = await tokensFor(c);
+      await probeToolsCall(proc.info.mcpUrl!, t.access_token);
+      const path = new URL(proc.info.mcpUrl!).pathname;
+      return spec(
+        proc.info.mcpUrl!,
+        s,
+        fixed({ method: 'POST', path, headers: { ...MCP_HEADERS, Authorization: `Bearer ${t.access_token}` }, body: toolsCallBody }),
+        { verify: echoed },
+      );
+    },
+  },
+  {
+    name: 'GET AS metadata',
+    what: 'GET /.well-known/oauth-authorization-server',
+    server: 'realm',
+    baseline: 'floor',
+    setup: async (proc, s) => spec(proc.info.oauthUrl!, s, fixed({ method: 'GET', path: '/.well-known/oauth-authorization-server' })),
+  },
+  {
+    name: 'POST /introspect',
+    what: 'RFC 7662 with the RS credentials (Basic), an active access token: exactly what the MCP server sends',
+    server: 'realm',
+    baseline: 'floor',
+    target: 0.25,
+    setup: async (proc, s) => {
+      const c = await client(proc);
+      const t = await tokensFor(c);
+      const headers = { ...FORM, Authorization: basic(proc.info.rsClientId!, proc.info.rsClientSecret!), Accept: 'application/json' };
+      return spec(
+        proc.info.oauthUrl!,
+        s,
+        fixed({ method: 'POST', path: '/introspect', headers, body: `token=${encodeURIComponent(t.access_token)}&token_type_hint=access_token` }),
+        { verify: (b) => b.startsWith('{"active":true') },
+      );
+    },
+  },
+  {
+    name: 'POST /token refresh (rotation off)',
+    what: 'refresh_token grant, public client, one refresh token shared by all connections (it stays valid)',
+    server: 'realm',
+    baseline: 'floor',
+    target: 0.2,
+    setup: async (proc, s) => {
+      const c = await client(proc);
+      const t = await tokensFor(c);
+      return spec(proc.info.oauthUrl!, s, fixed({ method: 'POST', path: '/token', headers: FORM, body: refreshBody(c, t.refresh_token) }));
+    },
+  },
+  {
+    name: 'POST /token refresh (rotation on)',
+    what: 'refresh_token grant with rotation: each connection follows its own chain, presenting the token the previous answer returned',
+    server: 'realm',
+    baseline: 'floor',
+    setup: async (proc, s) => {
+      const c = await client(proc);
+      const res = await fetch(`${c.oauthUrl}/control/rotate`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"on":true}' });
+      if (!res.ok) throw new Error(`control/rotate answered ${res.status}`);
+      // Separate chains for warm-up and measurement: a request in flight when a run stops rotates its
+      // chain without the harness ever seeing the successor, which kills that chain.
+      const chainsFor = async () => Promise.all(Array.from({ length: s.connections }, async () => ({ rt: (await tokensFor(c)).refresh_token })));
+      const perConnection = (chains: Array<{ rt: string }>) => {
+        let next = 0;
+        return (): Req[] => {
+          const chain = chains[next++ % chains.length]!;
+          return [
+            {
+              method: 'POST',
+              path: '/token',
+              headers: FORM,
+              setupRequest: (req) => ({ ...req, body: refreshBody(c, chain.rt) }),
+              onResponse: (status, body) => {
+                if (status === 200) chain.rt = (JSON.parse(body) as { refresh_token: string }).refresh_token;
+              },
+            },
+          ];
+        };
+      };
+      const [w, m] = [await chainsFor(), await chainsFor()];
+      const url = proc.info.oauthUrl!;
+      return {
+        warmup: { url, connections: s.connections, duration: s.warmup, requests: perConnection(w) },
+        measure: { url, connections: s.connections, duration: s.duration, requests: perConnection(m) },
+      };
+    },
+  },
+  {
+    name: 'POST /token authorization_code',
+    what: 'code + PKCE verifier redemption; every request presents a different code, minted beforehand through /authorize',
+    server: 'realm',
+    baseline: 'floor',
+    setup: async (proc, s) => {
+      const c = await client(proc);
+      // A fixed amount sized to last about `duration` seconds at the refresh rate measured in this run.
+      const amount = Math.max(2000, Math.min(60_000, Math.round((s.refreshRps ?? 2000) * s.duration)));
+      const warm = Math.max(s.connections, Math.round((amount / s.duration) * s.warmup));
+      const t0 = performance.now();
+      const codes = await mintCodes(c, amount + warm);
+      const mintS = (performance.now() - t0) / 1000;
+      if (codes.length < amount + warm) throw new Error(`minted only ${codes.length} of ${amount + warm} codes`);
+      let next = 0;
+      const requests = (): Req[] => [{ method: 'POST', path: '/token', headers: FORM, setupRequest: (req) => ({ ...req, body: codeBody(c, codes[next++] ?? 'exhausted') }) }];
+      const url = proc.info.oauthUrl!;
+      return {
+        warmup: { url, connections: s.connections, duration: s.warmup, amount: warm, requests },
+        measure: { url, connections: s.connections, duration: s.duration, amount, requests },
+        note: `${codes.length} codes minted via GET /authorize in ${mintS.toFixed(1)} s (${Math.round(codes.length / mintS)}/s); ${amount} measured`,
+      };
+    },
+  },
+];

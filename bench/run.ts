@@ -1,0 +1,337 @@
+/**
+ * npm run bench [-- options]
+ *
+ * Load cases run with autocannon in this process, pinned to one core; every server under test runs
+ * in a process of its own, pinned to the other core. Each case is reported as a ratio to its baseline,
+ * measured right before it (and right after it too, for the cases that have a target): the machine is
+ * shared and noisy; ratios travel, absolute numbers do not. See bench/README.md.
+ *
+ * Options: --duration <s> (5)  --warmup <s> (1)  --connections <n> (10)  --only <substring,…>
+ *          --skip <cases|cold|volume,…>  --tokens <n> (1000000)  --tokens-per-grant <n> (1)
+ *          --cold-runs <n> (20)  --cli-runs <n> (5)  --profile (server under --cpu-prof; prints hot spots)
+ *          --tsx (run the servers' TypeScript under tsx instead of compiling it first)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { BASELINES, CASES, type BaselineName, type CaseDef, type Settings } from './cases.js';
+import { cliColdStart, median } from './cold.js';
+import { load, type LoadResult } from './load.js';
+import { buildServerSide } from './build.js';
+import { CLIENT_CORE, hasTaskset, pinSelf, SERVER_CORE, ServerProc, useCompiledServer } from './proc.js';
+import { formatSummary, summarize, type ProfileSummary } from './profile.js';
+import type { ColdResult, VolumeResult } from './server-proc.js';
+
+const { values: opt } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '1' },
+    connections: { type: 'string', default: '10' },
+    only: { type: 'string' },
+    skip: { type: 'string', default: '' },
+    tokens: { type: 'string', default: '1000000' },
+    'tokens-per-grant': { type: 'string', default: '1' },
+    'cold-runs': { type: 'string', default: '20' },
+    'cli-runs': { type: 'string', default: '5' },
+    profile: { type: 'boolean', default: false },
+    tsx: { type: 'boolean', default: false },
+  },
+});
+const skip = new Set(opt.skip!.split(',').filter(Boolean));
+const only = opt.only?.split(',').map((s) => s.toLowerCase());
+const settings: Settings = { duration: Number(opt.duration), warmup: Number(opt.warmup), connections: Number(opt.connections) };
+
+const MB = 2 ** 20;
+const RSS_LIMIT_MB = 100;
+const COLD_LIMIT_MS = 50;
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+const profileDir = `${resultsDir}profiles/${stamp}`;
+
+interface CaseResult {
+  name: string;
+  what: string;
+  baseline?: BaselineName;
+  target?: number;
+  load: LoadResult;
+  rssMB: number;
+  heapMB: number;
+  heapTotalMB: number;
+  note?: string;
+  profile?: { file: string; summary: ProfileSummary };
+  /** The baseline runs this case is compared with: the one right before it, and for targets the one right after. */
+  paired?: LoadResult[];
+}
+
+const log = (s: string) => process.stdout.write(`${s}\n`);
+const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+async function runCase(def: CaseDef): Promise<CaseResult> {
+  const slug = def.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
+  const profiled = opt.profile && def.server === 'realm';
+  const nodeFlags = profiled ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${slug}.cpuprofile`] : [];
+  const proc = await ServerProc.start(def.server, { pin, nodeFlags });
+  let result: CaseResult;
+  try {
+    const phase = await def.setup(proc, settings);
+    await load(phase.warmup, proc);
+    const r = await load(phase.measure, proc);
+    const u = await proc.usage();
+    result = { name: def.name, what: def.what, baseline: def.baseline, target: def.target, load: r, rssMB: u.rss / MB, heapMB: u.heapUsed / MB, heapTotalMB: u.heapTotal / MB, note: phase.note };
+  } finally {
+    await proc.stop();
+  }
+  if (profiled) {
+    const file = `${profileDir}/${slug}.cpuprofile`;
+    result.profile = { file, summary: summarize(file) };
+  }
+  const r = result.load;
+  const bad = r.total - r.ok + r.errors + r.timeouts + r.mismatches;
+  log(
+    `  ${def.name.padEnd(40)} ${fmt(r.rps).padStart(7)} req/s  p99 ${fmt(r.latencyMs.p99)} ms  server CPU ${r.serverCpu === undefined ? '?' : `${Math.round(r.serverCpu * 100)}%`}  load-generator CPU ${Math.round(r.clientCpu * 100)}%  RSS ${fmt(result.rssMB)} MB` +
+      (bad ? `  [!] ${JSON.stringify(r.statusCodes)} errors=${r.errors} timeouts=${r.timeouts} mismatches=${r.mismatches}` : '') +
+      (result.note ? `\n    (${result.note})` : ''),
+  );
+  return result;
+}
+
+const selected = (d: CaseDef) => !only || only.some((o) => d.name.toLowerCase().includes(o));
+
+// ---- pinning ----------------------------------------------------------------------------------
+const cores = os.cpus().length;
+const pin = hasTaskset() && cores >= 2 && pinSelf(CLIENT_CORE);
+const pinning = pin
+  ? `server processes pinned to core ${SERVER_CORE} (taskset -c ${SERVER_CORE}), load generator to core ${CLIENT_CORE} (taskset -a -cp ${CLIENT_CORE})`
+  : `NOT pinned (${hasTaskset() ? `${cores} core(s)` : 'taskset not found'}): server and load generator share the cores, ratios are less trustworthy`;
+log(`mcp-oauth-test-server benchmark · node ${process.version} · ${cores} × ${os.cpus()[0]?.model ?? 'cpu'}`);
+log(`${pinning}`);
+if (!opt.tsx) useCompiledServer(buildServerSide());
+const runtime = opt.tsx ? 'servers run the TypeScript sources under tsx (--tsx)' : 'servers run src/ compiled to JavaScript (bench/.build, TypeScript transpileModule), as the published package does';
+log(runtime);
+log(`${settings.connections} connections, ${settings.warmup} s warm-up + ${settings.duration} s measured per case; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+const loadBefore = os.loadavg();
+
+// ---- load cases -----------------------------------------------------------------------------
+// Each case runs next to its baseline: the baseline right before it (shared with the previous case
+// when that one ended with the same baseline), and, when the case has a target, right after it too.
+const baselineRuns: Record<BaselineName, LoadResult[]> = { floor: [], sdk: [] };
+const cases: CaseResult[] = [];
+let sdkRow: CaseResult | undefined;
+let last: { name: BaselineName; load: LoadResult } | undefined;
+const runBaseline = async (b: BaselineName): Promise<LoadResult> => {
+  const r = (await runCase(BASELINES[b])).load;
+  baselineRuns[b].push(r);
+  last = { name: b, load: r };
+  return r;
+};
+const runPaired = async (def: CaseDef): Promise<CaseResult> => {
+  const b = def.baseline;
+  const before = b ? (last?.name === b ? last.load : await runBaseline(b)) : undefined;
+  const r = await runCase(def);
+  last = undefined;
+  const after = b && def.target !== undefined ? await runBaseline(b) : undefined;
+  r.paired = [before, after].filter((x): x is LoadResult => x !== undefined);
+  return r;
+};
+if (!skip.has('cases')) {
+  log('load cases (each next to its baseline)');
+  const mcpSelected = CASES.some((d) => d.baseline === 'sdk' && selected(d));
+  if (mcpSelected || selected(BASELINES.sdk)) {
+    // The SDK baseline is itself compared with the floor; the tools/call case then starts from its run.
+    sdkRow = await runPaired(BASELINES.sdk);
+    baselineRuns.sdk.push(sdkRow.load);
+    last = { name: 'sdk', load: sdkRow.load };
+  }
+  for (const def of CASES.filter(selected)) {
+    const r = await runPaired(def);
+    if (def.name.startsWith('POST /token refresh (rotation off)')) settings.refreshRps = r.load.rps;
+    cases.push(r);
+  }
+}
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined);
+const baselineRps = (b: BaselineName) => mean(baselineRuns[b].map((r) => r.rps));
+
+// ---- cold start -----------------------------------------------------------------------------
+let cold: (ColdResult & { npm: number[]; tsx: number[] }) | undefined;
+if (!skip.has('cold')) {
+  log('\ncold start');
+  const proc = await ServerProc.start('cold', { pin });
+  let inProc: ColdResult;
+  try {
+    inProc = await proc.call<ColdResult>('cold', { runs: Number(opt['cold-runs']) });
+  } finally {
+    await proc.stop();
+  }
+  log(`  startServers() → first 200 from both servers: median ${fmt(median(inProc.firstOk), 1)} ms (startServers() alone ${fmt(median(inProc.started), 1)} ms; ${inProc.firstOk.length} runs)`);
+  const npm = await cliColdStart(pin, 'npm', Number(opt['cli-runs']));
+  log(`  npm start → ready line: median ${fmt(median(npm))} ms (${npm.map((x) => fmt(x)).join(', ')})`);
+  const tsx = await cliColdStart(pin, 'tsx', Number(opt['cli-runs']));
+  log(`  tsx src/cli.ts start (what npm start runs) → ready line: median ${fmt(median(tsx))} ms (${tsx.map((x) => fmt(x)).join(', ')})`);
+  cold = { ...inProc, npm, tsx };
+}
+
+// ---- memory under volume --------------------------------------------------------------------
+let volume: VolumeResult | undefined;
+if (!skip.has('volume')) {
+  log('\nmemory under volume');
+  const proc = await ServerProc.start('volume', { pin, nodeFlags: ['--expose-gc'] });
+  try {
+    volume = await proc.call<VolumeResult>('volume', { tokens: Number(opt.tokens), tokensPerGrant: Number(opt['tokens-per-grant']) });
+  } finally {
+    await proc.stop();
+  }
+  const v = volume;
+  log(
+    `  ${fmt(v.tokens)} access tokens (${fmt(v.grants)} grants, TTL ${v.ttlSeconds} s) issued through issueTokens() in ${fmt(v.issueMs / 1000, 1)} s; sweep after clock.advance(${v.ttlSeconds + 1}) ${fmt(v.sweepMs)} ms`,
+  );
+  log(
+    `  RSS: baseline ${fmt(v.baseline.rss / MB)} MB → ${fmt(v.peak.rss / MB)} MB right after issuing → ${fmt(v.loaded.rss / MB)} MB after GC (heap ${fmt(v.loaded.heapUsed / MB)} MB, ${fmt(v.liveBefore)} live) → ${fmt(v.swept.rss / MB)} MB after expiry + sweep + GC (heap ${fmt(v.swept.heapUsed / MB)} MB, ${fmt(v.liveAfter)} live)`,
+  );
+}
+
+// ---- report ---------------------------------------------------------------------------------
+interface Row {
+  case: string;
+  rps: string;
+  p99: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+  result: string;
+  rss: string;
+  cpuRatio: string;
+  cpuResult: string;
+}
+const rows: Row[] = [];
+const targets: Array<{ target: string; value: string; pass: boolean | undefined; perCpu?: { value: string; pass: boolean } }> = [];
+const verdict = (pass: boolean | undefined) => (pass === undefined ? '—' : pass ? 'pass' : 'FAIL');
+const row = (r: CaseResult, isBaselineRow = false) => {
+  const paired = r.paired ?? [];
+  const b = mean(paired.map((p) => p.rps));
+  const bCpu = mean(paired.map((p) => p.okPerCpuS ?? NaN));
+  const ratio = b ? r.load.rps / b : undefined;
+  const cpu = r.load.okPerCpuS !== undefined && bCpu !== undefined && Number.isFinite(bCpu) ? r.load.okPerCpuS / bCpu : undefined;
+  const pass = ratio !== undefined && r.target !== undefined ? ratio >= r.target : undefined;
+  const cpuPass = cpu !== undefined && r.target !== undefined ? cpu >= r.target : undefined;
+  if (r.target !== undefined) {
+    targets.push({
+      target: `${r.name} ≥ ${r.target}× ${r.baseline}`,
+      value: ratio === undefined ? 'not measured' : `${ratio.toFixed(2)}× in req/s`,
+      pass,
+      perCpu: cpu === undefined ? undefined : { value: `${cpu.toFixed(2)}× per server CPU-second`, pass: cpuPass! },
+    });
+  }
+  const sdkRuns = isBaselineRow ? baselineRuns.sdk : [];
+  rows.push({
+    case: r.name,
+    rps: isBaselineRow && sdkRuns.length > 1 ? `${fmt(r.load.rps)} (all runs ${sdkRuns.map((x) => fmt(x.rps)).join(' / ')})` : fmt(r.load.rps),
+    p99: `${fmt(r.load.latencyMs.p99)} ms`,
+    baseline: b === undefined ? '—' : `${r.baseline} ${paired.map((p) => fmt(p.rps)).join(' / ')}`,
+    ratio: ratio === undefined ? '—' : `${ratio.toFixed(2)}×`,
+    target: r.target === undefined ? '—' : `≥ ${r.target}×`,
+    result: verdict(pass),
+    rss: isBaselineRow ? '—' : `${fmt(r.rssMB)} MB`,
+    cpuRatio: cpu === undefined ? '—' : `${cpu.toFixed(2)}×`,
+    cpuResult: verdict(cpuPass),
+  });
+};
+const floorRuns = baselineRuns.floor;
+if (floorRuns.length) {
+  rows.push({
+    case: BASELINES.floor.name,
+    rps: `${fmt(baselineRps('floor')!)} (mean of ${floorRuns.map((r) => fmt(r.rps)).join(' / ')})`,
+    p99: `${fmt(Math.max(...floorRuns.map((r) => r.latencyMs.p99)))} ms`,
+    baseline: '—',
+    ratio: '—',
+    target: '—',
+    result: '—',
+    rss: '—',
+    cpuRatio: '—',
+    cpuResult: '—',
+  });
+}
+if (sdkRow) row(sdkRow, true);
+for (const c of cases) row(c);
+
+const realmRss = cases.map((c) => c.rssMB);
+if (realmRss.length) {
+  const worst = cases.reduce((a, c) => (c.rssMB > a.rssMB ? c : a));
+  targets.push({ target: `RSS after load ≤ ${RSS_LIMIT_MB} MB`, value: `max ${fmt(worst.rssMB)} MB (${worst.name})`, pass: worst.rssMB <= RSS_LIMIT_MB });
+}
+if (cold) {
+  const m = median(cold.firstOk);
+  targets.push({ target: `in-process cold start ≤ ${COLD_LIMIT_MS} ms`, value: `median ${fmt(m, 1)} ms`, pass: m <= COLD_LIMIT_MS });
+}
+if (volume) {
+  const grown = volume.loaded.rss - volume.baseline.rss;
+  const left = volume.swept.rss - volume.baseline.rss;
+  targets.push({
+    target: 'RSS back near baseline after 1M tokens expire (≤ 10% of the growth left)',
+    value: `${fmt(left / MB)} MB of ${fmt(grown / MB)} MB left`,
+    pass: left <= 0.1 * grown,
+  });
+}
+
+const cols: Array<[keyof Row, string]> = [
+  ['case', 'case'],
+  ['rps', 'req/s (200s)'],
+  ['p99', 'p99'],
+  ['baseline', 'paired baseline req/s'],
+  ['ratio', 'ratio'],
+  ['target', 'target'],
+  ['result', 'pass/fail'],
+  ['rss', 'RSS after'],
+  ['cpuRatio', 'ratio per CPU-s'],
+  ['cpuResult', 'pass/fail per CPU-s'],
+];
+const width = (k: keyof Row, h: string) => Math.max(h.length, ...rows.map((r) => r[k].length));
+const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+log('');
+log(line(cols.map(([k, h]) => h.padEnd(width(k, h)))));
+log(line(cols.map(([k, h]) => '-'.repeat(width(k, h)))));
+for (const r of rows) log(line(cols.map(([k, h]) => (k === 'case' || k === 'baseline' ? r[k].padEnd(width(k, h)) : r[k].padStart(width(k, h))))));
+log('\ntargets');
+const mark = (p: boolean | undefined) => (p === undefined ? '  ?  ' : p ? ' pass' : ' FAIL');
+for (const t of targets) {
+  log(`  ${mark(t.pass)}  ${t.target}: ${t.value}`);
+  if (t.perCpu) log(`  ${mark(t.perCpu.pass)}  ${' '.repeat(t.target.length)}  ${t.perCpu.value}`);
+}
+log(
+  '  (req/s ratios are what the targets name; on a machine shared with other work a cheap baseline is often starved of its core\n' +
+    '   and looks slower than it is, so each case is also compared per second of server CPU, which other load does not skew)',
+);
+log(`\n${pinning}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} after`);
+
+for (const c of cases) if (c.profile) log(`\n${formatSummary(`profile of ${c.name} (${c.profile.file})`, c.profile.summary)}`);
+
+mkdirSync(resultsDir, { recursive: true });
+const out = `${resultsDir}${stamp}.json`;
+writeFileSync(
+  out,
+  `${JSON.stringify(
+    {
+      at: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().map((c) => c.model),
+      loadAverage: { before: loadBefore, after: os.loadavg() },
+      pinning: { pinned: pin, serverCore: SERVER_CORE, clientCore: CLIENT_CORE, description: pinning },
+      runtime,
+      settings,
+      baselines: Object.fromEntries(Object.entries(baselineRuns).map(([k, runs]) => [k, { meanRps: baselineRps(k as BaselineName), runs }])),
+      sdkBaseline: sdkRow,
+      cases: cases.map((c) => ({ ...c, profile: c.profile ? { file: c.profile.file, summary: c.profile.summary } : undefined })),
+      table: rows,
+      targets,
+      coldStart: cold && {
+        inProcess: { medianFirstOkMs: median(cold.firstOk), medianStartedMs: median(cold.started), ...cold },
+        npmStartMedianMs: median(cold.npm),
+        tsxMedianMs: median(cold.tsx),
+      },
+      volume,
+    },
+    null,
+    2,
+  )}\n`,
+);
+log(`\nwritten ${out}`);

@@ -1,0 +1,195 @@
+/**
+ * The server side of the benchmark, run as its own process (pinned to one core by bench/run.ts):
+ *   node --import tsx bench/server-proc.ts <realm|sdk|floor|cold|volume>
+ * It talks to the harness over the IPC channel only: a `ready` message with its URLs, then answers
+ * commands ({id, cmd}) with ({id, result} | {id, error}).
+ */
+import http from 'node:http';
+import type { Listening } from './baseline-floor.js';
+import type { RunningServers } from '../src/server.js';
+
+// Each kind loads only what it runs, so that a baseline's RSS is not inflated by modules it never uses.
+const project = async () => {
+  const [{ startServers }, { resourceMetadataUrl }, { issueTokens }, { SUBJECT }] = await Promise.all([
+    import('../src/server.js'),
+    import('../src/mcp/resource-metadata.js'),
+    import('../src/oauth/issue.js'),
+    import('../src/realm.js'),
+  ]);
+  return { startServers, resourceMetadataUrl, issueTokens, SUBJECT };
+};
+
+export type Kind = 'realm' | 'sdk' | 'floor' | 'cold' | 'volume';
+
+export interface Usage {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  /** Cumulative CPU time of this process, microseconds. */
+  cpuUs: number;
+}
+
+export interface ReadyInfo {
+  url?: string;
+  oauthUrl?: string;
+  mcpUrl?: string;
+  rsClientId?: string;
+  rsClientSecret?: string;
+}
+
+export interface VolumeResult {
+  tokens: number;
+  grants: number;
+  ttlSeconds: number;
+  issueMs: number;
+  sweepMs: number;
+  /** RSS / heap after GC, before any token exists (servers started). */
+  baseline: Usage;
+  /** Right after issuing, before GC. */
+  peak: Usage;
+  /** After issuing and a forced GC: what the live tokens really hold. */
+  loaded: Usage;
+  /** After advancing the clock past expiry (the sweeper runs) and a forced GC. */
+  swept: Usage;
+  liveBefore: number;
+  liveAfter: number;
+}
+
+export interface ColdResult {
+  /** startServers() resolved, ms. */
+  started: number[];
+  /** startServers() call to both servers' first 200 (AS metadata and RS metadata), ms. */
+  firstOk: number[];
+}
+
+const usage = (): Usage => {
+  const m = process.memoryUsage();
+  const c = process.cpuUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, cpuUs: c.user + c.system };
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function get200(url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${url} answered ${res.statusCode}`))));
+      })
+      .on('error', reject);
+  });
+}
+
+async function cold(runs: number): Promise<ColdResult> {
+  const { startServers, resourceMetadataUrl } = await project();
+  const out: ColdResult = { started: [], firstOk: [] };
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const s = await startServers({ oauthPort: 0, mcpPort: 0 });
+    const t1 = performance.now();
+    await Promise.all([get200(`${s.oauthUrl}/.well-known/oauth-authorization-server`), get200(resourceMetadataUrl(s.mcpUrl))]);
+    const t2 = performance.now();
+    await s.close();
+    out.started.push(t1 - t0);
+    out.firstOk.push(t2 - t0);
+  }
+  return out;
+}
+
+async function volume(tokens: number, tokensPerGrant: number): Promise<VolumeResult> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with --expose-gc');
+  const fullGc = async () => {
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await sleep(50);
+    }
+  };
+  const { startServers, issueTokens, SUBJECT } = await project();
+  const ttlSeconds = 60;
+  const s = await startServers({ oauthPort: 0, mcpPort: 0, tokenTtlSeconds: ttlSeconds });
+  try {
+    const realm = s.realm;
+    await fullGc();
+    const baseline = usage();
+    const scope = [...realm.config.scopes];
+    const t0 = performance.now();
+    let grants = 0;
+    let grantId = '';
+    for (let i = 0; i < tokens; i++) {
+      if (i % tokensPerGrant === 0) grantId = `g_bench_${grants++}`;
+      // The /token code path minus HTTP: the same records, maps and grant bookkeeping.
+      issueTokens(realm, { clientId: 'bench-client', scope, resources: [], sub: SUBJECT, grantId }, 'none');
+    }
+    const issueMs = performance.now() - t0;
+    const peak = usage();
+    await fullGc();
+    const loaded = usage();
+    const liveBefore = realm.store.counts.accessTokens;
+    const t1 = performance.now();
+    realm.clock.advance(ttlSeconds + 1); // runs the store's sweeper
+    const sweepMs = performance.now() - t1;
+    await fullGc();
+    const swept = usage();
+    const liveAfter = realm.store.counts.accessTokens;
+    return { tokens, grants, ttlSeconds, issueMs, sweepMs, baseline, peak, loaded, swept, liveBefore, liveAfter };
+  } finally {
+    await s.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const kind = process.argv[2] as Kind;
+  let running: RunningServers | undefined;
+  let listening: Listening | undefined;
+  const info: ReadyInfo = {};
+  if (kind === 'realm') {
+    const { startServers } = await project();
+    running = await startServers({ oauthPort: 0, mcpPort: 0 });
+    Object.assign(info, {
+      oauthUrl: running.oauthUrl,
+      mcpUrl: running.mcpUrl,
+      rsClientId: running.realm.config.introspectionClientId,
+      rsClientSecret: running.realm.config.introspectionClientSecret,
+    });
+  } else if (kind === 'sdk' || kind === 'floor') {
+    listening = await (kind === 'sdk' ? (await import('./baseline-sdk.js')).startSdkBaseline() : (await import('./baseline-floor.js')).startFloor());
+    info.url = listening.url;
+  } else if (kind !== 'cold' && kind !== 'volume') {
+    throw new Error(`unknown kind ${kind}`);
+  }
+
+  process.on('message', (msg: { id: number; cmd: string; args?: Record<string, number> }) => {
+    const reply = (p: Promise<unknown>) =>
+      p.then(
+        (result) => process.send!({ id: msg.id, result }),
+        (err: unknown) => process.send!({ id: msg.id, error: String((err as Error)?.stack ?? err) }),
+      );
+    switch (msg.cmd) {
+      case 'usage':
+        return reply(Promise.resolve(usage()));
+      case 'cold':
+        return reply(cold(msg.args?.runs ?? 20));
+      case 'volume':
+        return reply(volume(msg.args?.tokens ?? 1_000_000, msg.args?.tokensPerGrant ?? 1));
+      case 'exit':
+        return reply(
+          (async () => {
+            await running?.close();
+            await listening?.close();
+          })(),
+        ).finally(() => process.exit(0));
+      default:
+        return reply(Promise.reject(new Error(`unknown command ${msg.cmd}`)));
+    }
+  });
+  // The harness died: do not linger.
+  process.on('disconnect', () => process.exit(0));
+  process.send!({ ready: info });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
