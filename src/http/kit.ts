@@ -1,6 +1,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import type { Endpoint } from '../control/faults.js';
 import type { ServerName } from '../events.js';
 import type { Realm } from '../realm.js';
@@ -195,4 +196,15 @@ export function omitFields<T extends object>(body: T, omit: string[]): T {
   const copy = { ...body } as Record<string, unknown>;
   for (const f of omit) delete copy[f];
   return copy as T;
+}
+
+/**
+ * CORS for browsers only. A browser always sends Origin on a cross-origin request (and on every
+ * preflight); without one the headers serve nobody, and setting them before the handler makes hono
+ * rebuild every response, the largest single cost on /token and /mcp in the profile. For answers
+ * that caches may keep (the metadata documents) use plain `cors`, whose headers do not vary.
+ */
+export function corsForBrowsers(options: Parameters<typeof cors>[0]): MiddlewareHandler<AppEnv> {
+  const withCors = cors(options);
+  return (c, next) => (c.req.header('origin') === undefined ? next() : withCors(c, next));
 }

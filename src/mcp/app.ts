@@ -1,6 +1,5 @@
 import type { Hono } from 'hono';
-import { cors } from 'hono/cors';
-import { createBaseApp, methodNotAllowed, strike, type AppEnv, type Ctx } from '../http/kit.js';
+import { corsForBrowsers, createBaseApp, methodNotAllowed, strike, type AppEnv, type Ctx } from '../http/kit.js';
 import { jsonResponse } from '../http/oauth-error.js';
 import type { Realm } from '../realm.js';
 import { checkBearer } from './bearer.js';
@@ -15,6 +14,8 @@ import type { TokenFacts } from './tools.js';
  * The protected MCP server as a Hono app: RFC 9728 discovery, Bearer validation by introspection on
  * every request, and the SDK's stateless Streamable HTTP behind it.
  */
+const NO_QUERY = new URLSearchParams();
+
 export function buildMcpApp(realm: Realm, introspection: IntrospectionClient, extra?: (app: Hono<AppEnv>) => void): Hono<AppEnv> {
   const app = createBaseApp(realm, 'mcp');
   const ownOrigin = new URL(realm.config.mcpBaseUrl).origin;
@@ -26,7 +27,7 @@ export function buildMcpApp(realm: Realm, introspection: IntrospectionClient, ex
 
   app.use(
     '*',
-    cors({
+    corsForBrowsers({
       origin: (o) => (originAllowed(o, ownOrigin, allowed) ? o : null),
       allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Mcp-Protocol-Version', 'Mcp-Session-Id', 'Last-Event-ID'],
       exposeHeaders: ['WWW-Authenticate', 'Mcp-Session-Id', 'Mcp-Protocol-Version'],
@@ -43,8 +44,10 @@ export function buildMcpApp(realm: Realm, introspection: IntrospectionClient, ex
       note.outcome = 'forbidden_origin';
       return jsonResponse({ error: 'forbidden_origin', error_description: `Origin ${origin} is not allowed (DNS-rebinding protection); add it to ALLOWED_ORIGINS` }, 403);
     }
-    const url = new URL(c.req.url);
-    const check = await checkBearer(c.req.header('authorization'), url.searchParams, realm.resource, scope, introspection);
+    // Most requests carry no query: skip parsing the URL for them (it shows in the profile).
+    const q = c.req.url.indexOf('?');
+    const query = q < 0 ? NO_QUERY : new URLSearchParams(c.req.url.slice(q + 1));
+    const check = await checkBearer(c.req.header('authorization'), query, realm.resource, scope, introspection);
     const failedCause = check.ok ? undefined : check.introspectionFailed;
     if (failedCause !== undefined && !introspectionDown) {
       introspectionDown = true;

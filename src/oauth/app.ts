@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import { cors } from 'hono/cors';
-import { createBaseApp, type AppEnv } from '../http/kit.js';
+import { corsForBrowsers, createBaseApp, type AppEnv } from '../http/kit.js';
 import type { Realm } from '../realm.js';
 import { mountAuthorize } from './authorize.js';
 import { mountIntrospect } from './introspect.js';
@@ -21,8 +21,9 @@ export function buildAuthApp(realm: Realm, extra?: (app: Hono<AppEnv>) => void):
   const path = new URL(realm.issuer).pathname.replace(/\/$/, '');
   const mounts: Array<Hono<AppEnv>> = path ? [app, app.basePath(path)] : [app];
   // Browser-based clients call these cross-origin; /authorize is a navigation and needs no CORS.
-  const open = cors({ origin: '*', exposeHeaders: ['WWW-Authenticate'], maxAge: 86400 });
-  app.use('/.well-known/*', open);
+  const corsOptions = { origin: '*', exposeHeaders: ['WWW-Authenticate'], maxAge: 86400 };
+  const open = corsForBrowsers(corsOptions);
+  app.use('/.well-known/*', cors(corsOptions));
   mountMetadata(app, realm);
   for (const at of mounts) {
     for (const p of ['/token', '/register', '/revoke', '/introspect']) at.use(p, open);

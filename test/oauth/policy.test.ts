@@ -59,3 +59,24 @@ describe('policies beyond the happy path', () => {
     expect(await introspect(as, tokens.access_token)).toEqual({ active: false });
   });
 });
+
+describe('CORS for browser-based clients', () => {
+  it('answers a browser (with Origin) at /token, /register, /revoke and /introspect, and preflights', async () => {
+    as = makeAS();
+    const origin = 'https://web-client.example';
+    const pre = await as.req('/token', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+    for (const path of ['/token', '/register', '/revoke', '/introspect']) {
+      const res = await as.req(path, { ...form({}), headers: { ...form({}).headers, origin } });
+      expect(res.headers.get('access-control-allow-origin'), path).toBe('*');
+      expect(res.headers.get('access-control-expose-headers'), path).toContain('WWW-Authenticate');
+    }
+  });
+
+  it('leaves CORS headers off for server-side callers (no Origin) at the token endpoint', async () => {
+    as = makeAS();
+    const res = await as.req('/token', form({ grant_type: 'refresh_token' }));
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
