@@ -44,6 +44,19 @@ export function buildMcpApp(realm: Realm, introspection: IntrospectionClient, ex
       note.outcome = 'forbidden_origin';
       return jsonResponse({ error: 'forbidden_origin', error_description: `Origin ${origin} is not allowed (DNS-rebinding protection); add it to ALLOWED_ORIGINS` }, 403);
     }
+    // Read before the token check, so that a refused request's event still names its method and tool.
+    const text = await c.req.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const first = (Array.isArray(parsed) ? parsed[0] : parsed) as { method?: unknown; params?: { name?: unknown } } | undefined;
+    const rpcMethod = typeof first?.method === 'string' ? first.method : undefined;
+    note.rpcMethod = rpcMethod;
+    if (rpcMethod === 'tools/call' && typeof first?.params?.name === 'string') note.tool = first.params.name;
+
     // Most requests carry no query: skip parsing the URL for them (it shows in the profile).
     const q = c.req.url.indexOf('?');
     const query = q < 0 ? NO_QUERY : new URLSearchParams(c.req.url.slice(q + 1));
@@ -63,20 +76,7 @@ export function buildMcpApp(realm: Realm, introspection: IntrospectionClient, ex
     }
     note.clientId = check.facts.client_id;
 
-    const text = await c.req.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    const first = (Array.isArray(parsed) ? parsed[0] : parsed) as { method?: unknown; params?: { name?: unknown } } | undefined;
-    const rpcMethod = typeof first?.method === 'string' ? first.method : undefined;
-    note.rpcMethod = rpcMethod;
-    if (rpcMethod === 'tools/call') {
-      realm.counters.toolCalls++;
-      if (typeof first?.params?.name === 'string') note.tool = first.params.name;
-    }
+    if (rpcMethod === 'tools/call') realm.counters.toolCalls++;
 
     const s = await strike(c, realm, 'mcp', { rpcMethod });
     if (s.response) return s.response;

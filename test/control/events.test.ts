@@ -143,8 +143,8 @@ describe('events', () => {
       '[oauth] control POST /control/invalid-grant → off',
       expect.stringMatching(/^\[oauth\] POST \/introspect → active 200 \d+ms$/),
       expect.stringMatching(/^\[mcp\] POST \/mcp tools\/call echo → ok 200 \d+ms$/),
-      // Without credentials the body is not read, so the line cannot name the tool.
-      expect.stringMatching(/^\[mcp\] POST \/mcp → unauthorized 401 \d+ms$/),
+      // A refused call still names what it tried.
+      expect.stringMatching(/^\[mcp\] POST \/mcp tools\/call echo → unauthorized 401 \d+ms$/),
     ]);
   });
 });

@@ -54,7 +54,7 @@ describe('scenarios that unlock', () => {
     expect(c.provider.authorizations).toBe(1);
     expect(c.provider.verifier).toMatch(/^[A-Za-z0-9\-._~]{43,128}$/);
     const t = await trail();
-    const order = ['POST /mcp → unauthorized', 'GET /.well-known/oauth-protected-resource/mcp → ok', 'GET /.well-known/oauth-authorization-server → ok', 'POST /register → ok', 'GET /authorize → ok', 'POST /token authorization_code → ok'];
+    const order = ['POST /mcp initialize → unauthorized', 'GET /.well-known/oauth-protected-resource/mcp → ok', 'GET /.well-known/oauth-authorization-server → ok', 'POST /register → ok', 'GET /authorize → ok', 'POST /token authorization_code → ok'];
     const at = order.map((line) => t.indexOf(line));
     expect(at.every((i) => i >= 0), t.join('\n')).toBe(true);
     expect(at).toEqual([...at].sort((a, b) => a - b));
@@ -84,7 +84,7 @@ describe('scenarios that unlock', () => {
     const st = await control.state();
     expect(st.counters.tokenCalls).toBe(before + 1);
     expect(st.counters.tokenCallsByGrant).toEqual({ refresh_token: 1 });
-    expect(await trail()).toEqual(expect.arrayContaining(['POST /mcp → invalid_token', 'POST /token refresh_token → ok', 'POST /mcp tools/call echo → ok']));
+    expect(await trail()).toEqual(expect.arrayContaining(['POST /mcp initialize → invalid_token', 'POST /token refresh_token → ok', 'POST /mcp tools/call echo → ok']));
     expect(count(await trail(), /GET \/authorize/)).toBe(0);
   });
 });
@@ -103,7 +103,7 @@ describe('loop: set → trigger → expected', () => {
     expect(st.counters.tokenCalls).toBe(tokenCalls + 1);
     expect(await trail(mark)).toEqual([
       'POST /introspect → inactive',
-      'POST /mcp → invalid_token',
+      'POST /mcp tools/call echo → invalid_token',
       'GET /.well-known/oauth-protected-resource/mcp → ok',
       'GET /.well-known/oauth-authorization-server → ok',
       'POST /token refresh_token → ok',
@@ -121,7 +121,7 @@ describe('loop: set → trigger → expected', () => {
     expect(st.live.accessTokens).toBe(0);
     expect(await echo(c, 'again')).toBe('again');
     const t = await trail(mark);
-    expect(t).toEqual(expect.arrayContaining(['POST /mcp → invalid_token', 'POST /token refresh_token → ok', 'POST /mcp tools/call echo → ok']));
+    expect(t).toEqual(expect.arrayContaining(['POST /mcp tools/call echo → invalid_token', 'POST /token refresh_token → ok', 'POST /mcp tools/call echo → ok']));
     expect(count(t, /\/authorize/)).toBe(0);
     expect(c.provider.authorizations).toBe(1);
   });
