@@ -3,22 +3,15 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { Endpoint } from '../control/faults.js';
-import type { ServerName } from '../events.js';
+import type { ServerEvent, ServerName } from '../events.js';
 import type { Realm } from '../realm.js';
 import { OAuthError, jsonResponse, oauthErrorResponse } from './oauth-error.js';
 
 /** What a handler tells the event log about its request. */
-export interface Note {
-  outcome?: string;
-  grant?: string;
-  tool?: string;
-  rpcMethod?: string;
-  clientId?: string;
-  fault?: string;
-  detail?: string;
+export type Note = Partial<Pick<ServerEvent, 'outcome' | 'grant' | 'tool' | 'rpcMethod' | 'clientId' | 'fault' | 'detail'>> & {
   /** Control-plane requests record their own event. */
   silent?: boolean;
-}
+};
 
 export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { note: Note } };
 export type Ctx = Context<AppEnv>;
