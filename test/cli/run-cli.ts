@@ -43,7 +43,7 @@ export interface Started {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-/** Starts `start` and waits for both ready lines; kills it if they never come. */
+/** Starts `start` and waits for all ready lines; kills it if they never come. */
 export function startCli(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): Promise<Started> {
   const child = spawn(process.execPath, [TSX, CLI, 'start', ...args], { cwd: opts.cwd ?? ROOT, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -57,7 +57,8 @@ export function startCli(args: string[], opts: { env?: Record<string, string>; c
       out += d;
       const oauth = /\[oauth\] authorization server (\S+)/.exec(out);
       const mcp = /\[mcp\] protected MCP server (\S+)/.exec(out);
-      if (oauth && mcp) {
+      // The [control] line is the last ready line: wait for it, not just for the URLs.
+      if (oauth && mcp && out.includes('[control]')) {
         clearTimeout(timer);
         resolve({
           child,
