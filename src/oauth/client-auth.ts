@@ -9,6 +9,8 @@ export interface Caller {
   method: TokenEndpointAuthMethod;
   /** Undefined for the resource server's own introspection credentials. */
   client?: ClientRecord;
+  /** A client taken as presented (seeded refresh token); the caller registers it once it succeeds. */
+  adopted?: boolean;
 }
 
 const invalidClient = (description: string, basic: boolean, realm: Realm): OAuthError =>
@@ -45,7 +47,7 @@ export function authenticateClient(
   c: Ctx,
   form: Form,
   realm: Realm,
-  opts: { allowPublic: boolean; allowRs?: boolean; registeredMethodOnly?: boolean },
+  opts: { allowPublic: boolean; allowRs?: boolean; registeredMethodOnly?: boolean; adoptUnknown?: () => boolean },
 ): Caller {
   const header = c.req.header('authorization');
   const bodyId = form.get('client_id');
@@ -77,7 +79,12 @@ export function authenticateClient(
     throw invalidClient('wrong credentials for the resource server client', basic, realm);
   }
 
-  const client = realm.store.clients.get(id);
+  const known = realm.store.clients.get(id);
+  if (!known && opts.adoptUnknown?.()) {
+    const adopted = adopt(realm, id, method, secret);
+    if (adopted) return { clientId: id, method, client: adopted, adopted: true };
+  }
+  const client = known;
   if (!client) throw invalidClient(`unknown client_id ${JSON.stringify(id)}`, basic, realm);
   if (method === 'none') {
     if (client.token_endpoint_auth_method !== 'none') {
@@ -92,4 +99,24 @@ export function authenticateClient(
     throw invalidClient(`client registered token_endpoint_auth_method ${client.token_endpoint_auth_method} but used ${method}`, basic, realm);
   }
   return { clientId: id, method, client };
+}
+
+/**
+ * A client record exactly as the client presents itself. Only the seeded refresh token does this: it is
+ * meant to be dropped into a client's credential store, whose client_id this server may never have
+ * seen (it forgets everything on restart).
+ */
+function adopt(realm: Realm, id: string, method: TokenEndpointAuthMethod, secret: string | undefined): ClientRecord | undefined {
+  if (!/^[\x21-\x7e]{1,255}$/.test(id) || realm.store.clients.size >= realm.config.maxClients) return undefined;
+  const client: ClientRecord = {
+    client_id: id,
+    client_id_issued_at: realm.clock.nowSeconds(),
+    redirect_uris: [],
+    token_endpoint_auth_method: method,
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    metadata: { client_name: 'adopted with the seeded refresh token' },
+    ...(secret !== undefined ? { client_secret: secret, client_secret_expires_at: 0 } : {}),
+  };
+  return client;
 }

@@ -30,7 +30,11 @@ async function token(c: Ctx, realm: Realm): Promise<Response> {
   if (!known) {
     throw new OAuthError('unsupported_grant_type', `grant_type ${JSON.stringify(grant)} is not supported; use ${GRANTS.join(' or ')}`);
   }
-  const caller = authenticateClient(c, form, realm, { allowPublic: true, registeredMethodOnly: true });
+  const caller = authenticateClient(c, form, realm, {
+    allowPublic: true,
+    registeredMethodOnly: true,
+    adoptUnknown: () => grant === 'refresh_token' && isLiveSeed(realm, form.get('refresh_token')),
+  });
   note.clientId = caller.clientId;
   if (!caller.client!.grant_types.includes(grant)) {
     throw new OAuthError('unauthorized_client', `client did not register grant_type ${grant}`);
@@ -42,6 +46,7 @@ async function token(c: Ctx, realm: Realm): Promise<Response> {
 
   const body = grant === 'authorization_code' ? redeemCode(form, caller, realm) : refresh(form, caller, realm);
   if (grant === 'refresh_token') realm.counters.refreshes++;
+  if (caller.adopted) realm.store.clients.set(caller.clientId, caller.client!);
   return jsonResponse(omitFields(body, s.omit), 200, NO_STORE);
 }
 
@@ -108,4 +113,9 @@ function narrowResources(form: Form, authorized: string[]): string[] {
   const outside = requested.filter((r) => !authorized.includes(r));
   if (outside.length) throw new OAuthError('invalid_target', `resource ${outside.join(', ')} was not part of the authorization`);
   return requested;
+}
+
+function isLiveSeed(realm: Realm, token: string | undefined): boolean {
+  const r = token === undefined ? undefined : realm.store.findRefresh(token);
+  return r !== undefined && r.clientId === null && !r.rotated;
 }

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthTokensSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { authorize, expectOAuthError, introspect, makeAS, publicClientWithTokens, redeem, register, snapshot, token, type AS, type Tokens } from './helpers.js';
+import { authorize, basic, expectOAuthError, introspect, makeAS, publicClientWithTokens, redeem, register, snapshot, token, type AS, type Tokens } from './helpers.js';
 
 let as: AS;
 beforeAll(() => {
@@ -152,8 +152,29 @@ describe('SEED_REFRESH_TOKEN', () => {
     expect((await refresh(a, SEED)).refresh_token).toBe(SEED);
   });
 
-  it('still requires a registered client', async () => {
-    await expectOAuthError(await refreshRes('nobody', SEED), 401, 'invalid_client', /unknown client_id/);
+  it('adopts a client_id this server never registered (a credential deposited after a restart)', async () => {
+    const r = await refresh('client-from-before-the-restart', SEED);
+    expect(await introspect(as, r.access_token)).toMatchObject({ active: true, client_id: 'client-from-before-the-restart' });
+    expect(as.realm.store.clients.get('client-from-before-the-restart')?.token_endpoint_auth_method).toBe('none');
+    expect((await refresh('client-from-before-the-restart', SEED)).refresh_token).toBe(SEED);
+  });
+
+  it('adopts a confidential client with the secret it presented, and holds it to that secret', async () => {
+    const res = await token(as, { grant_type: 'refresh_token', refresh_token: SEED }, basic('old-confidential', 's3cret'));
+    expect(res.status).toBe(200);
+    const wrong = await token(as, { grant_type: 'refresh_token', refresh_token: SEED }, basic('old-confidential', 'other'));
+    await expectOAuthError(wrong, 401, 'invalid_client');
+  });
+
+  it('adopts nobody for any other refresh token, nor when the grant fails', async () => {
+    await expectOAuthError(await refreshRes('nobody', 'not-the-seed'), 401, 'invalid_client', /unknown client_id/);
+    as.realm.faults.add({ id: 'ig', endpoint: 'token', grant: 'refresh_token', effect: { kind: 'oauth-error', error: 'invalid_grant' } });
+    try {
+      await expectOAuthError(await refreshRes('refused-one', SEED), 400, 'invalid_grant');
+      expect(as.realm.store.clients.has('refused-one')).toBe(false);
+    } finally {
+      as.realm.faults.remove('ig');
+    }
   });
 
   it('with rotation on, it is spent by its first use', async () => {
