@@ -55,10 +55,6 @@ export class EventLog {
   get lastId(): number {
     return this.nextId - 1;
   }
-
-  get size(): number {
-    return this.buf.length;
-  }
 }
 
 /** `[oauth] POST /token refresh_token → invalid_grant 400 2ms` */

@@ -185,11 +185,10 @@ export class Faults {
     return strike;
   }
 
-  reset(endpoints: readonly Endpoint[] = ENDPOINTS, switches = true): void {
+  /** Faults on these endpoints cleared, and rotation and expires-in back to their defaults. */
+  reset(endpoints: readonly Endpoint[] = ENDPOINTS): void {
     this.clear(endpoints);
-    if (switches) {
-      this.rotateRefreshTokens = false;
-      this.accessTokenTtlSeconds = undefined;
-    }
+    this.rotateRefreshTokens = false;
+    this.accessTokenTtlSeconds = undefined;
   }
 }

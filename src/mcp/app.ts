@@ -21,6 +21,7 @@ export function buildMcpApp(realm: Realm, introspection: IntrospectionClient, ex
   const ownOrigin = new URL(realm.config.mcpBaseUrl).origin;
   const allowed = realm.config.allowedOrigins;
   const metadataUrl = resourceMetadataUrl(realm.resource);
+  const resourceUrl = new URL(realm.resource);
   const scope = realm.config.scopes.join(' ');
   const handler = new McpHandler();
   let introspectionDown = false;
@@ -92,7 +93,7 @@ export function buildMcpApp(realm: Realm, introspection: IntrospectionClient, ex
       clientId: check.facts.client_id ?? '',
       scopes: (check.facts.scope ?? '').split(' ').filter(Boolean),
       expiresAt: check.facts.exp,
-      resource: new URL(realm.resource),
+      resource: resourceUrl,
       extra: { facts },
     };
     // Unparsable JSON goes to the transport as it came, so the SDK answers with its JSON-RPC parse error.
@@ -100,7 +101,7 @@ export function buildMcpApp(realm: Realm, introspection: IntrospectionClient, ex
     return handler.handle(request, parsed, authInfo);
   };
 
-  const endpoint = new URL(realm.resource).pathname;
+  const endpoint = resourceUrl.pathname;
   for (const at of new Set([endpoint, '/mcp'])) {
     app.post(at, serveMcp);
     // Stateless server: no standalone SSE stream (GET) and no session to delete (DELETE).

@@ -88,7 +88,10 @@ export class IntrospectionClient {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (d: Buffer) => chunks.push(d));
-          res.on('error', (err) => reject(new IntrospectionFailed(causeOf(err))));
+          res.on('error', (err) => {
+            clearTimeout(timer);
+            reject(new IntrospectionFailed(causeOf(err)));
+          });
           res.on('end', () => {
             clearTimeout(timer);
             const text = Buffer.concat(chunks).toString('utf8');

@@ -79,12 +79,11 @@ export function authenticateClient(
     throw invalidClient('wrong credentials for the resource server client', basic, realm);
   }
 
-  const known = realm.store.clients.get(id);
-  if (!known && opts.adoptUnknown?.()) {
+  const client = realm.store.clients.get(id);
+  if (!client && opts.adoptUnknown?.()) {
     const adopted = adopt(realm, id, method, secret);
     if (adopted) return { clientId: id, method, client: adopted, adopted: true };
   }
-  const client = known;
   if (!client) throw invalidClient(`unknown client_id ${JSON.stringify(id)}`, basic, realm);
   if (method === 'none') {
     if (client.token_endpoint_auth_method !== 'none') {

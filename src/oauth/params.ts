@@ -6,7 +6,7 @@ export function parseScope(raw: string | undefined, known: readonly string[], wh
   const requested = [...new Set(raw.split(' ').filter(Boolean))];
   const unknown = requested.filter((s) => !known.includes(s));
   if (unknown.length > 0) {
-    throw new OAuthError('invalid_scope', `unknown scope ${unknown.map((s) => JSON.stringify(s)).join(', ')}; ${whose}: ${known.join(' ')}`);
+    throw new OAuthError('invalid_scope', `scope ${unknown.map((s) => JSON.stringify(s)).join(', ')} cannot be granted; ${whose}: ${known.join(' ')}`);
   }
   if (requested.length === 0) throw new OAuthError('invalid_scope', 'scope is empty');
   return requested;

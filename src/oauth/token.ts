@@ -86,19 +86,14 @@ function refresh(form: Form, caller: Caller, realm: Realm): TokenResponse {
     throw new OAuthError('invalid_grant', `refresh token was already rotated; its reuse revoked the whole family (${revoked} tokens, OAuth 2.1 §4.3.1)`);
   }
   if (record.clientId !== null && record.clientId !== caller.clientId) throw new OAuthError('invalid_grant', 'refresh token was issued to another client');
-  const requested = parseScope(form.get('scope'), realm.config.scopes);
-  if (requested) {
-    const wider = requested.filter((s) => !record.scope.includes(s));
-    if (wider.length) throw new OAuthError('invalid_scope', `scope may only narrow on refresh; not granted: ${wider.join(' ')}`);
-  }
-  const scope = requested ?? record.scope;
+  // Scope may only narrow (RFC 6749 §6): the grant's own scope is all a refresh may ask for.
+  const scope = parseScope(form.get('scope'), record.scope, 'scope may only narrow on refresh; this grant holds') ?? record.scope;
   const resources = narrowResources(form, record.resources);
 
-  const rotate = realm.faults.rotateRefreshTokens;
   // Tokens stay in the refresh token's grant (the seeded one's too, whoever uses it), so revoking
   // the refresh token revokes what it issued (RFC 7009 §2.1) and reuse revokes the family.
   const grant = { clientId: caller.clientId, scope, resources, sub: record.sub, grantId: record.grantId, original: { scope: record.scope, resources: record.resources } };
-  if (rotate) {
+  if (realm.faults.rotateRefreshTokens) {
     realm.store.retireRefresh(presented);
     return issueTokens(realm, grant, 'new');
   }

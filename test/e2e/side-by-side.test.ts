@@ -37,7 +37,7 @@ describe('two instances in one process', () => {
     expect(sb.switches.rotate).toBe(false);
     expect(sb.live.clients).toBe(1);
     expect((await a.control.state()).live.clients).toBe(1);
-    await expect(cb.client.callTool({ name: 'echo', arguments: { message: 'b' } })).resolves.toBeDefined();
+    expect(textOf(await cb.client.callTool({ name: 'echo', arguments: { message: 'b' } }))).toBe('b');
     const eventsB = (await b.control.events()).events;
     expect(eventsB.some((e) => e.path === '/control/force-403')).toBe(false);
     await Promise.all([ca.client.close(), cb.client.close()]);

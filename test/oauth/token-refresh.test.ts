@@ -60,7 +60,7 @@ describe('refresh_token grant: scope and resource', () => {
     const { clientId, tokens } = await publicClientWithTokens(as, { scope: 'mcp:read' });
     expect(tokens.scope).toBe('mcp:read');
     const res = await refreshRes(clientId, tokens.refresh_token!, { scope: 'mcp:read mcp:write' });
-    await expectOAuthError(res, 400, 'invalid_scope', /mcp:write/);
+    await expectOAuthError(res, 400, 'invalid_scope', /"mcp:write" cannot be granted; scope may only narrow on refresh/);
   });
 
   it('resource is honoured: aud in introspection', async () => {
