@@ -12,7 +12,7 @@ import type { RunningServers } from '../src/server.js';
 const project = async () => {
   const [{ startServers }, { resourceMetadataUrl }, { issueTokens }, { SUBJECT }] = await Promise.all([
     import('../src/server.js'),
-    import('../src/mcp/resource-metadata.js'),
+    import('../src/urls.js'),
     import('../src/oauth/issue.js'),
     import('../src/realm.js'),
   ]);
@@ -120,19 +120,19 @@ async function volume(tokens: number, tokensPerGrant: number): Promise<VolumeRes
     for (let i = 0; i < tokens; i++) {
       if (i % tokensPerGrant === 0) grantId = `g_bench_${grants++}`;
       // The /token code path minus HTTP: the same records, maps and grant bookkeeping.
-      issueTokens(realm, { clientId: 'bench-client', scope, resources: [], sub: SUBJECT, grantId }, 'none');
+      await issueTokens(realm, { clientId: 'bench-client', scope, resources: [], sub: SUBJECT, grantId }, 'none');
     }
     const issueMs = performance.now() - t0;
     const peak = usage();
     await fullGc();
     const loaded = usage();
-    const liveBefore = realm.store.counts.accessTokens;
+    const liveBefore = (await realm.store.counts()).accessTokens;
     const t1 = performance.now();
     realm.clock.advance(ttlSeconds + 1); // runs the store's sweeper
     const sweepMs = performance.now() - t1;
     await fullGc();
     const swept = usage();
-    const liveAfter = realm.store.counts.accessTokens;
+    const liveAfter = (await realm.store.counts()).accessTokens;
     return { tokens, grants, ttlSeconds, issueMs, sweepMs, baseline, peak, loaded, swept, liveBefore, liveAfter };
   } finally {
     await s.close();

@@ -207,9 +207,3 @@ export function resolveConfig(options: ServerOptions = {}): Config {
 function randomSecret(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
 }
-
-/** The host part of a default base URL: loopback and wildcard binds are advertised as `localhost`. */
-export function advertisedHost(host: string): string {
-  if (['127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'].includes(host)) return 'localhost';
-  return host.includes(':') ? `[${host}]` : host;
-}

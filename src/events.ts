@@ -1,48 +1,120 @@
+import type { Endpoint } from './faults.js';
+
 export type ServerName = 'oauth' | 'mcp';
 
-/** One thing that happened: a request answered, or a control change. Secrets are already abbreviated. */
-export interface ServerEvent {
+/** What every event has. Secrets never appear whole: handlers record abbreviations or none. */
+interface Common {
   id: number;
   at: string;
   server: ServerName;
-  type: 'request' | 'control';
   method: string;
   path: string;
   status: number;
   ms: number;
   /** ok, or the OAuth/Bearer error code, or what the control call changed. */
   outcome: string;
-  grant?: string;
-  tool?: string;
-  rpcMethod?: string;
-  clientId?: string;
+  /** Why, in words: the error_description sent, or what a control call did. */
+  reason?: string;
+  /** Ids of the faults that struck this request, comma-separated. */
   fault?: string;
-  detail?: string;
 }
 
-export type EventInput = Omit<ServerEvent, 'id' | 'at'>;
+/** Every typed fact a request event can carry. */
+export interface RequestFields {
+  clientId?: string;
+  /** The grant_type asked for at /token. */
+  grant?: string;
+  /** The grant (token family) the request created or used, abbreviated. */
+  grantId?: string;
+  scopes?: string[];
+  resources?: string[];
+  /** How many tokens the request revoked (a refresh family, a replayed code's tokens). */
+  revoked?: number;
+  /** Introspection's answer. */
+  active?: boolean;
+  rpcMethod?: string;
+  tool?: string;
+}
+
+/** Which facts each endpoint's events carry: the facts a report card or a dashboard consumes. */
+export const FACTS = {
+  authorize: ['clientId', 'grantId', 'scopes', 'resources'],
+  token: ['grant', 'clientId', 'grantId', 'scopes', 'resources', 'revoked'],
+  register: ['clientId'],
+  introspect: ['clientId', 'active'],
+  revoke: ['clientId', 'revoked'],
+  'as-metadata': [],
+  'resource-metadata': [],
+  mcp: ['clientId', 'rpcMethod', 'tool'],
+  /** A request no endpoint served: 404s and refused control calls. */
+  other: [],
+} as const satisfies Record<string, ReadonlyArray<keyof RequestFields>>;
+
+export type RequestFacts = { [E in keyof typeof FACTS]: Pick<RequestFields, (typeof FACTS)[E][number]> };
+export type RequestEndpoint = keyof RequestFacts;
+
+export type RequestEvent = {
+  [E in RequestEndpoint]: Common & { type: 'request'; endpoint: E } & RequestFacts[E];
+}[RequestEndpoint];
+
+/** A change made through /control/*. */
+export type ControlEvent = Common & {
+  type: 'control';
+  /** The switch, or `faults` / `clock` / `policy`. */
+  control: string;
+  faultId?: string;
+  faultEndpoint?: Endpoint;
+};
+
+export type ServerEvent = RequestEvent | ControlEvent;
+
+/** Distributes Omit over the union, so each member keeps its own fields. */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type EventInput = OmitEach<ServerEvent, 'id' | 'at'>;
 export type LogSink = (line: string) => void;
+export type Subscriber = (event: ServerEvent) => void;
+
+/** Live consumers are few (a console, dashboards, report cards); more than this is a leak. */
+export const MAX_SUBSCRIBERS = 64;
 
 /** A bounded ring buffer of events; the oldest fall off once `capacity` is reached. */
 export class EventLog {
   private readonly buf: ServerEvent[] = [];
   private start = 0;
   private nextId = 1;
+  private readonly subscribers = new Set<Subscriber>();
 
   constructor(
     readonly capacity: number,
-    private readonly sink?: LogSink,
-  ) {}
+    sink?: LogSink,
+  ) {
+    if (sink) this.subscribe((e) => sink(formatEvent(e)));
+  }
 
   record(input: EventInput): ServerEvent {
-    const event: ServerEvent = { id: this.nextId++, at: new Date().toISOString(), ...input };
+    const event = { id: this.nextId++, at: new Date().toISOString(), ...input } as ServerEvent;
     if (this.buf.length < this.capacity) this.buf.push(event);
     else {
       this.buf[this.start] = event;
       this.start = (this.start + 1) % this.capacity;
     }
-    if (this.sink) this.sink(formatEvent(event));
+    for (const s of this.subscribers) {
+      try {
+        s(event);
+      } catch (err) {
+        // A broken consumer must not break the request that produced the event.
+        console.error('[events] a subscriber threw; it is removed:', err);
+        this.subscribers.delete(s);
+      }
+    }
     return event;
+  }
+
+  /** Calls `fn` with every event from now on; returns the function that stops it. */
+  subscribe(fn: Subscriber): () => void {
+    if (this.subscribers.size >= MAX_SUBSCRIBERS) throw new Error(`at most ${MAX_SUBSCRIBERS} event subscribers`);
+    this.subscribers.add(fn);
+    return () => this.subscribers.delete(fn);
   }
 
   /** Events with an id greater than `since`, oldest first. */
@@ -57,10 +129,21 @@ export class EventLog {
   }
 }
 
+// Console lines are one line each: a value a client sent must not forge a second one.
+const oneLine = (s: string): string => s.replace(/[\x00-\x1f\x7f]/g, '?');
+
 /** `[oauth] POST /token refresh_token → invalid_grant 400 2ms` */
 export function formatEvent(e: ServerEvent): string {
-  const what = [e.grant, e.rpcMethod, e.tool].filter(Boolean).join(' ');
-  const extra = [e.fault ? `fault=${e.fault}` : '', e.detail ?? ''].filter(Boolean).join(' ');
-  if (e.type === 'control') return `[${e.server}] control ${e.method} ${e.path} → ${e.outcome}${extra ? ` ${extra}` : ''}`;
-  return `[${e.server}] ${e.method} ${e.path}${what ? ` ${what}` : ''} → ${e.outcome} ${e.status} ${e.ms}ms${extra ? ` ${extra}` : ''}`;
+  if (e.type === 'control') {
+    const extra = [e.fault ? `fault=${e.fault}` : '', e.reason ?? ''].filter(Boolean).join(' ');
+    return oneLine(`[${e.server}] control ${e.method} ${e.path} → ${e.outcome}${extra ? ` ${extra}` : ''}`);
+  }
+  const what = e.endpoint === 'token' ? e.grant : e.endpoint === 'mcp' ? [e.rpcMethod, e.tool].filter(Boolean).join(' ') : undefined;
+  const facts =
+    e.endpoint === 'authorize' && e.outcome === 'ok' && e.scopes
+      ? `scope="${e.scopes.join(' ')}"${e.resources?.length ? ` resource=${e.resources.join(',')}` : ''}`
+      : '';
+  const why = e.outcome !== 'ok' && e.reason ? `— ${e.reason}` : '';
+  const extra = [e.fault ? `fault=${e.fault}` : '', facts, why].filter(Boolean).join(' ');
+  return oneLine(`[${e.server}] ${e.method} ${e.path}${what ? ` ${what}` : ''} → ${e.outcome} ${e.status} ${e.ms}ms${extra ? ` ${extra}` : ''}`);
 }

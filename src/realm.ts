@@ -1,9 +1,12 @@
-import { advertisedHost, type Config } from './config.js';
+import type { Config } from './config.js';
 import { Clock } from './clock.js';
 import { EventLog, type LogSink } from './events.js';
-import { AS_ENDPOINTS, Faults, RS_ENDPOINTS } from './control/faults.js';
-import { MemoryStore } from './store/memory.js';
+import { AS_ENDPOINTS, Faults, RS_ENDPOINTS } from './faults.js';
+import { defaultPolicy, PolicyPatchSchema, PolicySchema, type Policy, type PolicyPatch } from './policy.js';
 import { randomToken } from './secrets.js';
+import { MemoryStore } from './store/memory.js';
+import type { Store } from './store/store.js';
+import { defaultBaseUrl, RealmUrls } from './urls.js';
 
 /** A Config whose public URLs are known (after the ports are bound, or given explicitly). */
 export type BoundConfig = Config & { oauthBaseUrl: string; mcpBaseUrl: string };
@@ -39,62 +42,83 @@ export const SUBJECT = 'test-user';
 const SWEEP_INTERVAL_MS = 10_000;
 
 /**
- * Everything one server instance owns. Handlers reach state only through the realm they were built
- * with, so two instances in one process never share a client, a token or a switch.
+ * Everything one isolated instance owns: policy, faults, store, clock, events, counters, URLs.
+ * Handlers find their realm per request (`c.var.realm`) and reach state only through it, so two
+ * realms in one process never share a client, a token or a switch.
  */
 export class Realm {
   readonly clock = new Clock();
-  readonly store: MemoryStore;
+  readonly store: Store;
   readonly faults = new Faults();
   readonly events: EventLog;
+  readonly urls: RealmUrls;
   counters = freshCounters();
-  /** The MCP resource identifier: exactly the URL clients connect to (RFC 9728 §3, RFC 8707). */
-  readonly resource: string;
-  readonly issuer: string;
+  /** Resolves once the startup state (the seeded refresh token) is in the store. */
+  readonly ready: Promise<void>;
+  private current: Policy;
+  private readonly startupPolicy: Policy;
   private sweeper: NodeJS.Timeout;
 
   constructor(
     readonly config: BoundConfig,
     private readonly log?: LogSink,
+    store?: Store,
   ) {
-    this.store = new MemoryStore(() => this.clock.now());
+    this.store = store ?? new MemoryStore(() => this.clock.now());
     this.events = new EventLog(config.eventCapacity, log);
-    this.issuer = config.oauthBaseUrl;
-    this.resource = `${config.mcpBaseUrl}/mcp`;
-    this.seed();
-    this.clock.onAdvance(() => this.store.sweep());
-    this.sweeper = setInterval(() => this.store.sweep(), SWEEP_INTERVAL_MS);
+    this.urls = new RealmUrls(config.oauthBaseUrl, config.mcpBaseUrl);
+    this.startupPolicy = defaultPolicy(config);
+    this.current = this.startupPolicy;
+    this.ready = this.seed();
+    this.clock.onAdvance(() => void this.store.sweep());
+    this.sweeper = setInterval(() => void this.store.sweep(), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
   }
 
-  get accessTokenTtl(): number {
-    return this.faults.accessTokenTtlSeconds ?? this.config.tokenTtlSeconds;
+  get issuer(): string {
+    return this.urls.issuer;
+  }
+
+  /** The MCP resource identifier: exactly the URL clients connect to (RFC 9728 §3, RFC 8707). */
+  get resource(): string {
+    return this.urls.resource;
+  }
+
+  /** The policy in force; read-only: change it with `setPolicy`. */
+  get policy(): Readonly<Policy> {
+    return this.current;
+  }
+
+  /** Applies a change to the policy, validated as a whole; throws a ZodError when it is refused. */
+  setPolicy(patch: PolicyPatch): Policy {
+    this.current = PolicySchema.parse({ ...this.current, ...PolicyPatchSchema.parse(patch) });
+    return this.current;
   }
 
   /** Makes `token` a refresh token any client may use (SEED_REFRESH_TOKEN, /control/seed-refresh). */
-  seedRefresh(token: string): void {
-    this.store.saveRefresh(token, {
+  seedRefresh(token: string): Promise<void> {
+    return this.store.upsert('refresh', token, {
       clientId: null,
-      scope: this.config.scopes,
+      scope: [...this.policy.scopes],
       resources: [],
       sub: SUBJECT,
       grantId: `seed-${randomToken('', 9)}`,
       iat: this.clock.nowSeconds(),
-      rotated: false,
     });
   }
 
-  /** Back to the startup state of the authorization server: clients, tokens, switches, counters. */
-  resetAuthServer(): void {
-    this.store.clear();
-    this.faults.reset(AS_ENDPOINTS);
+  /** Back to the startup state of the authorization server: clients, tokens, policy, faults, counters. */
+  async resetAuthServer(): Promise<void> {
+    await this.store.clear();
+    this.faults.clear(AS_ENDPOINTS);
+    this.current = this.startupPolicy;
     this.clock.reset();
     const { mcpRequests, toolCalls } = this.counters;
     this.counters = { ...freshCounters(), mcpRequests, toolCalls };
-    this.seed();
+    await this.seed();
   }
 
-  /** Back to the startup state of the MCP server's switches. */
+  /** Back to the startup state of the MCP server's faults. */
   resetResourceServer(): void {
     this.faults.clear(RS_ENDPOINTS);
     this.counters.mcpRequests = 0;
@@ -110,18 +134,16 @@ export class Realm {
     clearInterval(this.sweeper);
   }
 
-  private seed(): void {
-    if (this.config.seedRefreshToken) this.seedRefresh(this.config.seedRefreshToken);
+  private async seed(): Promise<void> {
+    if (this.config.seedRefreshToken) await this.seedRefresh(this.config.seedRefreshToken);
   }
 }
 
 /** Fills in base URLs from the ports when they were not configured. */
 export function bindConfig(config: Config, ports?: { oauth: number; mcp: number }, tls = false): BoundConfig {
-  const scheme = tls ? 'https' : 'http';
-  const host = advertisedHost(config.host);
   return {
     ...config,
-    oauthBaseUrl: config.oauthBaseUrl ?? `${scheme}://${host}:${ports?.oauth ?? config.oauthPort}`,
-    mcpBaseUrl: config.mcpBaseUrl ?? `${scheme}://${host}:${ports?.mcp ?? config.mcpPort}`,
+    oauthBaseUrl: config.oauthBaseUrl ?? defaultBaseUrl(config.host, ports?.oauth ?? config.oauthPort, tls),
+    mcpBaseUrl: config.mcpBaseUrl ?? defaultBaseUrl(config.host, ports?.mcp ?? config.mcpPort, tls),
   };
 }

@@ -6,10 +6,12 @@ import { ControlClient } from './control/client.js';
 import { mountControl } from './control/routes.js';
 import type { LogSink } from './events.js';
 import { bind, StartupError, type Tls } from './http/listen.js';
-import type { AppEnv } from './http/kit.js';
 import { buildMcpApp } from './mcp/app.js';
 import { IntrospectionClient } from './mcp/introspection.js';
+import { IntrospectionVerifier } from './mcp/introspection-verifier.js';
+import type { TokenVerifier } from './mcp/verifier.js';
 import { buildAuthApp } from './oauth/app.js';
+import type { AppEnv } from './pipeline/env.js';
 import { bindConfig, Realm, type BoundConfig } from './realm.js';
 
 export interface StartOptions extends ServerOptions {
@@ -48,24 +50,28 @@ function readTls(config: { tlsCertFile?: string; tlsKeyFile?: string }): Tls | u
 /** The authorization server as an app over its own realm (or a given one), without listening. */
 export function createAuthServer(options: StartOptions = {}, realm?: Realm): { app: Hono<AppEnv>; realm: Realm } {
   const r = realm ?? new Realm(bindConfig(resolveConfig(options)), sinkOf(options.log));
-  return { app: buildAuthApp(r, (app) => mountControl(app, r, 'oauth')), realm: r };
+  return { app: buildAuthApp(r.urls, () => r, (app) => mountControl(app, 'oauth')), realm: r };
 }
 
 /** The protected MCP server as an app over its own realm (or a given one), without listening. */
 export function createMcpServer(
   options: StartOptions = {},
   realm?: Realm,
-): { app: Hono<AppEnv>; realm: Realm; introspection: IntrospectionClient } {
+): { app: Hono<AppEnv>; realm: Realm; verifier: TokenVerifier } {
   const r = realm ?? new Realm(bindConfig(resolveConfig(options)), sinkOf(options.log));
   const tls = readTls(r.config);
-  const introspection = new IntrospectionClient({
-    url: `${r.config.oauthBaseUrl}/introspect`,
-    clientId: r.config.introspectionClientId,
-    clientSecret: r.config.introspectionClientSecret,
-    timeoutMs: r.config.introspectionTimeoutMs,
-    ca: tls?.cert,
-  });
-  return { app: buildMcpApp(r, introspection, (app) => mountControl(app, r, 'mcp')), realm: r, introspection };
+  // The MCP server learns about tokens only over HTTP, even in one process with the AS.
+  const verifier = new IntrospectionVerifier(
+    new IntrospectionClient({
+      url: r.urls.endpoint('introspect'),
+      clientId: r.config.introspectionClientId,
+      clientSecret: r.config.introspectionClientSecret,
+      timeoutMs: r.config.introspectionTimeoutMs,
+      ca: tls?.cert,
+    }),
+  );
+  const opts = { verifier, allowedOrigins: r.config.allowedOrigins };
+  return { app: buildMcpApp(r.urls, () => r, opts, (app) => mountControl(app, 'mcp')), realm: r, verifier };
 }
 
 /**
@@ -85,6 +91,7 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
   }
   const bound = bindConfig(config, { oauth: oauth.port, mcp: mcp.port }, Boolean(tls));
   const realm = new Realm(bound, sinkOf(options.log));
+  await realm.ready;
   const as = createAuthServer(options, realm);
   const rs = createMcpServer(options, realm);
   oauth.serve(getRequestListener(as.app.fetch));
@@ -101,7 +108,7 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
     close: () =>
       (closing ??= (async () => {
         await Promise.all([oauth.close(), mcp.close()]);
-        rs.introspection.close();
+        rs.verifier.close();
         realm.close();
       })()),
   };

@@ -2,40 +2,48 @@ import { readFileSync } from 'node:fs';
 import { optionsFromEverywhere } from './env.js';
 import { ControlClient, ControlError } from '../control/client.js';
 import type { ControlState } from '../control/state.js';
-import { advertisedHost, resolveConfig } from '../config.js';
+import { resolveConfig } from '../config.js';
+import { SWITCHES, SWITCH_NAMES, type ArgKind } from '../control/switch-table.js';
+import { defaultBaseUrl } from '../urls.js';
 import { formatEvent } from '../events.js';
 import { UsageError } from './args.js';
 
-type Arg = 'none' | 'onoff' | 'seconds';
+type Arg = 'none' | 'onoff' | 'seconds' | 'token';
 interface Scenario {
   arg: Arg;
   does: string;
-  run: (c: ControlClient, value: boolean | number | undefined) => Promise<unknown>;
+  run: (c: ControlClient, value: boolean | number | string | undefined) => Promise<unknown>;
 }
 
-/** The contract's scenario names, each a thin wrapper over one or two control calls. */
+const SCENARIO_ARG: Record<ArgKind, Arg> = { on: 'onoff', seconds: 'seconds', token: 'token', none: 'none' };
+
+/** The contract's scenario names: one per switch (from the switch table), plus a few views. */
 export const SCENARIOS: Record<string, Scenario> = {
   state: { arg: 'none', does: 'show switches, counters and live refresh tokens', run: (c) => c.state() },
-  rotate: { arg: 'onoff', does: 'rotate the refresh token on every refresh grant', run: (c, on) => c.rotate(on as boolean) },
-  'expire-access': { arg: 'seconds', does: 'issue access tokens that live this many seconds', run: (c, s) => c.expiresIn(s as number) },
-  revoke: { arg: 'none', does: 'revoke every live access token (next MCP call → 401)', run: (c) => c.revokeAccess() },
-  'dead-refresh': { arg: 'onoff', does: 'refresh grants answer invalid_grant', run: (c, on) => c.invalidGrant(on as boolean) },
-  'deny-consent': { arg: 'onoff', does: '/authorize redirects back with access_denied', run: (c, on) => c.denyConsent(on as boolean) },
-  'bad-scope': { arg: 'onoff', does: 'tool calls answer 403 insufficient_scope', run: (c, on) => c.force403(on as boolean) },
-  reset: { arg: 'none', does: 'wipe clients, tokens and switches (clients must consent again)', run: (c) => c.reset() },
+  ...Object.fromEntries(
+    SWITCH_NAMES.map((name) => {
+      const sw = SWITCHES[name];
+      const scenario: Scenario = { arg: SCENARIO_ARG[sw.arg], does: sw.does, run: (c, value) => c.switch(name, value as never) };
+      return [sw.scenario, scenario];
+    }),
+  ),
   events: { arg: 'none', does: 'print the recent events of both servers', run: (c) => c.events(0) },
   advance: { arg: 'seconds', does: "move the servers' clock forward (expiry without waiting)", run: (c, s) => c.advanceClock(s as number) },
 };
 
 export function scenarioUsage(): string {
   const rows = Object.entries(SCENARIOS).map(([name, s]) => {
-    const arg = s.arg === 'onoff' ? '[on|off]' : s.arg === 'seconds' ? '<secs>' : '';
+    const arg = s.arg === 'onoff' ? '[on|off]' : s.arg === 'seconds' ? '<secs>' : s.arg === 'token' ? '<token>' : '';
     return `  ${`${name} ${arg}`.padEnd(22)} ${s.does}`;
   });
   return `usage: npm run scenario -- <name> [on|off|secs]\n       mcp-oauth-test-server scenario <name> [on|off|secs]\n\nscenarios:\n${rows.join('\n')}\n\nIt talks to OAUTH_PORT/MCP_PORT (or OAUTH_BASE_URL/MCP_BASE_URL), over HTTPS when ./certs exists.`;
 }
 
-function parseValue(name: string, s: Scenario, raw: string | undefined): boolean | number | undefined {
+function parseValue(name: string, s: Scenario, raw: string | undefined): boolean | number | string | undefined {
+  if (s.arg === 'token') {
+    if (raw === undefined) throw new UsageError(`${name} needs a token, e.g. ${name} my-refresh-token`);
+    return raw;
+  }
   if (s.arg === 'none') {
     if (raw !== undefined) throw new UsageError(`${name} takes no argument`);
     return undefined;
@@ -73,10 +81,9 @@ export async function runScenario(words: string[], flags: Record<string, string>
 
   const { tlsFromCertsDir: _, ...options } = optionsFromEverywhere(flags);
   const config = resolveConfig(options);
-  const scheme = config.tlsCertFile ? 'https' : 'http';
-  const host = advertisedHost(config.host);
-  const oauthUrl = config.oauthBaseUrl ?? `${scheme}://${host}:${config.oauthPort}`;
-  const mcpUrl = config.mcpBaseUrl ?? `${scheme}://${host}:${config.mcpPort}`;
+  const tls = Boolean(config.tlsCertFile);
+  const oauthUrl = config.oauthBaseUrl ?? defaultBaseUrl(config.host, config.oauthPort, tls);
+  const mcpUrl = config.mcpBaseUrl ?? defaultBaseUrl(config.host, config.mcpPort, tls);
   const ca = config.tlsCertFile ? readFileSync(config.tlsCertFile, 'utf8') : undefined;
   const client = new ControlClient({ oauthUrl, mcpUrl, token: config.controlToken, ca });
   try {

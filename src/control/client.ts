@@ -2,8 +2,10 @@ import http from 'node:http';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
 import type { ServerEvent } from '../events.js';
-import type { Effect, Endpoint, Fault, FaultSpec } from './faults.js';
+import type { Effect, Endpoint, Fault, FaultSpec } from '../faults.js';
+import type { Policy, PolicyPatch } from '../policy.js';
 import type { ControlState } from './state.js';
+import { bodyFor, SWITCHES, SWITCH_NAMES, type ArgValue, type SwitchName } from './switch-table.js';
 
 export interface ControlClientOptions {
   /** Base URL of the authorization server (its issuer). */
@@ -32,7 +34,19 @@ export interface FaultsView {
   effects: Record<Effect['kind'], { does: string; breaks: string }>;
 }
 
-/** A typed client for both servers' /control planes. */
+type SwitchTable = typeof SWITCHES;
+/** One method per switch, named and typed by the switch table. */
+export type SwitchMethods = {
+  [N in SwitchName as SwitchTable[N]['method']]: SwitchTable[N]['arg'] extends 'none' ? () => Promise<ControlState> : (value: ArgValue<SwitchTable[N]['arg']>) => Promise<ControlState>;
+};
+
+const isMcpEndpoint = (e: Endpoint) => e === 'mcp' || e === 'resource-metadata';
+
+/**
+ * A typed client for both servers' /control planes. Its switch methods (`rotate(on)`,
+ * `expiresIn(seconds)`, `force403(on)`, `reset()`…) come from the switch table; a switch served by
+ * both servers (reset) is called on the MCP server first, then on the authorization server.
+ */
 export class ControlClient {
   private readonly oauth: string;
   private readonly mcp: string;
@@ -48,44 +62,44 @@ export class ControlClient {
   mcpState(): Promise<ControlState> {
     return this.call('GET', this.mcp, '/control/state');
   }
-  rotate(on: boolean): Promise<ControlState> {
-    return this.call('POST', this.oauth, '/control/rotate', { on });
+  /** Calls a switch by its control name, e.g. `switch('expires-in', 5)`. */
+  async switch<N extends SwitchName>(name: N, value?: ArgValue<SwitchTable[N]['arg']>): Promise<ControlState> {
+    const { server, arg } = SWITCHES[name];
+    const body = bodyFor(arg, value);
+    if (server === 'both') await this.call('POST', this.mcp, `/control/${name}`, body);
+    return this.call('POST', server === 'mcp' ? this.mcp : this.oauth, `/control/${name}`, body);
   }
-  expiresIn(seconds: number): Promise<ControlState> {
-    return this.call('POST', this.oauth, '/control/expires-in', { seconds });
+  policy(): Promise<{ policy: Policy }> {
+    return this.call('GET', this.oauth, '/control/policy');
   }
-  revokeAccess(): Promise<ControlState> {
-    return this.call('POST', this.oauth, '/control/revoke-access');
-  }
-  invalidGrant(on: boolean): Promise<ControlState> {
-    return this.call('POST', this.oauth, '/control/invalid-grant', { on });
-  }
-  denyConsent(on: boolean): Promise<ControlState> {
-    return this.call('POST', this.oauth, '/control/deny-consent', { on });
-  }
-  seedRefresh(token: string): Promise<ControlState> {
-    return this.call('POST', this.oauth, '/control/seed-refresh', { token });
-  }
-  force403(on: boolean): Promise<ControlState> {
-    return this.call('POST', this.mcp, '/control/force-403', { on });
-  }
-  /** Resets both servers: the authorization server's state and the MCP server's switches. */
-  async reset(): Promise<ControlState> {
-    await this.call('POST', this.mcp, '/control/reset');
-    return this.call('POST', this.oauth, '/control/reset');
+  setPolicy(patch: PolicyPatch): Promise<{ policy: Policy }> {
+    return this.call('POST', this.oauth, '/control/policy', patch);
   }
   addFault(spec: FaultSpec): Promise<Fault> {
-    const base = spec.endpoint === 'mcp' || spec.endpoint === 'resource-metadata' ? this.mcp : this.oauth;
+    const base = isMcpEndpoint(spec.endpoint) ? this.mcp : this.oauth;
     return this.call<{ fault: Fault }>('POST', base, '/control/faults', spec).then((r) => r.fault);
   }
-  faults(): Promise<FaultsView> {
-    return this.call('GET', this.oauth, '/control/faults');
+  /**
+   * Faults of both servers. When they share a realm (one process) both answer the same list; when
+   * they run apart, each holds its own, and the union is shown.
+   */
+  async faults(): Promise<FaultsView> {
+    const [as, rs] = await Promise.all([this.call<FaultsView>('GET', this.oauth, '/control/faults'), this.call<FaultsView>('GET', this.mcp, '/control/faults')]);
+    const seen = new Set(as.faults.map((f) => f.id));
+    return { ...as, faults: [...as.faults, ...rs.faults.filter((f) => !seen.has(f.id))] };
   }
-  removeFault(id: string): Promise<FaultsView> {
-    return this.call('DELETE', this.oauth, `/control/faults/${encodeURIComponent(id)}`);
+  /** Removes a fault wherever it is held. */
+  async removeFault(id: string): Promise<FaultsView> {
+    const path = `/control/faults/${encodeURIComponent(id)}`;
+    const [as, rs] = await Promise.allSettled([this.call('DELETE', this.oauth, path), this.call('DELETE', this.mcp, path)]);
+    const notFound = (r: PromiseSettledResult<unknown>) => r.status === 'rejected' && r.reason instanceof ControlError && r.reason.status === 404;
+    for (const r of [as, rs]) if (r.status === 'rejected' && !notFound(r)) throw r.reason;
+    if (notFound(as) && notFound(rs)) throw (as as PromiseRejectedResult).reason;
+    return this.faults();
   }
-  clearFaults(): Promise<FaultsView> {
-    return this.call('DELETE', this.oauth, '/control/faults');
+  async clearFaults(): Promise<FaultsView> {
+    await Promise.all([this.call('DELETE', this.mcp, '/control/faults'), this.call('DELETE', this.oauth, '/control/faults')]);
+    return this.faults();
   }
   advanceClock(seconds: number): Promise<{ offsetSeconds: number; now: string }> {
     return this.call('POST', this.oauth, '/control/clock', { advance: seconds });
@@ -128,4 +142,13 @@ export class ControlClient {
       req.end(payload);
     });
   }
+}
+
+export interface ControlClient extends SwitchMethods {}
+for (const name of SWITCH_NAMES) {
+  Object.defineProperty(ControlClient.prototype, SWITCHES[name].method, {
+    value(this: ControlClient, value?: unknown) {
+      return this.switch(name, value as never);
+    },
+  });
 }

@@ -1,7 +1,9 @@
 import type { ServerName } from '../events.js';
+import type { Fault } from '../faults.js';
 import type { Counters, Realm } from '../realm.js';
 import { abbreviate } from '../secrets.js';
-import type { Fault } from './faults.js';
+import { isLive, type StoreCounts } from '../store/store.js';
+import { SWITCH_FAULT_IDS } from './switch-table.js';
 
 export interface Switches {
   rotate: boolean;
@@ -16,7 +18,7 @@ export interface ControlState {
   server: ServerName;
   switches: Switches;
   counters: Counters;
-  live: { clients: number; accessTokens: number; refreshTokens: number; codes: number };
+  live: StoreCounts;
   /** Live refresh tokens, abbreviated: enough to recognise one, not to use it. */
   refreshTokens: Array<{ token: string; clientId: string | null; scope: string; grant: string }>;
   faults: Fault[];
@@ -24,22 +26,22 @@ export interface ControlState {
   lastEventId: number;
 }
 
-export const SWITCH_FAULT_IDS = { invalidGrant: 'invalid-grant', denyConsent: 'deny-consent', force403: 'force-403' } as const;
-
-export function controlState(realm: Realm, server: ServerName): ControlState {
+export async function controlState(realm: Realm, server: ServerName): Promise<ControlState> {
   const f = realm.faults;
+  const now = realm.clock.now();
+  const refresh = (await realm.store.list('refresh')).filter(([, r]) => isLive(r, now));
   return {
     server,
     switches: {
-      rotate: f.rotateRefreshTokens,
-      expiresIn: realm.accessTokenTtl,
+      rotate: realm.policy.rotateRefreshTokens,
+      expiresIn: realm.policy.accessTokenTtlSeconds,
       invalidGrant: f.has(SWITCH_FAULT_IDS.invalidGrant),
       denyConsent: f.has(SWITCH_FAULT_IDS.denyConsent),
       force403: f.has(SWITCH_FAULT_IDS.force403),
     },
     counters: structuredClone(realm.counters),
-    live: realm.store.counts,
-    refreshTokens: realm.store.liveRefreshTokens().map(([t, r]) => ({
+    live: await realm.store.counts(),
+    refreshTokens: refresh.map(([t, r]) => ({
       token: abbreviate(t)!,
       clientId: r.clientId,
       scope: r.scope.join(' '),

@@ -1,35 +1,33 @@
 import type { Hono } from 'hono';
 import { jsonResponse } from '../http/oauth-error.js';
-import { methodNotAllowed, omitFields, strike, type AppEnv, type Ctx } from '../http/kit.js';
-import type { Realm } from '../realm.js';
+import { omitFields } from '../http/omit.js';
+import type { AppEnv, Ctx } from '../pipeline/env.js';
+import { methodNotAllowed } from '../pipeline/method.js';
+import { strike } from '../pipeline/strike.js';
+import type { Policy } from '../policy.js';
+import { resourceMetadataPath, type RealmUrls } from '../urls.js';
 
-/** RFC 9728 §3.1: the metadata URL for a resource inserts the well-known segment before its path. */
-export function resourceMetadataUrl(resource: string): string {
-  const u = new URL(resource);
-  return `${u.origin}/.well-known/oauth-protected-resource${u.pathname.replace(/\/$/, '')}`;
-}
-
-export function protectedResourceMetadata(realm: Realm): Record<string, unknown> {
+/** RFC 9728 §2 protected resource metadata. */
+export function protectedResourceMetadata(urls: RealmUrls, policy: Readonly<Policy>): Record<string, unknown> {
   return {
     // Exactly the URL clients connect to: the SDK client rejects a trailing-slash variant.
-    resource: realm.resource,
-    authorization_servers: [realm.issuer],
-    scopes_supported: realm.config.scopes,
+    resource: urls.resource,
+    authorization_servers: [urls.issuer],
+    scopes_supported: policy.scopes,
     bearer_methods_supported: ['header'],
     resource_name: 'mcp-oauth-test-server (protected MCP server)',
   };
 }
 
 /** Served at the path-inserted location and at the root (MCP 2025-11-25 allows clients to try both). */
-export function mountResourceMetadata(app: Hono<AppEnv>, realm: Realm): void {
+export function mountResourceMetadata(app: Hono<AppEnv>, urls: RealmUrls): void {
   const serve = async (c: Ctx) => {
-    const s = await strike(c, realm, 'resource-metadata');
-    if (s.response) return s.response;
-    if (s.error) throw s.error;
-    return jsonResponse(omitFields(protectedResourceMetadata(realm), s.omit), 200, { 'Cache-Control': 'no-cache' });
+    c.get('note').endpoint = 'resource-metadata';
+    const omit = await strike(c, 'resource-metadata');
+    const realm = c.var.realm;
+    return jsonResponse(omitFields(protectedResourceMetadata(realm.urls, realm.policy), omit), 200, { 'Cache-Control': 'no-cache' });
   };
-  const pathInserted = new URL(resourceMetadataUrl(realm.resource)).pathname;
-  for (const at of [pathInserted, '/.well-known/oauth-protected-resource']) {
+  for (const at of [resourceMetadataPath(urls.resource), '/.well-known/oauth-protected-resource']) {
     app.get(at, serve);
     app.all(at, methodNotAllowed('GET'));
   }

@@ -1,109 +1,94 @@
 import type { Hono } from 'hono';
 import { errorPage } from '../http/page.js';
 import { OAuthError } from '../http/oauth-error.js';
-import { methodNotAllowed, parseParams, strike, type AppEnv, type Ctx, type Form } from '../http/kit.js';
+import type { AppEnv, Ctx } from '../pipeline/env.js';
+import { methodNotAllowed } from '../pipeline/method.js';
+import { InjectedError, strike } from '../pipeline/strike.js';
 import { SUBJECT, type Realm } from '../realm.js';
-import { randomToken } from '../secrets.js';
-import { CHALLENGE_RE, parseResources, parseScope } from './params.js';
-import { redirectUriMatches } from './redirect-uri.js';
+import { abbreviate, randomToken } from '../secrets.js';
+import { validateAuthorization, type AuthorizationRequest } from './authorization-request.js';
 
-const CODE_TTL_MS = 60_000;
+/** What is decided on a valid request: approved (with the scope granted), or denied. */
+export type Decision = { kind: 'approve'; scope: string[]; omit: string[] } | { kind: 'deny'; error: OAuthError; omit: string[] };
 
 /**
- * GET /authorize in two phases. Until the client and its redirect URI are verified, errors go to the
- * browser as a 400 page; after that, every outcome is a redirect carrying `state` and `iss`
- * (RFC 6749 §4.1.2.1, RFC 9207). Consent is granted automatically.
+ * GET /authorize as validate → decide → issue. Validation refuses to the browser until the redirect
+ * URI is verified; afterwards every outcome is a redirect carrying `state` and `iss` (RFC 6749
+ * §4.1.2.1, RFC 9207). Consent is decided automatically (faults may deny it).
  */
-export function mountAuthorize(app: Hono<AppEnv>, realm: Realm): void {
-  app.get('/authorize', (c) => authorize(c, realm));
+export function mountAuthorize(app: Hono<AppEnv>): void {
+  app.get('/authorize', authorize);
   app.all('/authorize', methodNotAllowed('GET'));
 }
 
-async function authorize(c: Ctx, realm: Realm): Promise<Response> {
+async function authorize(c: Ctx): Promise<Response> {
   // Hono answers HEAD with the GET handler; a link preview must not mint codes.
   if (c.req.method === 'HEAD') return methodNotAllowed('GET')(c);
+  const realm = c.var.realm;
   realm.counters.authorizeCalls++;
   const note = c.get('note');
-  const query = new URL(c.req.url).searchParams;
-
-  // Phase 1: nothing here may redirect.
-  const refuse = (error: string, description: string) => {
-    note.outcome = error;
-    note.detail = description;
-    return errorPage(400, error, description);
-  };
-  for (const name of ['client_id', 'redirect_uri'] as const) {
-    if (query.getAll(name).length > 1) return refuse('invalid_request', `${name} must not be repeated (RFC 6749 §3.1)`);
+  note.endpoint = 'authorize';
+  const v = await validateAuthorization(new URL(c.req.url).searchParams, realm);
+  if (v.kind === 'refuse') {
+    note.clientId = v.clientId;
+    note.outcome = v.error;
+    note.reason = v.description;
+    return errorPage(400, v.error, v.description);
   }
-  const clientId = query.get('client_id');
-  if (!clientId) return refuse('invalid_request', 'client_id is missing');
-  const client = realm.store.clients.get(clientId);
-  if (!client) return refuse('invalid_client', `unknown client_id ${JSON.stringify(clientId)}; register it first (POST /register)`);
-  note.clientId = clientId;
-  const givenRedirect = query.get('redirect_uri') || undefined;
-  let redirectUri: string;
-  if (givenRedirect === undefined) {
-    if (client.redirect_uris.length !== 1) return refuse('invalid_request', 'redirect_uri is required: the client registered several');
-    redirectUri = client.redirect_uris[0]!;
-  } else if (!redirectUriMatches(client.redirect_uris, givenRedirect)) {
-    return refuse('invalid_request', `redirect_uri ${JSON.stringify(givenRedirect)} is not registered for this client (registered: ${client.redirect_uris.join(', ')})`);
-  } else {
-    redirectUri = givenRedirect;
-  }
+  note.clientId = v.kind === 'valid' ? v.request.clientId : v.clientId;
+  if (v.kind === 'redirect-error') return redirectError(c, v.redirectUri, v.state, v.error, []);
+  return resume(c, v.request, await decide(c, v.request));
+}
 
-  // Phase 2: the redirect URI is trusted; errors travel back to the client.
-  const state = query.get('state') ?? undefined;
-  const back = (params: Record<string, string>, omit: string[] = []): Response => {
-    const url = new URL(redirectUri);
-    const all: Record<string, string | undefined> = { ...params, state, iss: realm.issuer };
-    for (const [k, v] of Object.entries(all)) if (v !== undefined && !omit.includes(k)) url.searchParams.set(k, v);
-    return new Response(null, { status: 302, headers: { Location: url.href, 'Cache-Control': 'no-store' } });
-  };
-  const fail = (err: OAuthError, omit: string[] = []) => {
-    note.outcome = err.code;
-    note.detail = err.description;
-    return back({ error: err.code, error_description: err.description }, omit);
-  };
-
-  let form: Form;
+/** Automatic consent: approved with the scope asked for, unless a fault (deny-consent) answers instead. */
+async function decide(c: Ctx, request: AuthorizationRequest): Promise<Decision> {
   try {
-    form = parseParams(query, ['resource']);
-    const responseType = form.get('response_type');
-    if (responseType === undefined) throw new OAuthError('invalid_request', 'response_type is missing; use response_type=code');
-    if (responseType !== 'code') throw new OAuthError('unsupported_response_type', `response_type ${JSON.stringify(responseType)} is not supported; use code`);
-    if (!client.response_types.includes('code')) throw new OAuthError('unauthorized_client', 'client did not register response_type code');
-    const challenge = form.get('code_challenge');
-    if (challenge === undefined) throw new OAuthError('invalid_request', 'code_challenge is required (PKCE, OAuth 2.1 §4.1.1)');
-    const method = form.get('code_challenge_method');
-    if (method !== 'S256') {
-      throw new OAuthError('invalid_request', `code_challenge_method must be S256${method === undefined ? ' (it defaults to plain, which this server does not support)' : `, not ${JSON.stringify(method)}`}`);
-    }
-    if (!CHALLENGE_RE.test(challenge)) throw new OAuthError('invalid_request', 'code_challenge must be 43-128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.2)');
-    // A client that registered a scope may ask for that much at most, and gets it by default.
-    const registered = typeof client.metadata.scope === 'string' ? client.metadata.scope.split(' ').filter(Boolean) : undefined;
-    const allowed = registered ?? realm.config.scopes;
-    const scope = parseScope(form.get('scope'), allowed, registered ? 'this client registered' : 'this server knows') ?? allowed;
-    const resources = parseResources(form.all('resource'));
-
-    const s = await strike(c, realm, 'authorize');
-    if (s.response) return s.response;
-    if (s.error) return fail(s.error, s.omit);
-
-    const code = randomToken('ac_');
-    realm.store.saveCode(code, {
-      clientId,
-      redirectUri: givenRedirect,
-      codeChallenge: challenge,
-      scope,
-      resources,
-      sub: SUBJECT,
-      grantId: randomToken('g_', 12),
-      expiresAt: realm.clock.now() + CODE_TTL_MS,
-    });
-    note.detail = `scope="${scope.join(' ')}"${resources.length ? ` resource=${resources.join(',')}` : ''}`;
-    return back({ code }, s.omit);
+    const omit = await strike(c, 'authorize');
+    return { kind: 'approve', scope: request.scope, omit };
   } catch (err) {
-    if (err instanceof OAuthError) return fail(err);
+    if (err instanceof InjectedError) return { kind: 'deny', error: err, omit: err.omit };
     throw err;
   }
+}
+
+/** Carries out a decision on a (possibly parked) request: a code, or an error, back to the client. */
+export async function resume(c: Ctx, request: AuthorizationRequest, decision: Decision): Promise<Response> {
+  if (decision.kind === 'deny') return redirectError(c, request.redirectUri, request.state, decision.error, decision.omit);
+  const realm = c.var.realm;
+  const code = await issueCode(realm, request, decision.scope);
+  const note = c.get('note');
+  note.grantId = abbreviate(code.grantId);
+  note.scopes = decision.scope;
+  note.resources = request.resources;
+  return redirect(realm, request.redirectUri, { code: code.code, state: request.state }, decision.omit);
+}
+
+async function issueCode(realm: Realm, request: AuthorizationRequest, scope: string[]): Promise<{ code: string; grantId: string }> {
+  const code = randomToken('ac_');
+  const grantId = randomToken('g_', 12);
+  await realm.store.upsert('code', code, {
+    clientId: request.clientId,
+    redirectUri: request.givenRedirect,
+    codeChallenge: request.codeChallenge,
+    scope,
+    resources: request.resources,
+    sub: SUBJECT,
+    grantId,
+    expiresAt: realm.clock.now() + realm.policy.codeTtlSeconds * 1000,
+  });
+  return { code, grantId };
+}
+
+function redirectError(c: Ctx, redirectUri: string, state: string | undefined, err: OAuthError, omit: string[]): Response {
+  const note = c.get('note');
+  note.outcome = err.code;
+  note.reason = err.description;
+  return redirect(c.var.realm, redirectUri, { error: err.code, error_description: err.description, state }, omit);
+}
+
+function redirect(realm: Realm, redirectUri: string, params: Record<string, string | undefined>, omit: string[]): Response {
+  const url = new URL(redirectUri);
+  const all = { ...params, iss: realm.policy.issParameter ? realm.issuer : undefined };
+  for (const [k, v] of Object.entries(all)) if (v !== undefined && !omit.includes(k)) url.searchParams.set(k, v);
+  return new Response(null, { status: 302, headers: { Location: url.href, 'Cache-Control': 'no-store' } });
 }

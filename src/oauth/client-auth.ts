@@ -1,5 +1,6 @@
+import type { Form } from '../http/form.js';
 import { OAuthError } from '../http/oauth-error.js';
-import type { Ctx, Form } from '../http/kit.js';
+import type { Ctx } from '../pipeline/env.js';
 import type { Realm } from '../realm.js';
 import { safeEqual } from '../secrets.js';
 import type { ClientRecord, TokenEndpointAuthMethod } from '../store/types.js';
@@ -43,12 +44,12 @@ function parseBasic(header: string): { id: string; secret: string } | undefined 
  * Authenticates the caller of /token, /revoke or /introspect by exactly one method (RFC 6749 §2.3).
  * `allowRs` admits the resource server's configured credentials (introspection only).
  */
-export function authenticateClient(
+export async function authenticateClient(
   c: Ctx,
   form: Form,
-  realm: Realm,
-  opts: { allowPublic: boolean; allowRs?: boolean; registeredMethodOnly?: boolean; adoptUnknown?: () => boolean },
-): Caller {
+  opts: { allowPublic: boolean; allowRs?: boolean; registeredMethodOnly?: boolean; adoptUnknown?: boolean },
+): Promise<Caller> {
+  const realm = c.var.realm;
   const header = c.req.header('authorization');
   const bodyId = form.get('client_id');
   const bodySecret = form.get('client_secret');
@@ -79,9 +80,9 @@ export function authenticateClient(
     throw invalidClient('wrong credentials for the resource server client', basic, realm);
   }
 
-  const client = realm.store.clients.get(id);
-  if (!client && opts.adoptUnknown?.()) {
-    const adopted = adopt(realm, id, method, secret);
+  const client = await realm.store.findClient(id);
+  if (!client && opts.adoptUnknown) {
+    const adopted = await adopt(realm, id, method, secret);
     if (adopted) return { clientId: id, method, client: adopted, adopted: true };
   }
   if (!client) throw invalidClient(`unknown client_id ${JSON.stringify(id)}`, basic, realm);
@@ -105,14 +106,14 @@ export function authenticateClient(
  * meant to be dropped into a client's credential store, whose client_id this server may never have
  * seen (it forgets everything on restart).
  */
-function adopt(realm: Realm, id: string, method: TokenEndpointAuthMethod, secret: string | undefined): ClientRecord | undefined {
-  if (!/^[\x21-\x7e]{1,255}$/.test(id) || realm.store.clients.size >= realm.config.maxClients) return undefined;
+async function adopt(realm: Realm, id: string, method: TokenEndpointAuthMethod, secret: string | undefined): Promise<ClientRecord | undefined> {
+  if (!/^[\x21-\x7e]{1,255}$/.test(id) || (await realm.store.countClients()) >= realm.config.maxClients) return undefined;
   const client: ClientRecord = {
     client_id: id,
     client_id_issued_at: realm.clock.nowSeconds(),
     redirect_uris: [],
     token_endpoint_auth_method: method,
-    grant_types: ['authorization_code', 'refresh_token'],
+    grant_types: [...realm.policy.grantTypes],
     response_types: ['code'],
     metadata: { client_name: 'adopted with the seeded refresh token' },
     ...(secret !== undefined ? { client_secret: secret, client_secret_expires_at: 0 } : {}),

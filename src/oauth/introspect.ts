@@ -1,7 +1,12 @@
 import type { Hono } from 'hono';
+import { parseParams, readForm } from '../http/form.js';
 import { NO_STORE, OAuthError, jsonResponse } from '../http/oauth-error.js';
-import { methodNotAllowed, omitFields, parseParams, readForm, strike, type AppEnv, type Ctx } from '../http/kit.js';
+import { omitFields } from '../http/omit.js';
+import type { AppEnv, Ctx } from '../pipeline/env.js';
+import { methodNotAllowed } from '../pipeline/method.js';
+import { strike } from '../pipeline/strike.js';
 import type { Realm } from '../realm.js';
+import { isLive } from '../store/store.js';
 import { authenticateClient } from './client-auth.js';
 
 const INACTIVE = { active: false } as const;
@@ -11,49 +16,54 @@ const INACTIVE = { active: false } as const;
  * resource server with its configured credentials. GET /introspect?token= is the original contract's
  * unauthenticated shortcut, kept for compatibility and documented as test-only.
  */
-export function mountIntrospect(app: Hono<AppEnv>, realm: Realm): void {
-  app.post('/introspect', (c) => introspect(c, realm));
-  app.get('/introspect', (c) => introspectByQuery(c, realm));
+export function mountIntrospect(app: Hono<AppEnv>): void {
+  app.post('/introspect', introspect);
+  app.get('/introspect', introspectByQuery);
   app.all('/introspect', methodNotAllowed('GET, POST'));
 }
 
-async function introspect(c: Ctx, realm: Realm): Promise<Response> {
+async function introspect(c: Ctx): Promise<Response> {
+  const realm = c.var.realm;
   realm.counters.introspections++;
-  const form = await readForm(c);
-  const caller = authenticateClient(c, form, realm, { allowPublic: false, allowRs: true });
-  c.get('note').clientId = caller.clientId;
+  const note = c.get('note');
+  note.endpoint = 'introspect';
+  const form = await readForm(c.req);
+  const caller = await authenticateClient(c, form, { allowPublic: false, allowRs: true });
+  note.clientId = caller.clientId;
   const token = form.get('token');
   if (token === undefined) throw new OAuthError('invalid_request', 'token is missing');
-  const s = await strike(c, realm, 'introspect');
-  if (s.response) return s.response;
-  if (s.error) throw s.error;
-  const body = describe(realm, token, form.get('token_type_hint'));
-  c.get('note').outcome = body.active ? 'active' : 'inactive';
-  return jsonResponse(omitFields(body, s.omit), 200, NO_STORE);
+  const omit = await strike(c, 'introspect');
+  const body = await describe(realm, token, form.get('token_type_hint'));
+  note.active = body.active;
+  note.outcome = body.active ? 'active' : 'inactive';
+  return jsonResponse(omitFields(body, omit), 200, NO_STORE);
 }
 
-async function introspectByQuery(c: Ctx, realm: Realm): Promise<Response> {
+async function introspectByQuery(c: Ctx): Promise<Response> {
+  const realm = c.var.realm;
   realm.counters.introspections++;
+  const note = c.get('note');
+  note.endpoint = 'introspect';
   const form = parseParams(new URL(c.req.url).searchParams);
   const token = form.get('token');
   if (token === undefined) throw new OAuthError('invalid_request', 'token is missing: GET /introspect?token=…');
-  const s = await strike(c, realm, 'introspect');
-  if (s.response) return s.response;
-  if (s.error) throw s.error;
-  const full = describe(realm, token, undefined);
-  c.get('note').outcome = full.active ? 'active' : 'inactive';
+  const omit = await strike(c, 'introspect');
+  const full = await describe(realm, token, undefined);
+  note.active = full.active;
+  note.outcome = full.active ? 'active' : 'inactive';
   const body = full.active ? { active: true, scope: full.scope } : INACTIVE;
-  return jsonResponse(omitFields(body, s.omit), 200, NO_STORE);
+  return jsonResponse(omitFields(body, omit), 200, NO_STORE);
 }
 
 type Introspection = { active: false } | ({ active: true } & Record<string, unknown> & { scope: string });
 
-function describe(realm: Realm, token: string, hint: string | undefined): Introspection {
-  const order = hint === 'refresh_token' ? ['refresh', 'access'] : ['access', 'refresh'];
+async function describe(realm: Realm, token: string, hint: string | undefined): Promise<Introspection> {
+  const now = realm.clock.now();
+  const order = hint === 'refresh_token' ? (['refresh', 'access'] as const) : (['access', 'refresh'] as const);
   for (const kind of order) {
     if (kind === 'access') {
-      const r = realm.store.findAccess(token);
-      if (r) {
+      const r = await realm.store.find('access', token);
+      if (r && isLive(r, now)) {
         return {
           active: true,
           scope: r.scope.join(' '),
@@ -67,8 +77,8 @@ function describe(realm: Realm, token: string, hint: string | undefined): Intros
         };
       }
     } else {
-      const r = realm.store.findRefresh(token);
-      if (r && !r.rotated) {
+      const r = await realm.store.find('refresh', token);
+      if (r && isLive(r, now)) {
         return {
           active: true,
           scope: r.scope.join(' '),

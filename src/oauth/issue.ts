@@ -10,7 +10,7 @@ export interface TokenResponse {
 }
 
 /** Mints an access token (and, when asked, a refresh token) for one grant. */
-export function issueTokens(
+export async function issueTokens(
   realm: Realm,
   grant: {
     clientId: string;
@@ -22,16 +22,16 @@ export function issueTokens(
     original?: { scope: string[]; resources: string[] };
   },
   refresh: 'new' | { reuse: string } | 'none',
-): TokenResponse {
+): Promise<TokenResponse> {
   const now = realm.clock.now();
   const iat = Math.floor(now / 1000);
-  const ttl = realm.accessTokenTtl;
+  const ttl = realm.policy.accessTokenTtlSeconds;
   // Validity is kept to the millisecond, so a token lives exactly the expires_in it was announced
   // with; exp (whole seconds, RFC 7662) is that instant rounded down.
   const expiresAt = now + ttl * 1000;
   const exp = iat + ttl;
   const access = randomToken('at_');
-  realm.store.saveAccess(access, {
+  await realm.store.upsert('access', access, {
     clientId: grant.clientId,
     scope: grant.scope,
     // A token requested without `resource` is for this server's one protected resource.
@@ -46,7 +46,7 @@ export function issueTokens(
   if (refresh === 'new') {
     const rt = randomToken('rt_');
     const { scope, resources } = grant.original ?? grant;
-    realm.store.saveRefresh(rt, { clientId: grant.clientId, scope, resources, sub: grant.sub, grantId: grant.grantId, iat, rotated: false });
+    await realm.store.upsert('refresh', rt, { clientId: grant.clientId, scope, resources, sub: grant.sub, grantId: grant.grantId, iat });
     body.refresh_token = rt;
   } else if (refresh !== 'none') {
     body.refresh_token = refresh.reuse;

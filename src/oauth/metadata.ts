@@ -1,28 +1,30 @@
 import type { Hono } from 'hono';
 import { jsonResponse } from '../http/oauth-error.js';
-import { methodNotAllowed, omitFields, strike, type AppEnv, type Ctx } from '../http/kit.js';
-import type { Realm } from '../realm.js';
-import { AUTH_METHODS } from './register.js';
+import { omitFields } from '../http/omit.js';
+import type { AppEnv, Ctx } from '../pipeline/env.js';
+import { methodNotAllowed } from '../pipeline/method.js';
+import { strike } from '../pipeline/strike.js';
+import type { Policy } from '../policy.js';
+import type { RealmUrls } from '../urls.js';
 
-/** RFC 8414 authorization server metadata. Every URL derives from the one canonical issuer. */
-export function authServerMetadata(realm: Realm): Record<string, unknown> {
-  const base = realm.issuer;
+/** RFC 8414 authorization server metadata, built from the policy the handlers enforce. */
+export function authServerMetadata(urls: RealmUrls, policy: Readonly<Policy>): Record<string, unknown> {
   return {
-    issuer: base,
-    authorization_endpoint: `${base}/authorize`,
-    token_endpoint: `${base}/token`,
-    registration_endpoint: `${base}/register`,
-    introspection_endpoint: `${base}/introspect`,
-    revocation_endpoint: `${base}/revoke`,
-    scopes_supported: realm.config.scopes,
+    issuer: urls.issuer,
+    authorization_endpoint: urls.endpoint('authorize'),
+    token_endpoint: urls.endpoint('token'),
+    registration_endpoint: urls.endpoint('register'),
+    introspection_endpoint: urls.endpoint('introspect'),
+    revocation_endpoint: urls.endpoint('revoke'),
+    scopes_supported: policy.scopes,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'refresh_token'],
-    token_endpoint_auth_methods_supported: AUTH_METHODS,
-    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    revocation_endpoint_auth_methods_supported: AUTH_METHODS,
-    code_challenge_methods_supported: ['S256'],
-    authorization_response_iss_parameter_supported: true,
+    grant_types_supported: policy.grantTypes,
+    token_endpoint_auth_methods_supported: policy.tokenEndpointAuthMethods,
+    introspection_endpoint_auth_methods_supported: policy.introspectionAuthMethods,
+    revocation_endpoint_auth_methods_supported: policy.revocationAuthMethods,
+    code_challenge_methods_supported: policy.pkceMethods,
+    authorization_response_iss_parameter_supported: policy.issParameter,
   };
 }
 
@@ -30,17 +32,14 @@ export function authServerMetadata(realm: Realm): Record<string, unknown> {
  * Served at /.well-known/oauth-authorization-server and, when the issuer has a path, also at the
  * path-inserted location RFC 8414 §3.1 prescribes (/.well-known/oauth-authorization-server/<path>).
  */
-export function mountMetadata(app: Hono<AppEnv>, realm: Realm): void {
-  const path = new URL(realm.issuer).pathname.replace(/\/$/, '');
-  const locations = ['/.well-known/oauth-authorization-server'];
-  if (path) locations.push(`/.well-known/oauth-authorization-server${path}`);
+export function mountMetadata(app: Hono<AppEnv>, urls: RealmUrls): void {
   const serve = async (c: Ctx) => {
-    const s = await strike(c, realm, 'as-metadata');
-    if (s.response) return s.response;
-    if (s.error) throw s.error;
-    return jsonResponse(omitFields(authServerMetadata(realm), s.omit), 200, { 'Cache-Control': 'no-cache' });
+    c.get('note').endpoint = 'as-metadata';
+    const omit = await strike(c, 'as-metadata');
+    const realm = c.var.realm;
+    return jsonResponse(omitFields(authServerMetadata(realm.urls, realm.policy), omit), 200, { 'Cache-Control': 'no-cache' });
   };
-  for (const at of locations) {
+  for (const at of urls.asMetadataPaths) {
     app.get(at, serve);
     app.all(at, methodNotAllowed('GET'));
   }

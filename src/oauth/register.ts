@@ -1,25 +1,27 @@
 import type { Hono } from 'hono';
 import { OAuthClientMetadataSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { NO_STORE, OAuthError, jsonResponse } from '../http/oauth-error.js';
-import { methodNotAllowed, omitFields, strike, type AppEnv, type Ctx } from '../http/kit.js';
-import type { Realm } from '../realm.js';
+import { omitFields } from '../http/omit.js';
+import type { AppEnv, Ctx } from '../pipeline/env.js';
+import { methodNotAllowed } from '../pipeline/method.js';
+import { strike } from '../pipeline/strike.js';
 import { randomToken } from '../secrets.js';
 import type { ClientRecord, TokenEndpointAuthMethod } from '../store/types.js';
 import { redirectUriProblem } from './redirect-uri.js';
 
-export const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['none', 'client_secret_basic', 'client_secret_post'];
-const GRANT_TYPES = ['authorization_code', 'refresh_token'];
-
 /** POST /register: dynamic client registration (RFC 7591). */
-export function mountRegister(app: Hono<AppEnv>, realm: Realm): void {
-  app.post('/register', (c) => register(c, realm));
+export function mountRegister(app: Hono<AppEnv>): void {
+  app.post('/register', register);
   app.all('/register', methodNotAllowed('POST'));
 }
 
 const badMetadata = (description: string) => new OAuthError('invalid_client_metadata', description);
 
-async function register(c: Ctx, realm: Realm): Promise<Response> {
+async function register(c: Ctx): Promise<Response> {
+  const realm = c.var.realm;
+  const policy = realm.policy;
   realm.counters.registrations++;
+  c.get('note').endpoint = 'register';
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/json\s*(;|$)/i.test(type)) throw badMetadata(`content type must be application/json${type ? ` (got ${type.split(';')[0]})` : ''}`);
   let raw: unknown;
@@ -47,25 +49,24 @@ async function register(c: Ctx, realm: Realm): Promise<Response> {
   }
   // RFC 7591 §2: the default method is client_secret_basic.
   const method = (m.token_endpoint_auth_method ?? 'client_secret_basic') as TokenEndpointAuthMethod;
-  if (!AUTH_METHODS.includes(method)) throw badMetadata(`token_endpoint_auth_method ${JSON.stringify(method)} is not supported; use one of ${AUTH_METHODS.join(', ')}`);
-  // Omitted grant types default to both we serve, and the response says so (RFC 7591 §3.2.1).
-  const grantTypes = m.grant_types ?? GRANT_TYPES;
-  const unknownGrant = grantTypes.find((g) => !GRANT_TYPES.includes(g));
-  if (unknownGrant) throw badMetadata(`grant_type ${JSON.stringify(unknownGrant)} is not supported; use ${GRANT_TYPES.join(', ')}`);
+  const methods: readonly string[] = policy.tokenEndpointAuthMethods;
+  if (!methods.includes(method)) throw badMetadata(`token_endpoint_auth_method ${JSON.stringify(method)} is not supported; use one of ${methods.join(', ')}`);
+  // Omitted grant types default to all we serve, and the response says so (RFC 7591 §3.2.1).
+  const served: readonly string[] = policy.grantTypes;
+  const grantTypes = m.grant_types ?? [...served];
+  const unknownGrant = grantTypes.find((g) => !served.includes(g));
+  if (unknownGrant) throw badMetadata(`grant_type ${JSON.stringify(unknownGrant)} is not supported; use ${served.join(', ')}`);
   if (!grantTypes.includes('authorization_code')) throw badMetadata('grant_types must include authorization_code');
   const responseTypes = m.response_types ?? ['code'];
   if (responseTypes.some((r) => r !== 'code')) throw badMetadata('response_types may only contain "code"');
   if (m.scope !== undefined) {
-    const unknown = m.scope.split(' ').filter((s) => s && !realm.config.scopes.includes(s));
-    if (unknown.length) throw badMetadata(`scope lists unknown scopes: ${unknown.join(' ')}; known: ${realm.config.scopes.join(' ')}`);
+    const unknown = m.scope.split(' ').filter((s) => s && !policy.scopes.includes(s));
+    if (unknown.length) throw badMetadata(`scope lists unknown scopes: ${unknown.join(' ')}; known: ${policy.scopes.join(' ')}`);
   }
-  if (realm.store.clients.size >= realm.config.maxClients) {
-    throw new OAuthError('temporarily_unavailable', `client registry is full (${realm.config.maxClients} clients, MAX_CLIENTS); POST /control/reset to clear it`, 429);
-  }
+  const full = () => new OAuthError('temporarily_unavailable', `client registry is full (${realm.config.maxClients} clients, MAX_CLIENTS); POST /control/reset to clear it`, 429);
+  if ((await realm.store.countClients()) >= realm.config.maxClients) throw full();
 
-  const s = await strike(c, realm, 'register');
-  if (s.response) return s.response;
-  if (s.error) throw s.error;
+  const omit = await strike(c, 'register');
 
   const { redirect_uris, token_endpoint_auth_method, grant_types, response_types, ...rest } = m;
   const metadata = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
@@ -82,9 +83,10 @@ async function register(c: Ctx, realm: Realm): Promise<Response> {
     client.client_secret = randomToken('secret_');
     client.client_secret_expires_at = 0;
   }
-  realm.store.clients.set(client.client_id, client);
+  // The cap is checked again where the client is added: registrations in flight may have filled it.
+  if (!(await realm.store.upsertClient(client, realm.config.maxClients))) throw full();
   c.get('note').clientId = client.client_id;
-  return jsonResponse(omitFields(clientInformation(client), s.omit), 201, NO_STORE);
+  return jsonResponse(omitFields(clientInformation(client), omit), 201, NO_STORE);
 }
 
 /** The registration response: issued credentials plus the metadata as registered (RFC 7591 §3.2.1). */

@@ -1,148 +1,113 @@
-import type { AccessRecord, ClientRecord, CodeRecord, RefreshRecord } from './types.js';
+import { isLive, MODELS, type Consumption, type Model, type Models, type Store, type StoreCounts } from './store.js';
+import type { ClientRecord } from './types.js';
 
-interface Grant {
-  access: Set<string>;
-  refresh: Set<string>;
-}
-
-/** How long a rotated refresh token is remembered, so that its reuse still revokes the family. */
-const ROTATED_MEMORY_MS = 24 * 3600 * 1000;
+type Tables = { [M in Model]: Map<string, Models[M]> };
 
 /**
- * All OAuth state of one realm, in memory. Single-use and family rules are one call each
- * (`consumeCode`, `revokeGrant`); JavaScript's single thread makes each call atomic.
+ * The Store in memory. JavaScript runs each method body to completion before any other request is
+ * served, which is what makes `consume` atomic here; an adapter over a database needs a conditional
+ * update for the same guarantee.
  */
-export class MemoryStore {
-  readonly clients = new Map<string, ClientRecord>();
-  private readonly codes = new Map<string, CodeRecord>();
-  /** Redeemed codes, remembered until they would have expired, to detect replay (OAuth 2.1 §4.1.3). */
-  private readonly usedCodes = new Map<string, { grantId: string; expiresAt: number }>();
-  readonly accessTokens = new Map<string, AccessRecord>();
-  readonly refreshTokens = new Map<string, RefreshRecord>();
-  private readonly grants = new Map<string, Grant>();
+export class MemoryStore implements Store {
+  private readonly clients = new Map<string, ClientRecord>();
+  private readonly tables: Tables = { code: new Map(), access: new Map(), refresh: new Map() };
+  /** grantId → the access and refresh tokens of that grant, for revokeByGrantId. */
+  private readonly grants = new Map<string, { access: Set<string>; refresh: Set<string> }>();
 
   constructor(private readonly now: () => number) {}
 
-  saveCode(code: string, record: CodeRecord): void {
-    this.codes.set(code, record);
+  async findClient(id: string): Promise<ClientRecord | undefined> {
+    return this.clients.get(id);
   }
 
-  /**
-   * Takes a code out for good. `replayOf` is set when the code was already redeemed: the caller must
-   * then revoke that grant.
-   */
-  consumeCode(code: string): { record?: CodeRecord; replayOf?: string; expired?: boolean } {
-    const record = this.codes.get(code);
-    if (record) {
-      this.codes.delete(code);
-      if (record.expiresAt <= this.now()) return { expired: true };
-      this.usedCodes.set(code, { grantId: record.grantId, expiresAt: record.expiresAt });
-      return { record };
-    }
-    const used = this.usedCodes.get(code);
-    if (used && used.expiresAt > this.now()) return { replayOf: used.grantId };
-    return {};
-  }
-
-  saveAccess(token: string, record: AccessRecord): void {
-    this.accessTokens.set(token, record);
-    this.grant(record.grantId).access.add(token);
-  }
-
-  saveRefresh(token: string, record: RefreshRecord): void {
-    this.refreshTokens.set(token, record);
-    this.grant(record.grantId).refresh.add(token);
-  }
-
-  /** A live access token, or undefined when unknown, revoked or expired. */
-  findAccess(token: string): AccessRecord | undefined {
-    const r = this.accessTokens.get(token);
-    if (!r) return undefined;
-    if (r.expiresAt <= this.now()) return undefined;
-    return r;
-  }
-
-  findRefresh(token: string): RefreshRecord | undefined {
-    return this.refreshTokens.get(token);
-  }
-
-  /** Marks a refresh token as rotated: it stays known (for reuse detection) but no longer works. */
-  retireRefresh(token: string): void {
-    const r = this.refreshTokens.get(token);
-    if (r) {
-      r.rotated = true;
-      r.expiresAt = this.now() + ROTATED_MEMORY_MS;
-    }
-  }
-
-  revokeAccess(token: string): boolean {
-    const r = this.accessTokens.get(token);
-    if (!r) return false;
-    this.accessTokens.delete(token);
-    this.grants.get(r.grantId)?.access.delete(token);
+  async upsertClient(client: ClientRecord, cap?: number): Promise<boolean> {
+    if (cap !== undefined && !this.clients.has(client.client_id) && this.clients.size >= cap) return false;
+    this.clients.set(client.client_id, client);
     return true;
   }
 
-  /** Revokes every token of a grant: a refresh family with its access tokens. */
-  revokeGrant(grantId: string): number {
+  async clientIds(): Promise<string[]> {
+    return [...this.clients.keys()];
+  }
+
+  async countClients(): Promise<number> {
+    return this.clients.size;
+  }
+
+  async find<M extends Model>(model: M, id: string): Promise<Models[M] | undefined> {
+    return this.table(model).get(id);
+  }
+
+  async upsert<M extends Model>(model: M, id: string, record: Models[M]): Promise<void> {
+    this.table(model).set(id, record);
+    if (model !== 'code') this.grant(record.grantId)[model as 'access' | 'refresh'].add(id);
+  }
+
+  async consume<M extends Model>(model: M, id: string, keepUntil?: number): Promise<Consumption<Models[M]>> {
+    const table = this.table(model);
+    const record = table.get(id);
+    if (!record) return { outcome: 'missing' };
+    if (record.consumedAt !== undefined) return { outcome: 'already', record };
+    const spent = { ...record, consumedAt: this.now(), ...(keepUntil !== undefined ? { expiresAt: keepUntil } : {}) };
+    table.set(id, spent);
+    return { outcome: 'consumed', record: spent };
+  }
+
+  async destroy(model: Model, id: string): Promise<boolean> {
+    const record = this.table(model).get(id);
+    if (!record) return false;
+    this.forget(model, id, record.grantId);
+    return true;
+  }
+
+  async revokeByGrantId(grantId: string): Promise<number> {
     const g = this.grants.get(grantId);
     if (!g) return 0;
-    for (const t of g.access) this.accessTokens.delete(t);
-    for (const t of g.refresh) this.refreshTokens.delete(t);
+    for (const t of g.access) this.tables.access.delete(t);
+    for (const t of g.refresh) this.tables.refresh.delete(t);
     this.grants.delete(grantId);
     return g.access.size + g.refresh.size;
   }
 
-  /** Kills every access token (the revoke-access switch); refresh tokens live on. */
-  revokeAllAccess(): number {
-    const n = this.accessTokens.size;
-    this.accessTokens.clear();
-    for (const g of this.grants.values()) g.access.clear();
+  async destroyAll(model: Model): Promise<number> {
+    const table = this.table(model);
+    const n = table.size;
+    for (const [id, r] of [...table]) this.forget(model, id, r.grantId);
     return n;
   }
 
-  /** Drops what has expired: codes, access tokens, remembered rotated refresh tokens. */
-  sweep(): void {
+  async list<M extends Model>(model: M): Promise<Array<[string, Models[M]]>> {
+    return [...this.table(model)];
+  }
+
+  async counts(): Promise<StoreCounts> {
     const now = this.now();
-    for (const [k, v] of this.codes) if (v.expiresAt <= now) this.codes.delete(k);
-    for (const [k, v] of this.usedCodes) if (v.expiresAt <= now) this.usedCodes.delete(k);
-    for (const [k, v] of this.accessTokens) {
-      if (v.expiresAt <= now) {
-        this.accessTokens.delete(k);
-        this.dropFromGrant(v.grantId, k, 'access');
-      }
-    }
-    for (const [k, v] of this.refreshTokens) {
-      if (v.expiresAt !== undefined && v.expiresAt <= now) {
-        this.refreshTokens.delete(k);
-        this.dropFromGrant(v.grantId, k, 'refresh');
-      }
+    const live = (m: Model) => {
+      let n = 0;
+      for (const r of this.table(m).values()) if (isLive(r, now)) n++;
+      return n;
+    };
+    return { clients: this.clients.size, codes: live('code'), accessTokens: live('access'), refreshTokens: live('refresh') };
+  }
+
+  async sweep(): Promise<void> {
+    const now = this.now();
+    for (const m of MODELS) {
+      for (const [id, r] of this.table(m)) if (r.expiresAt !== undefined && r.expiresAt <= now) this.forget(m, id, r.grantId);
     }
   }
 
-  clear(): void {
+  async clear(): Promise<void> {
     this.clients.clear();
-    this.codes.clear();
-    this.usedCodes.clear();
-    this.accessTokens.clear();
-    this.refreshTokens.clear();
+    for (const m of MODELS) this.table(m).clear();
     this.grants.clear();
   }
 
-  liveRefreshTokens(): Array<[string, RefreshRecord]> {
-    return [...this.refreshTokens].filter(([, r]) => !r.rotated);
+  private table<M extends Model>(model: M): Map<string, Models[M]> {
+    return this.tables[model] as Map<string, Models[M]>;
   }
 
-  get counts(): { clients: number; codes: number; accessTokens: number; refreshTokens: number } {
-    const now = this.now();
-    let access = 0;
-    for (const r of this.accessTokens.values()) if (r.expiresAt > now) access++;
-    let refresh = 0;
-    for (const r of this.refreshTokens.values()) if (!r.rotated) refresh++;
-    return { clients: this.clients.size, codes: this.codes.size, accessTokens: access, refreshTokens: refresh };
-  }
-
-  private grant(id: string): Grant {
+  private grant(id: string): { access: Set<string>; refresh: Set<string> } {
     let g = this.grants.get(id);
     if (!g) {
       g = { access: new Set(), refresh: new Set() };
@@ -151,10 +116,12 @@ export class MemoryStore {
     return g;
   }
 
-  private dropFromGrant(grantId: string, token: string, kind: 'access' | 'refresh'): void {
+  private forget(model: Model, id: string, grantId: string): void {
+    this.table(model).delete(id);
+    if (model === 'code') return;
     const g = this.grants.get(grantId);
     if (!g) return;
-    g[kind].delete(token);
+    g[model].delete(id);
     if (g.access.size === 0 && g.refresh.size === 0) this.grants.delete(grantId);
   }
 }

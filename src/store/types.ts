@@ -1,4 +1,6 @@
-export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
+import type { AuthMethod } from '../policy.js';
+
+export type TokenEndpointAuthMethod = AuthMethod;
 
 /** A registered client: the metadata it registered (RFC 7591 §2) plus what the server issued. */
 export interface ClientRecord {
@@ -14,7 +16,16 @@ export interface ClientRecord {
   metadata: Record<string, unknown>;
 }
 
-export interface CodeRecord {
+/** What every stored token-like record has: the grant it belongs to, when it ends, whether it was used. */
+interface Stored {
+  grantId: string;
+  /** When the store may forget it, milliseconds on the realm clock; undefined: never on its own. */
+  expiresAt?: number;
+  /** Set once by `Store.consume`: when it was spent (codes) or rotated (refresh tokens). */
+  consumedAt?: number;
+}
+
+export interface CodeRecord extends Stored {
   clientId: string;
   /** The redirect_uri sent to /authorize, or undefined when it was omitted (single registered URI). */
   redirectUri: string | undefined;
@@ -22,16 +33,14 @@ export interface CodeRecord {
   scope: string[];
   resources: string[];
   sub: string;
-  grantId: string;
   expiresAt: number;
 }
 
-export interface AccessRecord {
+export interface AccessRecord extends Stored {
   clientId: string;
   scope: string[];
   aud: string[];
   sub: string;
-  grantId: string;
   /** Seconds since the epoch, realm clock. */
   iat: number;
   exp: number;
@@ -39,15 +48,11 @@ export interface AccessRecord {
   expiresAt: number;
 }
 
-export interface RefreshRecord {
+export interface RefreshRecord extends Stored {
   /** null: valid for any client (the seeded token). */
   clientId: string | null;
   scope: string[];
   resources: string[];
   sub: string;
-  grantId: string;
   iat: number;
-  /** Rotated tokens stay known so that their reuse can be detected, until `expiresAt`. */
-  rotated: boolean;
-  expiresAt?: number;
 }

@@ -57,7 +57,7 @@ describe('npm run scenario', () => {
   });
 
   it('revoke kills live access tokens', async () => {
-    servers.realm.store.saveAccess('at_x', { clientId: 'c', scope: ['mcp:read'], aud: [servers.mcpUrl], sub: 'u', grantId: 'g', iat: 0, exp: 4_000_000_000, expiresAt: 4_000_000_000_000 });
+    await servers.realm.store.upsert('access', 'at_x', { clientId: 'c', scope: ['mcp:read'], aud: [servers.mcpUrl], sub: 'u', grantId: 'g', iat: 0, exp: 4_000_000_000, expiresAt: 4_000_000_000_000 });
     expect((await servers.control.state()).live.accessTokens).toBe(1);
     const r = await runCli(['scenario', 'revoke'], { env });
     expect(r.code).toBe(0);

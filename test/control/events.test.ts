@@ -40,7 +40,7 @@ describe('events', () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(ids[0]).toBe(since + 1);
     expect(last).toBe(ids.at(-1));
-    const summary = events.map((e) => [e.server, e.type, e.method, e.path, e.outcome, e.grant ?? e.tool ?? '']);
+    const summary = events.map((e) => [e.server, e.type, e.method, e.path, e.outcome, (e.type === 'request' && e.endpoint === 'token' ? e.grant : undefined) ?? (e.type === 'request' && e.endpoint === 'mcp' ? e.tool : undefined) ?? '']);
     expect(summary).toEqual([
       ['oauth', 'request', 'GET', '/.well-known/oauth-authorization-server', 'ok', ''],
       ['oauth', 'request', 'POST', '/register', 'ok', ''],
@@ -72,11 +72,11 @@ describe('events', () => {
     await post(as, '/control/faults', '{"endpoint":"revoke","effect":{"kind":"drop"},"times":3,"id":"d1"}');
     await ctl('DELETE', as, '/control/faults/d1');
     const { events } = await eventsSince(as, since);
-    expect(events.filter((e) => e.type === 'control' && e.path.startsWith('/control/faults')).map((e) => [e.method, e.status, e.outcome, e.detail])).toEqual([
+    expect(events.filter((e) => e.type === 'control' && e.path.startsWith('/control/faults')).map((e) => [e.method, e.status, e.outcome, e.reason])).toEqual([
       ['POST', 201, 'added d1', 'revoke drop ×3'],
       ['DELETE', 200, 'removed d1', undefined],
     ]);
-    const refusal = events.find((e) => e.grant === 'refresh_token')!;
+    const refusal = events.find((e) => e.type === 'request' && e.endpoint === 'token' && e.grant === 'refresh_token')!;
     expect(refusal).toMatchObject({ path: '/token', status: 400, outcome: 'invalid_grant', fault: 'invalid-grant' });
     expect(events.find((e) => e.path === '/control/expires-in')).toMatchObject({ type: 'request', status: 400 });
     expect(events.filter((e) => e.path === '/mcp').map((e) => [e.status, e.outcome])).toEqual([[401, 'invalid_token']]);
@@ -139,7 +139,8 @@ describe('events', () => {
       expect.stringMatching(/^\[oauth\] POST \/token authorization_code → ok 200 \d+ms$/),
       expect.stringMatching(/^\[oauth\] POST \/token refresh_token → ok 200 \d+ms$/),
       '[oauth] control POST /control/invalid-grant → on',
-      expect.stringMatching(/^\[oauth\] POST \/token refresh_token → invalid_grant 400 \d+ms fault=invalid-grant$/),
+      // A refusal says why, in the words of its error_description.
+      expect.stringMatching(/^\[oauth\] POST \/token refresh_token → invalid_grant 400 \d+ms fault=invalid-grant — the refresh token is no longer valid \(invalid-grant switch is on\)$/),
       '[oauth] control POST /control/invalid-grant → off',
       expect.stringMatching(/^\[oauth\] POST \/introspect → active 200 \d+ms$/),
       expect.stringMatching(/^\[mcp\] POST \/mcp tools\/call echo → ok 200 \d+ms$/),

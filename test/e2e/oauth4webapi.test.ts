@@ -77,7 +77,7 @@ afterAll(async () => {
   await servers?.close();
 });
 afterEach(() => {
-  servers.realm.faults.rotateRefreshTokens = false;
+  servers.realm.setPolicy({ rotateRefreshTokens: false });
   servers.realm.faults.clear();
 });
 

@@ -30,7 +30,7 @@ beforeEach(async () => {
 /** Requests since the test began (or since `from`), as `METHOD path grant|tool → outcome`. */
 async function trail(from = since): Promise<string[]> {
   const { events } = await control.events(from);
-  return events.filter((e: ServerEvent) => e.type === 'request').map((e) => [e.method, e.path, e.grant, e.rpcMethod, e.tool].filter(Boolean).join(' ') + ` → ${e.outcome}`);
+  return events.filter((e: ServerEvent) => e.type === 'request').map((e) => [e.method, e.path, e.endpoint === 'token' ? e.grant : undefined, ...(e.endpoint === 'mcp' ? [e.rpcMethod, e.tool] : [])].filter(Boolean).join(' ') + ` → ${e.outcome}`);
 }
 const count = (lines: string[], re: RegExp) => lines.filter((l) => re.test(l)).length;
 const lastId = async () => (await control.state()).lastEventId;

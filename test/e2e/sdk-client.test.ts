@@ -44,11 +44,11 @@ describe('the official SDK client against both servers, from nothing but the MCP
     expect(provider.authorizations).toBe(1);
     const clientId = provider.clientInfo?.client_id;
     expect(clientId).toMatch(/^client_/);
-    expect(s.realm.store.clients.get(clientId!)?.token_endpoint_auth_method).toBe('none');
+    expect((await s.realm.store.findClient(clientId!))?.token_endpoint_auth_method).toBe('none');
     expect(provider.verifier).toMatch(/^[A-Za-z0-9\-._~]{43,128}$/);
     expect(provider.lastRedirect?.searchParams.get('iss')).toBe(s.oauthUrl);
     // The SDK sent resource=<PRM resource>, so the token is bound to exactly this MCP server.
-    const access = s.realm.store.findAccess(provider.savedTokens!.access_token);
+    const access = (await s.realm.store.find('access', provider.savedTokens!.access_token));
     expect(access?.aud).toEqual([s.mcpUrl]);
     expect(access?.clientId).toBe(clientId);
     expect(provider.savedTokens?.refresh_token).toBeTruthy();

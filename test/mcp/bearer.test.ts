@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkBearer, type BearerCheck } from '../../src/mcp/bearer.js';
 import { IntrospectionFailed, type Introspection, type IntrospectionClient } from '../../src/mcp/introspection.js';
+import { IntrospectionVerifier } from '../../src/mcp/introspection-verifier.js';
 
 const RESOURCE = 'http://localhost:9101/mcp';
 const SCOPE = 'mcp:read mcp:write';
@@ -24,7 +25,7 @@ const active = (extra: Partial<Introspection> = {}): Introspection => ({ active:
 
 async function check(authorization: string | undefined, facts: Introspection | Error = active(), query = ''): Promise<{ result: BearerCheck; asked: string[] }> {
   const { client, asked } = fakeIntrospection(() => facts);
-  const result = await checkBearer(authorization, new URLSearchParams(query), RESOURCE, SCOPE, client);
+  const result = await checkBearer(authorization, new URLSearchParams(query), RESOURCE, SCOPE, new IntrospectionVerifier(client));
   return { result, asked };
 }
 
@@ -34,7 +35,7 @@ describe('checkBearer: what a request’s credentials are worth', () => {
   it('accepts an active token for this resource and passes on what introspection said', async () => {
     const { result, asked } = await check('Bearer at_abc-._~+/==');
     expect(asked).toEqual(['at_abc-._~+/==']);
-    expect(result).toEqual({ ok: true, token: 'at_abc-._~+/==', facts: active() });
+    expect(result).toEqual({ ok: true, token: 'at_abc-._~+/==', facts: { clientId: 'c1', sub: 'u', scope: 'mcp:read', aud: [RESOURCE], exp: 2e9 } });
   });
 
   it('never introspects without a Bearer credential', async () => {
@@ -56,7 +57,7 @@ describe('checkBearer: what a request’s credentials are worth', () => {
     expect(result).toEqual({
       ok: false,
       challenge: { status: 401, error: 'invalid_token', description: 'introspection failed: connect ECONNREFUSED 127.0.0.1:9100', scope: SCOPE },
-      introspectionFailed: 'connect ECONNREFUSED 127.0.0.1:9100',
+      verifierUnavailable: 'connect ECONNREFUSED 127.0.0.1:9100',
     });
   });
 

@@ -106,7 +106,7 @@ describe('Bearer challenges of the MCP endpoint (raw HTTP, real sockets)', () =>
 
   it('a token issued for another resource is refused with invalid_token (audience, RFC 8707)', async () => {
     const t = await obtainTokens(s.oauthUrl, 'https://other.example/mcp');
-    expect(s.realm.store.findAccess(t.access_token)?.aud).toEqual(['https://other.example/mcp']);
+    expect((await s.realm.store.find('access', t.access_token))?.aud).toEqual(['https://other.example/mcp']);
     const res = await call(t.access_token);
     expect(res.status).toBe(401);
     const p = bearerChallenge(res);

@@ -43,8 +43,8 @@ describe('introspection across processes', () => {
     const me = JSON.parse(textOf(await c.client.callTool({ name: 'whoami', arguments: {} }))) as Record<string, unknown>;
     expect(me).toMatchObject({ client_id: c.provider.clientInfo!.client_id, sub: 'test-user', aud: rs.mcpUrl });
     // The RS's own realm never saw a client or a token: everything came from the child.
-    expect(rs.server.realm.store.clients.size).toBe(0);
-    expect(rs.server.realm.store.accessTokens.size).toBe(0);
+    expect((await rs.server.realm.store.countClients())).toBe(0);
+    expect((await rs.server.realm.store.list('access')).length).toBe(0);
   });
 
   it('a revocation at the child AS is seen by the RS on the very next call', async () => {

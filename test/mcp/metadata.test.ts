@@ -73,9 +73,9 @@ describe('the resource identifier follows mcpBaseUrl exactly', () => {
     ['https://mcp.example//', 'https://mcp.example/mcp', `${PRM_PATH}/mcp`],
     ['https://mcp.example/tenant/', 'https://mcp.example/tenant/mcp', `${PRM_PATH}/tenant/mcp`],
   ])('mcpBaseUrl %s → resource %s, metadata at %s', async (base, resource, prmPath) => {
-    const { app, realm, introspection } = createMcpServer({ oauthBaseUrl: issuer, mcpBaseUrl: base });
+    const { app, realm, verifier } = createMcpServer({ oauthBaseUrl: issuer, mcpBaseUrl: base });
     onTestFinished(() => {
-      introspection.close();
+      verifier.close();
       realm.close();
     });
     const res = await app.request(`${new URL(resource).origin}${prmPath}`);

@@ -7,7 +7,7 @@ const OWN = 'http://localhost:9101';
 const built: Array<ReturnType<typeof createMcpServer>> = [];
 afterAll(() => {
   for (const b of built) {
-    b.introspection.close();
+    b.verifier.close();
     b.realm.close();
   }
 });

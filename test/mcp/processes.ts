@@ -92,7 +92,7 @@ export async function listenResourceServer(
     close: async () => {
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      server.introspection.close();
+      server.verifier.close();
       server.realm.close();
     },
   };

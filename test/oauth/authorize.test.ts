@@ -47,14 +47,14 @@ describe('/authorize phase 1: client or redirect_uri not verified -> 400 page, n
     ['duplicated redirect_uri', () => `${good()}&redirect_uri=${encodeURIComponent(REDIRECT)}`, /redirect_uri must not be repeated/],
   ];
   it.each(cases)('%s', async (_name, query, describes) => {
-    const before = snapshot(as.realm);
+    const before = await snapshot(as.realm);
     const res = await as.req(`/authorize?${query()}`);
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await res.text();
     expect(html).toMatch(describes);
-    expect(snapshot(as.realm)).toEqual(before);
+    expect(await snapshot(as.realm)).toEqual(before);
   });
 
   it('escapes what the client sent in the page', async () => {
@@ -113,7 +113,7 @@ describe('/authorize phase 2: every error is a redirect with error, error_descri
     ['duplicated scope', () => `${good({ scope: 'mcp:read' })}&scope=mcp:write`, 'invalid_request', /scope must not be repeated/],
   ];
   it.each(cases)('%s -> %s', async (_name, query, error, describes) => {
-    const before = snapshot(as.realm);
+    const before = await snapshot(as.realm);
     const res = await as.req(`/authorize?${query()}`);
     expect(res.status).toBe(302);
     const location = new URL(res.headers.get('location')!);
@@ -124,7 +124,7 @@ describe('/authorize phase 2: every error is a redirect with error, error_descri
     expect(p.get('state')).toBe('xyz');
     expect(p.get('iss')).toBe(ISSUER);
     expect(p.get('code')).toBeNull();
-    expect(snapshot(as.realm)).toEqual(before);
+    expect(await snapshot(as.realm)).toEqual(before);
   });
 
   it('an error redirect without state carries no state', async () => {
@@ -183,7 +183,7 @@ describe('authorization code: single use, 60 s, bound to what was authorized', (
       fresh.realm.clock.advance(2);
       const res = await token(fresh, { grant_type: 'authorization_code', code: late.code, code_verifier: late.verifier, redirect_uri: REDIRECT, client_id: id });
       await expectOAuthError(res, 400, 'invalid_grant', /expired|unknown/);
-      expect(fresh.realm.store.counts.accessTokens).toBe(1);
+      expect((await fresh.realm.store.counts()).accessTokens).toBe(1);
     } finally {
       fresh.realm.close();
     }

@@ -3,7 +3,7 @@ import type { Hono } from 'hono';
 import { expect } from 'vitest';
 import { OAuthClientInformationFullSchema, OAuthTokensSchema, type OAuthClientInformationFull } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { createAuthServer, type StartOptions } from '../../src/server.js';
-import type { AppEnv } from '../../src/http/kit.js';
+import type { AppEnv } from '../../src/pipeline/env.js';
 import type { Realm } from '../../src/realm.js';
 
 export const ISSUER = 'http://localhost:9100';
@@ -133,12 +133,13 @@ export async function expectOAuthError(res: Response, status: number, error: str
 }
 
 /** Everything a rejected request must leave untouched. */
-export function snapshot(realm: Realm): unknown {
+export async function snapshot(realm: Realm): Promise<unknown> {
   return {
-    counts: realm.store.counts,
-    clients: [...realm.store.clients.keys()].sort(),
-    access: [...realm.store.accessTokens.keys()].sort(),
-    refresh: [...realm.store.refreshTokens.entries()].map(([k, r]) => `${k}:${r.rotated}`).sort(),
+    counts: await realm.store.counts(),
+    clients: (await realm.store.clientIds()).sort(),
+    access: (await realm.store.list('access')).map(([k]) => k).sort(),
+    refresh: (await realm.store.list('refresh')).map(([k, r]) => `${k}:${r.consumedAt !== undefined}`).sort(),
+    policy: realm.policy,
   };
 }
 

@@ -107,11 +107,11 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
 describe('metadata: bad input', () => {
   it.each(['POST', 'PUT', 'DELETE', 'PATCH'])('%s -> 405 with Allow: GET and a JSON error', async (method) => {
     const as = open();
-    const before = snapshot(as.realm);
+    const before = await snapshot(as.realm);
     const res = await as.req(WELL_KNOWN, { method });
     expect(res.headers.get('allow')).toBe('GET');
     await expectOAuthError(res, 405, 'invalid_request', new RegExp(`${method}.*GET`));
-    expect(snapshot(as.realm)).toEqual(before);
+    expect(await snapshot(as.realm)).toEqual(before);
   });
 
   it('HEAD is served like GET (no 405)', async () => {

@@ -24,7 +24,7 @@ describe('policies beyond the happy path', () => {
     const res = await as.req(`/authorize?${q}`, { method: 'HEAD' });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET');
-    expect(as.realm.store.counts.codes).toBe(0);
+    expect((await as.realm.store.counts()).codes).toBe(0);
   });
 
   it('the registered auth method binds /token only: /introspect and /revoke take either secret method', async () => {

@@ -24,9 +24,9 @@ describe('/revoke: bad input leaves every token alive', () => {
     ['body over 64 KiB', () => form(`token=${tokens.access_token}&client_id=${clientId}&${OVERSIZED}`), 413, 'invalid_request', /64 KiB/],
   ];
   it.each(cases)('%s -> %i %s', async (_n, init, status, error, describes) => {
-    const before = snapshot(as.realm);
+    const before = await snapshot(as.realm);
     await expectOAuthError(await as.req('/revoke', init()), status, error, describes);
-    expect(snapshot(as.realm)).toEqual(before);
+    expect(await snapshot(as.realm)).toEqual(before);
     expect(await active(tokens.access_token)).toBe(true);
   });
 
@@ -48,11 +48,11 @@ describe('/revoke: bad input leaves every token alive', () => {
 
 describe('/revoke (RFC 7009)', () => {
   it('an unknown token -> 200 and nothing changes', async () => {
-    const before = snapshot(as.realm);
+    const before = await snapshot(as.realm);
     const res = await revoke({ token: 'at_unknown', client_id: clientId });
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('');
-    expect(snapshot(as.realm)).toEqual(before);
+    expect(await snapshot(as.realm)).toEqual(before);
   });
 
   it('an access token: it dies, its refresh token lives on', async () => {

@@ -8,7 +8,7 @@ beforeAll(() => {
 });
 afterAll(() => as.realm.close());
 afterEach(() => {
-  as.realm.faults.rotateRefreshTokens = false;
+  as.realm.setPolicy({ rotateRefreshTokens: false });
 });
 
 async function refresh(clientId: string, refreshToken: string, extra: Record<string, string> = {}): Promise<Tokens> {
@@ -32,10 +32,10 @@ describe('refresh_token grant: bad input', () => {
   ] as const)('%s -> %s', async (_n, presented, extra, status, error, describes) => {
     const clientId = (await register(as)).client_id;
     const scoped = await redeem(as, clientId, await authorize(as, clientId, {}, ['https://rs.example/mcp']));
-    const before = snapshot(as.realm);
+    const before = await snapshot(as.realm);
     const res = await refreshRes(clientId, presented ?? scoped.refresh_token!, extra);
     await expectOAuthError(res, status, error, describes);
-    expect(snapshot(as.realm)).toEqual(before);
+    expect(await snapshot(as.realm)).toEqual(before);
     // The rejected refresh left the token usable.
     expect((await refresh(clientId, scoped.refresh_token!)).access_token).toBeTruthy();
   });
@@ -88,7 +88,7 @@ describe('refresh_token grant: rotation off (default)', () => {
 describe('refresh_token grant: rotation on', () => {
   it('each refresh returns a new refresh token and the old one dies', async () => {
     const { clientId, tokens } = await publicClientWithTokens(as);
-    as.realm.faults.rotateRefreshTokens = true;
+    as.realm.setPolicy({ rotateRefreshTokens: true });
     const seen = new Set([tokens.refresh_token]);
     let current = tokens.refresh_token!;
     for (let i = 0; i < 3; i++) {
@@ -104,7 +104,7 @@ describe('refresh_token grant: rotation on', () => {
 
   it('reusing a rotated refresh token revokes the whole family', async () => {
     const { clientId, tokens } = await publicClientWithTokens(as);
-    as.realm.faults.rotateRefreshTokens = true;
+    as.realm.setPolicy({ rotateRefreshTokens: true });
     const first = await refresh(clientId, tokens.refresh_token!);
     const second = await refresh(clientId, first.refresh_token!);
     const bystander = await publicClientWithTokens(as);
@@ -121,7 +121,7 @@ describe('refresh_token grant: rotation on', () => {
 
   it('a narrowed refresh still rotates to a token with the original scope (RFC 6749 §6)', async () => {
     const { clientId, tokens } = await publicClientWithTokens(as);
-    as.realm.faults.rotateRefreshTokens = true;
+    as.realm.setPolicy({ rotateRefreshTokens: true });
     const narrowed = await refresh(clientId, tokens.refresh_token!, { scope: 'mcp:read' });
     expect(narrowed.scope).toBe('mcp:read');
     expect((await introspect(as, narrowed.refresh_token!)).scope).toBe('mcp:read mcp:write');
@@ -131,7 +131,7 @@ describe('refresh_token grant: rotation on', () => {
   it('switching rotation on mid-life rotates a token issued without rotation', async () => {
     const { clientId, tokens } = await publicClientWithTokens(as);
     await refresh(clientId, tokens.refresh_token!);
-    as.realm.faults.rotateRefreshTokens = true;
+    as.realm.setPolicy({ rotateRefreshTokens: true });
     const r = await refresh(clientId, tokens.refresh_token!);
     expect(r.refresh_token).not.toBe(tokens.refresh_token);
     await expectOAuthError(await refreshRes(clientId, tokens.refresh_token!), 400, 'invalid_grant');
@@ -155,7 +155,7 @@ describe('SEED_REFRESH_TOKEN', () => {
   it('adopts a client_id this server never registered (a credential deposited after a restart)', async () => {
     const r = await refresh('client-from-before-the-restart', SEED);
     expect(await introspect(as, r.access_token)).toMatchObject({ active: true, client_id: 'client-from-before-the-restart' });
-    expect(as.realm.store.clients.get('client-from-before-the-restart')?.token_endpoint_auth_method).toBe('none');
+    expect((await as.realm.store.findClient('client-from-before-the-restart'))?.token_endpoint_auth_method).toBe('none');
     expect((await refresh('client-from-before-the-restart', SEED)).refresh_token).toBe(SEED);
   });
 
@@ -171,7 +171,7 @@ describe('SEED_REFRESH_TOKEN', () => {
     as.realm.faults.add({ id: 'ig', endpoint: 'token', grant: 'refresh_token', effect: { kind: 'oauth-error', error: 'invalid_grant' } });
     try {
       await expectOAuthError(await refreshRes('refused-one', SEED), 400, 'invalid_grant');
-      expect(as.realm.store.clients.has('refused-one')).toBe(false);
+      expect((await as.realm.store.clientIds()).includes('refused-one')).toBe(false);
     } finally {
       as.realm.faults.remove('ig');
     }
@@ -180,7 +180,7 @@ describe('SEED_REFRESH_TOKEN', () => {
   it('with rotation on, it is spent by its first use', async () => {
     const fresh = makeAS({ seedRefreshToken: SEED });
     try {
-      fresh.realm.faults.rotateRefreshTokens = true;
+      fresh.realm.setPolicy({ rotateRefreshTokens: true });
       const id = (await register(fresh)).client_id;
       const res = await token(fresh, { grant_type: 'refresh_token', refresh_token: SEED, client_id: id });
       expect(res.status).toBe(200);
@@ -199,7 +199,7 @@ describe('SEED_REFRESH_TOKEN', () => {
       const id = (await register(fresh)).client_id;
       const res = await token(fresh, { grant_type: 'refresh_token', refresh_token: SEED, client_id: id });
       await expectOAuthError(res, 400, 'invalid_grant');
-      expect(fresh.realm.store.counts.refreshTokens).toBe(0);
+      expect((await fresh.realm.store.counts()).refreshTokens).toBe(0);
     } finally {
       fresh.realm.close();
     }

@@ -16,22 +16,22 @@ describe('bounds', () => {
     const clientId = await registerClient(s.oauthUrl);
     for (let i = 0; i < 5; i++) await authorize(s.oauthUrl, clientId);
     const realm = s.realm;
-    for (let i = 0; i < 1000; i++) issueTokens(realm, { clientId, scope: ['mcp:read'], resources: [], sub: 'u', grantId: `g${i}` }, 'none');
-    expect(realm.store.counts.codes).toBe(5);
-    expect(realm.store.accessTokens.size).toBe(1000);
+    for (let i = 0; i < 1000; i++) await issueTokens(realm, { clientId, scope: ['mcp:read'], resources: [], sub: 'u', grantId: `g${i}` }, 'none');
+    expect((await realm.store.counts()).codes).toBe(5);
+    expect((await realm.store.list('access')).length).toBe(1000);
     await s.control.advanceClock(3601);
-    expect(realm.store.counts.codes).toBe(0);
-    expect(realm.store.accessTokens.size).toBe(0);
+    expect((await realm.store.counts()).codes).toBe(0);
+    expect((await realm.store.list('access')).length).toBe(0);
   });
 
   it('rotated refresh tokens are remembered for reuse detection, then forgotten', async () => {
     const realm: Realm = createAuthServer({}).realm;
-    realm.store.saveRefresh('rt_a', { clientId: 'c', scope: [], resources: [], sub: 'u', grantId: 'g', iat: 0, rotated: false });
-    realm.store.retireRefresh('rt_a');
+    await realm.store.upsert('refresh', 'rt_a', { clientId: 'c', scope: [], resources: [], sub: 'u', grantId: 'g', iat: 0 });
+    expect((await realm.store.consume('refresh', 'rt_a', realm.clock.now() + realm.policy.rotatedRefreshMemorySeconds * 1000)).outcome).toBe('consumed');
     realm.clock.advance(3600);
-    expect(realm.store.findRefresh('rt_a')?.rotated).toBe(true);
+    expect((await realm.store.find('refresh', 'rt_a'))?.consumedAt).toBeTypeOf('number');
     realm.clock.advance(24 * 3600);
-    expect(realm.store.findRefresh('rt_a')).toBeUndefined();
+    expect((await realm.store.find('refresh', 'rt_a'))).toBeUndefined();
     realm.close();
   });
 
@@ -52,7 +52,7 @@ describe('bounds', () => {
     const body = (await refused[0]!.json()) as { error: string; error_description: string };
     expect(body.error).toBe('temporarily_unavailable');
     expect(body.error_description).toContain('MAX_CLIENTS');
-    expect(s.realm.store.clients.size).toBe(50);
+    expect((await s.realm.store.countClients())).toBe(50);
     await s.control.reset();
     expect((await fetch(`${s.oauthUrl}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['http://127.0.0.1/cb'] }) })).status).toBe(201);
   });

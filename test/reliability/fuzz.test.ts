@@ -1,6 +1,7 @@
 import net from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isLive } from '../../src/store/store.js';
 import { startServers, type RunningServers } from '../../src/server.js';
 import { REDIRECT, authorize, tokensFor } from './flow.js';
 
@@ -61,15 +62,14 @@ const request = (paths: string[]) =>
   });
 
 /** What a rejected request must leave untouched. */
-function snapshot(): string {
+async function snapshot(): Promise<string> {
   const r = s.realm;
   return JSON.stringify({
     // Codes are left out: a redemption spends its code whatever its outcome (single use, OAuth 2.1 §4.1.3).
-    counts: { ...r.store.counts, codes: undefined },
-    clients: [...r.store.clients.keys()],
+    counts: { ...(await r.store.counts()), codes: undefined },
+    clients: await r.store.clientIds(),
     faults: r.faults.list().map((f) => f.id),
-    rotate: r.faults.rotateRefreshTokens,
-    ttl: r.accessTokenTtl,
+    policy: r.policy,
     clock: r.clock.offsetSeconds,
   });
 }
@@ -79,7 +79,7 @@ async function fuzz(base: () => string, paths: string[], runs: number): Promise<
   await fc.assert(
     fc.asyncProperty(request(paths), async (rq) => {
       tried++;
-      const before = snapshot();
+      const before = await snapshot();
       const headers: Record<string, string> = {};
       if (rq.contentType !== undefined) headers['content-type'] = rq.contentType;
       if (rq.authorization !== undefined) headers.authorization = rq.authorization;
@@ -98,7 +98,7 @@ async function fuzz(base: () => string, paths: string[], runs: number): Promise<
       if (injected) return;
       expect(res.status, `${rq.method} ${rq.path} → ${text.slice(0, 200)}`).toBeLessThan(500);
       expect(text).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
-      if (res.status >= 400) expect(snapshot(), `${rq.method} ${rq.path} changed state while failing`).toBe(before);
+      if (res.status >= 400) expect(await snapshot(), `${rq.method} ${rq.path} changed state while failing`).toBe(before);
     }),
     { numRuns: runs, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31) },
   );
@@ -108,7 +108,10 @@ async function fuzz(base: () => string, paths: string[], runs: number): Promise<
 
 /** Pools of live credentials, re-minted when a fuzz run happened to revoke them. */
 async function livePool(): Promise<{ clientId: string; access: string; refresh: string }> {
-  if (!s.realm.store.findAccess(pool.access) || !s.realm.store.findRefresh(pool.refresh)) {
+  const now = s.realm.clock.now();
+  const access = await s.realm.store.find('access', pool.access);
+  const refresh = await s.realm.store.find('refresh', pool.refresh);
+  if (!access || !isLive(access, now) || !refresh || !isLive(refresh, now)) {
     const t = await tokensFor(s.oauthUrl);
     pool = { clientId: t.clientId, access: t.access_token, refresh: t.refresh_token };
   }
@@ -186,7 +189,7 @@ async function deepFuzz(runs: number): Promise<number> {
       tried++;
       const t = await template(kind);
       const params = mutate(t.params, edits);
-      const before = snapshot();
+      const before = await snapshot();
       const encoded = encode(params);
       const res = await fetch(t.method === 'GET' ? `${t.url}?${encoded}` : t.url, {
         method: t.method,
@@ -198,7 +201,7 @@ async function deepFuzz(runs: number): Promise<number> {
       expect(res.status, `${kind} ${JSON.stringify(params)} → ${text.slice(0, 300)}`).toBeLessThan(500);
       expect(text).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
       const refused = res.status >= 400 || (res.status === 302 && new URL(res.headers.get('location')!).searchParams.has('error'));
-      if (refused) expect(snapshot(), `${kind} ${JSON.stringify(params)} changed state while failing`).toBe(before);
+      if (refused) expect(await snapshot(), `${kind} ${JSON.stringify(params)} changed state while failing`).toBe(before);
     }),
     { numRuns: runs, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31) },
   );

@@ -51,7 +51,7 @@ describe('soak', () => {
       }),
     ]);
     clearInterval(sampler);
-    const registrations = s.realm.store.clients.size;
+    const registrations = (await s.realm.store.countClients());
     console.log(`[soak] AS ${as.requests.total} requests (${Math.round(as.requests.average)}/s), MCP ${mcp.requests.total} (${Math.round(mcp.requests.average)}/s); ${registrations} clients registered; RSS ${(rss[0]! / 2 ** 20).toFixed(0)} → ${(rss.at(-1)! / 2 ** 20).toFixed(0)} MB`);
     for (const r of [as, mcp]) {
       expect(r.errors).toBe(0);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GRANT_TYPES } from './policy.js';
 
 /** Where a fault can strike. */
 export const ENDPOINTS = [
@@ -45,7 +46,7 @@ export type Effect = z.infer<typeof EffectSchema>;
 export const FaultSpecSchema = z
   .object({
     endpoint: z.enum(ENDPOINTS),
-    grant: z.enum(['authorization_code', 'refresh_token']).optional(),
+    grant: z.enum(GRANT_TYPES).optional(),
     rpcMethod: z.string().min(1).optional(),
     effect: EffectSchema,
     times: z.number().int().min(1).max(1_000_000).optional(),
@@ -123,13 +124,10 @@ export interface Strike {
 }
 
 /**
- * The realm's switches and faults: plain data that handlers consult at one point each
- * (`take(endpoint)`). The control plane is the only writer.
+ * The realm's faults: plain data that handlers consult at one step each (`take(endpoint)`).
+ * The control plane is the only writer. Settings (rotation, lifetimes) are policy, not faults.
  */
 export class Faults {
-  rotateRefreshTokens = false;
-  /** Access-token TTL override set by /control/expires-in; undefined means the configured TTL. */
-  accessTokenTtlSeconds: number | undefined;
   private faults: Fault[] = [];
   private counter = 0;
 
@@ -183,12 +181,5 @@ export class Faults {
     }
     if (strike) this.faults = this.faults.filter((f) => f.remaining === null || f.remaining > 0);
     return strike;
-  }
-
-  /** Faults on these endpoints cleared, and rotation and expires-in back to their defaults. */
-  reset(endpoints: readonly Endpoint[] = ENDPOINTS): void {
-    this.clear(endpoints);
-    this.rotateRefreshTokens = false;
-    this.accessTokenTtlSeconds = undefined;
   }
 }

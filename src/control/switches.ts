@@ -1,0 +1,47 @@
+import type { ServerName } from '../events.js';
+import type { FaultSpec } from '../faults.js';
+import type { Realm } from '../realm.js';
+import { SWITCH_FAULT_IDS, type SwitchName } from './switch-table.js';
+
+type Apply = (body: Record<string, unknown>, realm: Realm, server: ServerName) => Promise<string> | string;
+
+/** A switch that is a standing fault: on adds it under its fixed id, off removes it. */
+const standing = (spec: FaultSpec & { id: string }): Apply => ({ on }, realm) => {
+  if (on) realm.faults.add(spec);
+  else realm.faults.remove(spec.id);
+  return on ? 'on' : 'off';
+};
+
+/**
+ * What each switch does to the realm; returns the outcome its event records. Settings write the
+ * policy, departures from the standard are faults (tied to the section they break).
+ */
+export const APPLY: Record<SwitchName, Apply> = {
+  rotate: ({ on }, r) => (r.setPolicy({ rotateRefreshTokens: on as boolean }), on ? 'on' : 'off'),
+  'expires-in': ({ seconds }, r) => (r.setPolicy({ accessTokenTtlSeconds: seconds as number }), `${seconds}s`),
+  'revoke-access': async (_b, r) => `${await r.store.destroyAll('access')} revoked`,
+  'invalid-grant': standing({
+    id: SWITCH_FAULT_IDS.invalidGrant,
+    endpoint: 'token',
+    grant: 'refresh_token',
+    effect: { kind: 'oauth-error', error: 'invalid_grant', description: 'the refresh token is no longer valid (invalid-grant switch is on)' },
+  }),
+  'deny-consent': standing({
+    id: SWITCH_FAULT_IDS.denyConsent,
+    endpoint: 'authorize',
+    effect: { kind: 'oauth-error', error: 'access_denied', description: 'the user denied consent (deny-consent switch is on)' },
+  }),
+  'seed-refresh': async ({ token }, r) => (await r.seedRefresh(token as string), 'seeded'),
+  'force-403': standing({
+    id: SWITCH_FAULT_IDS.force403,
+    endpoint: 'mcp',
+    rpcMethod: 'tools/call',
+    effect: { kind: 'oauth-error', error: 'insufficient_scope', status: 403, description: 'the access token lacks the scope this tool needs (force-403 switch is on)' },
+  }),
+  // Each server resets what it serves; ControlClient.reset() and the scenario reset both.
+  reset: async (_b, r, server) => {
+    if (server === 'oauth') await r.resetAuthServer();
+    else r.resetResourceServer();
+    return 'reset';
+  },
+};

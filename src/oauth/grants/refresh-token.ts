@@ -1,0 +1,49 @@
+import type { Form } from '../../http/form.js';
+import { OAuthError } from '../../http/oauth-error.js';
+import type { Ctx } from '../../pipeline/env.js';
+import { abbreviate } from '../../secrets.js';
+import type { Caller } from '../client-auth.js';
+import { issueTokens, type TokenResponse } from '../issue.js';
+import { parseScope } from '../params.js';
+import { narrowResources } from './resources.js';
+
+const familyRevoked = (revoked: number) =>
+  new OAuthError('invalid_grant', `refresh token was already rotated; its reuse revoked the whole family (${revoked} tokens, OAuth 2.1 §4.3.1)`);
+
+/** grant_type=refresh_token (OAuth 2.1 §4.3), rotating when the policy says so (§4.3.1). */
+export async function refreshTokenGrant(form: Form, caller: Caller, c: Ctx): Promise<TokenResponse> {
+  const realm = c.var.realm;
+  const note = c.get('note');
+  const presented = form.get('refresh_token');
+  if (presented === undefined) throw new OAuthError('invalid_request', 'refresh_token is missing');
+  const record = await realm.store.find('refresh', presented);
+  if (!record || (record.expiresAt !== undefined && record.expiresAt <= realm.clock.now())) {
+    throw new OAuthError('invalid_grant', 'refresh token is unknown, expired or revoked');
+  }
+  note.grantId = abbreviate(record.grantId);
+  const reuse = async () => {
+    const revoked = await realm.store.revokeByGrantId(record.grantId);
+    note.revoked = revoked;
+    return familyRevoked(revoked);
+  };
+  if (record.consumedAt !== undefined) throw await reuse();
+  if (record.clientId !== null && record.clientId !== caller.clientId) throw new OAuthError('invalid_grant', 'refresh token was issued to another client');
+  // Scope may only narrow (RFC 6749 §6): the grant's own scope is all a refresh may ask for.
+  const scope = parseScope(form.get('scope'), record.scope, 'scope may only narrow on refresh; this grant holds') ?? record.scope;
+  const resources = narrowResources(form, record.resources);
+  note.scopes = scope;
+  note.resources = resources;
+
+  // Tokens stay in the refresh token's grant (the seeded one's too, whoever uses it), so revoking
+  // the refresh token revokes what it issued (RFC 7009 §2.1) and reuse revokes the family.
+  const grant = { clientId: caller.clientId, scope, resources, sub: record.sub, grantId: record.grantId, original: { scope: record.scope, resources: record.resources } };
+  if (realm.policy.rotateRefreshTokens) {
+    // The store decides the one winner: of parallel refreshes with one token, the others are reuse.
+    const keepUntil = realm.clock.now() + realm.policy.rotatedRefreshMemorySeconds * 1000;
+    const spent = await realm.store.consume('refresh', presented, keepUntil);
+    if (spent.outcome === 'missing') throw new OAuthError('invalid_grant', 'refresh token is unknown, expired or revoked');
+    if (spent.outcome === 'already') throw await reuse();
+    return issueTokens(realm, grant, 'new');
+  }
+  return issueTokens(realm, grant, { reuse: presented });
+}

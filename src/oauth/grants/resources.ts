@@ -1,0 +1,13 @@
+import type { Form } from '../../http/form.js';
+import { OAuthError } from '../../http/oauth-error.js';
+import { parseResources } from '../params.js';
+
+/** RFC 8707 §2.2: at the token endpoint, `resource` may only narrow what was authorized. */
+export function narrowResources(form: Form, authorized: string[]): string[] {
+  const requested = parseResources(form.all('resource'));
+  if (requested.length === 0) return authorized;
+  if (authorized.length === 0) return requested;
+  const outside = requested.filter((r) => !authorized.includes(r));
+  if (outside.length) throw new OAuthError('invalid_target', `resource ${outside.join(', ')} was not part of the authorization`);
+  return requested;
+}

@@ -1,0 +1,79 @@
+import { Hono } from 'hono';
+import { FACTS, type EventInput, type ServerName } from '../events.js';
+import { limitBody } from '../http/body-limit.js';
+import { OAuthError, jsonResponse, oauthErrorResponse } from '../http/oauth-error.js';
+import type { AppEnv, Ctx, Note, RealmResolver } from './env.js';
+import { FaultAnswer } from './strike.js';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_REASON = 300;
+
+/** The event for one answered request: the endpoint's own facts, nothing else. */
+function requestEvent(server: ServerName, c: Ctx, note: Note, ms: number): EventInput {
+  const status = c.res.status;
+  const endpoint = note.endpoint ?? 'other';
+  const event: Record<string, unknown> = {
+    server,
+    type: 'request',
+    endpoint,
+    method: c.req.method,
+    path: c.req.path,
+    status,
+    ms,
+    outcome: note.outcome ?? (status < 400 ? 'ok' : `http_${status}`),
+  };
+  // Bounded: a description may quote what a client sent.
+  if (note.reason !== undefined) event.reason = note.reason.length > MAX_REASON ? `${note.reason.slice(0, MAX_REASON)}…` : note.reason;
+  if (note.fault !== undefined) event.fault = note.fault;
+  for (const k of FACTS[endpoint]) if (note[k] !== undefined) event[k] = note[k];
+  return event as EventInput;
+}
+
+/**
+ * A Hono app with what every endpoint of ours needs: the realm found per request, one event per
+ * request, a 64 KiB body limit, JSON 404s, and one place where an unexpected exception becomes
+ * `server_error` (never a stack trace).
+ */
+export function createBaseApp(server: ServerName, resolveRealm: RealmResolver): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(async (c, next) => {
+    const started = performance.now();
+    const note: Note = {};
+    c.set('note', note);
+    const realm = resolveRealm(c);
+    if (!realm) {
+      return jsonResponse({ error: 'not_found', error_description: `no realm at ${c.req.path}` }, 404);
+    }
+    c.set('realm', realm);
+    await next();
+    if (!note.silent) realm.events.record(requestEvent(server, c, note, Math.round(performance.now() - started)));
+  });
+  app.use(
+    limitBody<AppEnv>(MAX_BODY_BYTES, (c) => {
+      c.get('note').outcome = 'invalid_request';
+      return oauthErrorResponse(new OAuthError('invalid_request', `request body exceeds ${MAX_BODY_BYTES / 1024} KiB`, 413));
+    }),
+  );
+  app.notFound((c) => {
+    c.get('note').outcome = 'not_found';
+    return jsonResponse({ error: 'not_found', error_description: `no endpoint at ${c.req.method} ${c.req.path}` }, 404);
+  });
+  app.onError((err, c) => {
+    const note = c.get('note');
+    if (err instanceof FaultAnswer) return err.response;
+    if (err instanceof OAuthError) {
+      if (note) {
+        note.outcome = err.code;
+        note.reason = err.description;
+      }
+      return oauthErrorResponse(err);
+    }
+    if (note) {
+      note.outcome = 'server_error';
+      note.reason = String(err);
+    }
+    console.error(`[${server}] unexpected error on ${c.req.method} ${c.req.path}:`, err);
+    return oauthErrorResponse(new OAuthError('server_error', 'the server hit an unexpected condition; see its console', 500));
+  });
+  return app;
+}

@@ -1,0 +1,23 @@
+import type { HttpBindings } from '@hono/node-server';
+import type { Context } from 'hono';
+import type { RequestEndpoint, RequestFields } from '../events.js';
+import type { Realm } from '../realm.js';
+
+/**
+ * What a handler tells the event log about its request: the endpoint it served and the typed facts
+ * of that endpoint (the base app keeps only the fields the endpoint's event type has).
+ */
+export type Note = RequestFields & {
+  endpoint?: RequestEndpoint;
+  outcome?: string;
+  reason?: string;
+  fault?: string;
+  /** Control-plane requests record their own event. */
+  silent?: boolean;
+};
+
+export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { note: Note; realm: Realm } };
+export type Ctx = Context<AppEnv>;
+
+/** Finds the realm a request addresses (the default realm today; realms under /r/<id> later). */
+export type RealmResolver = (c: Ctx) => Realm | undefined;

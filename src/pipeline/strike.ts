@@ -1,0 +1,51 @@
+import { OAuthError } from '../http/oauth-error.js';
+import type { Endpoint } from '../faults.js';
+import type { Ctx } from './env.js';
+
+/** A fault's answer that replaces the endpoint's own (a status, or a dropped connection). */
+export class FaultAnswer extends Error {
+  override name = 'FaultAnswer';
+  constructor(readonly response: Response) {
+    super('answered by a fault');
+  }
+}
+
+/** An OAuth error a fault injected; it carries what else the faults removed from the answer. */
+export class InjectedError extends OAuthError {
+  constructor(code: string, description: string, status: number, readonly omit: string[]) {
+    super(code, description, status);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The one step where a handler consults its realm's faults. Latency is waited here, a dropped
+ * connection is dropped here; a replaced answer is thrown (FaultAnswer, rendered by the base app;
+ * InjectedError, rendered the endpoint's way). What remains is the list of fields to omit.
+ */
+export async function strike(c: Ctx, endpoint: Endpoint, sub?: { grant?: string; rpcMethod?: string }): Promise<string[]> {
+  const s = c.var.realm.faults.take(endpoint, sub);
+  if (!s) return [];
+  const note = c.get('note');
+  note.fault = s.ids.join(',');
+  if (s.latencyMs > 0) await sleep(s.latencyMs);
+  const e = s.answer?.effect;
+  if (!e) return s.omit;
+  if (e.kind === 'drop') {
+    c.env?.incoming?.socket.destroy();
+    note.outcome = 'dropped';
+    throw new FaultAnswer(new Response(null, { status: 444 }));
+  }
+  if (e.kind === 'status') {
+    note.outcome = `fault_${e.status}`;
+    const isText = typeof e.body === 'string';
+    const body = e.body === undefined ? null : isText ? (e.body as string) : JSON.stringify(e.body);
+    const headers = { 'Content-Type': isText ? 'text/plain; charset=utf-8' : 'application/json', ...e.headers };
+    throw new FaultAnswer(new Response(body, { status: e.status, headers }));
+  }
+  if (e.kind === 'oauth-error') {
+    throw new InjectedError(e.error, e.description ?? `${e.error} injected by fault ${s.answer!.id}`, e.status ?? 400, s.omit);
+  }
+  return s.omit;
+}

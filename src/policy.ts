@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { Config } from './config.js';
+
+/** Grants the token endpoint serves; each has its handler in oauth/grants.ts. */
+export const GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+
+/** Client authentication methods this server implements (RFC 7591 §2, RFC 6749 §2.3.1). */
+export const AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+const SECRET_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
+
+// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+const ScopeToken = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope token (RFC 6749 §3.3)');
+const unique = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item)
+    .min(1)
+    .refine((a) => new Set(a).size === a.length, 'must not list a value twice');
+
+/**
+ * Every behaviour the standards let vary, for one realm. Discovery documents are built from it and
+ * handlers consult it, so what is advertised is what is enforced (as oidc-provider computes discovery
+ * from the configuration its actions check). Settings live here; departures from the standards are faults.
+ */
+export const PolicySchema = z
+  .object({
+    /** RFC 8414 grant_types_supported; also what /register accepts and /token serves. */
+    grantTypes: unique(z.enum(GRANT_TYPES)).refine((g) => g.includes('authorization_code'), 'must include authorization_code'),
+    /** RFC 8414 token_endpoint_auth_methods_supported; also what /register accepts. */
+    tokenEndpointAuthMethods: unique(z.enum(AUTH_METHODS)),
+    /** RFC 7662 §2.1: the introspection caller must authenticate, so only secret methods. */
+    introspectionAuthMethods: unique(z.enum(SECRET_METHODS)),
+    /** RFC 7009 §2.1: public clients may revoke their own tokens. */
+    revocationAuthMethods: unique(z.enum(AUTH_METHODS)),
+    /** RFC 7636 §4.3; OAuth 2.1 §4.1.1 leaves only S256 for new servers. */
+    pkceMethods: unique(z.literal('S256')),
+    /** OAuth 2.1 §4.1.2: a maximum lifetime of 10 minutes is recommended; ours is short on purpose. */
+    codeTtlSeconds: z.number().int().min(1).max(600),
+    /** TOKEN_TTL_SECONDS; /control/expires-in changes it for tokens issued from then on. */
+    accessTokenTtlSeconds: z.number().int().min(1).max(10 * 365 * 86400),
+    /** OAuth 2.1 §4.3.1: rotate public clients' refresh tokens (/control/rotate). */
+    rotateRefreshTokens: z.boolean(),
+    /** How long a rotated refresh token is remembered, so that its reuse still revokes the family. */
+    rotatedRefreshMemorySeconds: z.number().int().min(1).max(365 * 86400),
+    /** SCOPES: what the server knows and grants in full when a client asks for none. */
+    scopes: unique(ScopeToken),
+    /** RFC 9207: `iss` in every authorization response, and advertised. */
+    issParameter: z.boolean(),
+  })
+  .strict();
+
+export type Policy = z.infer<typeof PolicySchema>;
+
+/** A change to some policy values, as POST /control/policy takes it. */
+export const PolicyPatchSchema = PolicySchema.partial().strict();
+export type PolicyPatch = z.infer<typeof PolicyPatchSchema>;
+
+/** The startup policy: the newest MCP authorization spec's defaults, with the configured lifetimes and scopes. */
+export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'scopes'>): Policy {
+  return PolicySchema.parse({
+    grantTypes: [...GRANT_TYPES],
+    tokenEndpointAuthMethods: [...AUTH_METHODS],
+    introspectionAuthMethods: [...SECRET_METHODS],
+    revocationAuthMethods: [...AUTH_METHODS],
+    pkceMethods: ['S256'],
+    codeTtlSeconds: 60,
+    accessTokenTtlSeconds: config.tokenTtlSeconds,
+    rotateRefreshTokens: false,
+    rotatedRefreshMemorySeconds: 24 * 3600,
+    scopes: config.scopes,
+    issParameter: true,
+  });
+}
