@@ -39,6 +39,9 @@ export class MemoryStore implements Store {
   }
 
   async upsert<M extends Model>(model: M, id: string, record: Models[M]): Promise<void> {
+    // A token saved again under another grant (a re-seeded refresh token) leaves its old grant.
+    const old = this.table(model).get(id);
+    if (old && old.grantId !== record.grantId) this.forget(model, id, old.grantId);
     this.table(model).set(id, record);
     if (model !== 'code') this.grant(record.grantId)[model as 'access' | 'refresh'].add(id);
   }
