@@ -95,9 +95,17 @@ export class Realm {
     return this.current;
   }
 
+  /**
+   * Revokes a grant's tokens, and keeps it revoked for a code's lifetime: longer than any request that
+   * had already consumed one of its codes or refresh tokens can take to save what it minted.
+   */
+  revokeGrant(grantId: string): Promise<number> {
+    return this.store.revokeByGrantId(grantId, this.clock.now() + this.policy.codeTtlSeconds * 1000);
+  }
+
   /** Makes `token` a refresh token any client may use (SEED_REFRESH_TOKEN, /control/seed-refresh). */
-  seedRefresh(token: string): Promise<void> {
-    return this.store.upsert('refresh', token, {
+  async seedRefresh(token: string): Promise<void> {
+    await this.store.upsert('refresh', token, {
       clientId: null,
       scope: [...this.policy.scopes],
       resources: [],

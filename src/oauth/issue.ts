@@ -1,3 +1,4 @@
+import { OAuthError } from '../http/oauth-error.js';
 import type { Realm } from '../realm.js';
 import { randomToken } from '../secrets.js';
 
@@ -31,7 +32,9 @@ export async function issueTokens(
   const expiresAt = now + ttl * 1000;
   const exp = iat + ttl;
   const access = randomToken('at_');
-  await realm.store.upsert('access', access, {
+  // The store refuses tokens for a grant revoked meanwhile (a replay or reuse racing this request).
+  const revoked = () => new OAuthError('invalid_grant', 'the grant was revoked while this request was served (a replayed code or a reused refresh token); authorize again');
+  const saved = await realm.store.upsert('access', access, {
     clientId: grant.clientId,
     scope: grant.scope,
     // A token requested without `resource` is for this server's one protected resource.
@@ -42,11 +45,15 @@ export async function issueTokens(
     exp,
     expiresAt,
   });
+  if (!saved) throw revoked();
   const body: TokenResponse = { access_token: access, token_type: 'Bearer', expires_in: ttl, scope: grant.scope.join(' ') };
   if (refresh === 'new') {
     const rt = randomToken('rt_');
     const { scope, resources } = grant.original ?? grant;
-    await realm.store.upsert('refresh', rt, { clientId: grant.clientId, scope, resources, sub: grant.sub, grantId: grant.grantId, iat });
+    if (!(await realm.store.upsert('refresh', rt, { clientId: grant.clientId, scope, resources, sub: grant.sub, grantId: grant.grantId, iat }))) {
+      await realm.store.destroy('access', access);
+      throw revoked();
+    }
     body.refresh_token = rt;
   } else if (refresh !== 'none') {
     body.refresh_token = refresh.reuse;

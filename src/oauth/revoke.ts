@@ -41,7 +41,7 @@ async function revoke(c: Ctx): Promise<Response> {
     const r = await realm.store.find('refresh', token);
     if (!r) return false;
     if (r.clientId !== null && r.clientId !== caller.clientId) throw notYours();
-    note.revoked = await realm.store.revokeByGrantId(r.grantId);
+    note.revoked = await realm.revokeGrant(r.grantId);
     note.reason = `refresh token revoked with its grant (${note.revoked} tokens)`;
     return true;
   };

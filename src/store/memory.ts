@@ -13,6 +13,8 @@ export class MemoryStore implements Store {
   private readonly tables: Tables = { code: new Map(), access: new Map(), refresh: new Map() };
   /** grantId → the access and refresh tokens of that grant, for revokeByGrantId. */
   private readonly grants = new Map<string, { access: Set<string>; refresh: Set<string> }>();
+  /** Revoked grants → until when they stay revoked. */
+  private readonly revoked = new Map<string, number>();
 
   constructor(private readonly now: () => number) {}
 
@@ -38,12 +40,14 @@ export class MemoryStore implements Store {
     return this.table(model).get(id);
   }
 
-  async upsert<M extends Model>(model: M, id: string, record: Models[M]): Promise<void> {
+  async upsert<M extends Model>(model: M, id: string, record: Models[M]): Promise<boolean> {
+    if (model !== 'code' && this.isRevoked(record.grantId)) return false;
     // A token saved again under another grant (a re-seeded refresh token) leaves its old grant.
     const old = this.table(model).get(id);
     if (old && old.grantId !== record.grantId) this.forget(model, id, old.grantId);
     this.table(model).set(id, record);
     if (model !== 'code') this.grant(record.grantId)[model as 'access' | 'refresh'].add(id);
+    return true;
   }
 
   async consume<M extends Model>(model: M, id: string, keepUntil?: number): Promise<Consumption<Models[M]>> {
@@ -63,7 +67,8 @@ export class MemoryStore implements Store {
     return true;
   }
 
-  async revokeByGrantId(grantId: string): Promise<number> {
+  async revokeByGrantId(grantId: string, keepUntil?: number): Promise<number> {
+    if (keepUntil !== undefined && keepUntil > (this.revoked.get(grantId) ?? 0)) this.revoked.set(grantId, keepUntil);
     const g = this.grants.get(grantId);
     if (!g) return 0;
     for (const t of g.access) this.tables.access.delete(t);
@@ -98,16 +103,23 @@ export class MemoryStore implements Store {
     for (const m of MODELS) {
       for (const [id, r] of this.table(m)) if (r.expiresAt !== undefined && r.expiresAt <= now) this.forget(m, id, r.grantId);
     }
+    for (const [g, until] of this.revoked) if (until <= now) this.revoked.delete(g);
   }
 
   async clear(): Promise<void> {
     this.clients.clear();
     for (const m of MODELS) this.table(m).clear();
     this.grants.clear();
+    this.revoked.clear();
   }
 
   private table<M extends Model>(model: M): Map<string, Models[M]> {
     return this.tables[model] as Map<string, Models[M]>;
+  }
+
+  private isRevoked(grantId: string): boolean {
+    const until = this.revoked.get(grantId);
+    return until !== undefined && until > this.now();
   }
 
   private grant(id: string): { access: Set<string>; refresh: Set<string> } {

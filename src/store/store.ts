@@ -39,12 +39,19 @@ export interface Store {
   countClients(): Promise<number>;
 
   find<M extends Model>(model: M, id: string): Promise<Models[M] | undefined>;
-  upsert<M extends Model>(model: M, id: string, record: Models[M]): Promise<void>;
+  /**
+   * Saves a record. An access or refresh token whose grant was revoked with a `keepUntil` still ahead
+   * is not saved (false): a token minted by a request that raced the revocation dies with its family.
+   */
+  upsert<M extends Model>(model: M, id: string, record: Models[M]): Promise<boolean>;
   /** Marks the record spent; `keepUntil` replaces its expiresAt (how long a spent record is remembered). */
   consume<M extends Model>(model: M, id: string, keepUntil?: number): Promise<Consumption<Models[M]>>;
   destroy(model: Model, id: string): Promise<boolean>;
-  /** Destroys the access and refresh tokens of a grant (a refresh family); spent codes stay remembered. */
-  revokeByGrantId(grantId: string): Promise<number>;
+  /**
+   * Destroys the access and refresh tokens of a grant (a refresh family); spent codes stay remembered.
+   * With `keepUntil`, the grant stays revoked until then: tokens upserted into it are refused.
+   */
+  revokeByGrantId(grantId: string, keepUntil?: number): Promise<number>;
   /** Destroys every record of a model (the revoke-access switch). */
   destroyAll(model: Model): Promise<number>;
   /** Every kept record of a model, expired and consumed ones included. */

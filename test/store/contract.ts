@@ -337,6 +337,36 @@ export function storeContract(name: string, make: (now: () => number) => Store |
         expect(await store.revokeByGrantId('g1')).toBe(0);
       });
 
+      it('upsert saves and answers true; a grant revoked with keepUntil refuses new tokens until then', async () => {
+        expect(await store.upsert('access', 'a0', access('g1', t + HOUR))).toBe(true);
+        expect(await store.revokeByGrantId('g1', t + MINUTE)).toBe(1);
+        // A request that consumed the grant's code or refresh token before the revocation, saving late.
+        expect(await store.upsert('access', 'late-a', access('g1', t + HOUR))).toBe(false);
+        expect(await store.upsert('refresh', 'late-r', refresh('g1'))).toBe(false);
+        expect(await store.find('access', 'late-a')).toBeUndefined();
+        expect(await store.find('refresh', 'late-r')).toBeUndefined();
+        expect((await store.counts()).accessTokens + (await store.counts()).refreshTokens).toBe(0);
+        // Other grants and codes are not affected.
+        expect(await store.upsert('access', 'other', access('g2', t + HOUR))).toBe(true);
+        expect(await store.upsert('code', 'k', code('g1', t + MINUTE))).toBe(true);
+        t += MINUTE;
+        await store.sweep();
+        expect(await store.upsert('access', 'after', access('g1', t + HOUR))).toBe(true);
+      });
+
+      it('revokeByGrantId without keepUntil remembers nothing: the grant takes new tokens again', async () => {
+        await store.upsert('access', 'a0', access('g1', t + HOUR));
+        expect(await store.revokeByGrantId('g1')).toBe(1);
+        expect(await store.upsert('access', 'a1', access('g1', t + HOUR))).toBe(true);
+        expect(await store.find('access', 'a1')).toBeDefined();
+      });
+
+      it('clear forgets revoked grants too', async () => {
+        await store.revokeByGrantId('g1', t + HOUR);
+        await store.clear();
+        expect(await store.upsert('refresh', 'r', refresh('g1'))).toBe(true);
+      });
+
       it('revokeByGrantId counts what is left after destroy of single tokens', async () => {
         await store.upsert('access', 'a1', access('g1', t + HOUR));
         await store.upsert('access', 'a2', access('g1', t + HOUR));

@@ -26,7 +26,7 @@ export async function authorizationCodeGrant(form: Form, caller: Caller, c: Ctx)
   if (spent.outcome === 'already') {
     // A spent code is remembered until it would have expired; after that it is simply unknown.
     if (record.expiresAt <= now) throw new OAuthError('invalid_grant', 'authorization code is unknown');
-    const revoked = await realm.store.revokeByGrantId(record.grantId);
+    const revoked = await realm.revokeGrant(record.grantId);
     note.revoked = revoked;
     throw new OAuthError('invalid_grant', `authorization code was already used; the ${revoked} token(s) issued from it are revoked (OAuth 2.1 §4.1.3)`);
   }

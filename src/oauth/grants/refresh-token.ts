@@ -22,7 +22,7 @@ export async function refreshTokenGrant(form: Form, caller: Caller, c: Ctx): Pro
   }
   note.grantId = abbreviate(record.grantId);
   const reuse = async () => {
-    const revoked = await realm.store.revokeByGrantId(record.grantId);
+    const revoked = await realm.revokeGrant(record.grantId);
     note.revoked = revoked;
     return familyRevoked(revoked);
   };
