@@ -1,18 +1,8 @@
 /** The load cases: what each one sends, how it is set up, what it is compared with. */
 import type autocannon from 'autocannon';
-import {
-  FORM,
-  MCP_HEADERS,
-  basic,
-  codeBody,
-  mintCodes,
-  probeToolsCall,
-  refreshBody,
-  registerClient,
-  tokensFor,
-  toolsCallBody,
-  type BenchClient,
-} from './flows.js';
+import { basic } from '../test/support/http.js';
+import { MCP_HEADERS } from '../test/support/mcp.js';
+import { FORM, TOOLS_CALL, codeBody, mintCodes, probeToolsCall, refreshBody, registerClient, tokensFor, type BenchClient } from './flows.js';
 import type { LoadSpec } from './load.js';
 import type { ServerProc } from './proc.js';
 import type { Kind } from './server-proc.js';
@@ -83,7 +73,7 @@ export const BASELINES: Record<BaselineName, CaseDef> = {
     baseline: 'floor',
     setup: async (proc, s) => {
       await probeToolsCall(proc.info.url!);
-      return spec(proc.info.url!, s, fixed({ method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: toolsCallBody }), { verify: echoed });
+      return spec(proc.info.url!, s, fixed({ method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: TOOLS_CALL }), { verify: echoed });
     },
   },
 };
@@ -104,7 +94,7 @@ export const CASES: CaseDef[] = [
       return spec(
         proc.info.mcpUrl!,
         s,
-        fixed({ method: 'POST', path, headers: { ...MCP_HEADERS, Authorization: `Bearer ${t.access_token}` }, body: toolsCallBody }),
+        fixed({ method: 'POST', path, headers: { ...MCP_HEADERS, Authorization: `Bearer ${t.access_token}` }, body: TOOLS_CALL }),
         { verify: echoed },
       );
     },
@@ -125,7 +115,7 @@ export const CASES: CaseDef[] = [
     setup: async (proc, s) => {
       const c = await client(proc);
       const t = await tokensFor(c);
-      const headers = { ...FORM, Authorization: basic(proc.info.rsClientId!, proc.info.rsClientSecret!), Accept: 'application/json' };
+      const headers = { ...FORM, ...basic(proc.info.rsClientId!, proc.info.rsClientSecret!), Accept: 'application/json' };
       return spec(
         proc.info.oauthUrl!,
         s,
@@ -143,7 +133,7 @@ export const CASES: CaseDef[] = [
     setup: async (proc, s) => {
       const c = await client(proc);
       const t = await tokensFor(c);
-      return spec(proc.info.oauthUrl!, s, fixed({ method: 'POST', path: '/token', headers: FORM, body: refreshBody(c, t.refresh_token) }));
+      return spec(proc.info.oauthUrl!, s, fixed({ method: 'POST', path: '/token', headers: FORM, body: refreshBody(c, t.refresh_token!) }));
     },
   },
   {
@@ -157,7 +147,7 @@ export const CASES: CaseDef[] = [
       if (!res.ok) throw new Error(`control/rotate answered ${res.status}`);
       // Separate chains for warm-up and measurement: a request in flight when a run stops rotates its
       // chain without the harness ever seeing the successor, which kills that chain.
-      const chainsFor = async () => Promise.all(Array.from({ length: s.connections }, async () => ({ rt: (await tokensFor(c)).refresh_token })));
+      const chainsFor = async () => Promise.all(Array.from({ length: s.connections }, async () => ({ rt: (await tokensFor(c)).refresh_token! })));
       const perConnection = (chains: Array<{ rt: string }>) => {
         let next = 0;
         return (): Req[] => {

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerEvent } from '../../src/events.js';
 import type { RunningServers } from '../../src/server.js';
-import { callTool, ctl, get, obtainTokens, post, refreshGrant, register, rsBase, start, tokenRequest } from './harness.js';
+import { rsBase, start } from '../support/servers.js';
+import { ctl, get, post } from '../support/control.js';
+import { obtainTokens, refreshGrant, register, tokenRequest } from '../support/oauth.js';
+import { callTool } from '../support/mcp.js';
 
 const SEED = 'seed-secret-refresh-token-abcdefghijklmnop';
 let s: RunningServers;

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServers } from '../../src/server.js';
-import { authorize, callTool, ctl, get, introspect, obtainTokens, pkce, post, refreshGrant, register, rpc, rsBase, start } from './harness.js';
+import { rsBase, start } from '../support/servers.js';
+import { ctl, get, post } from '../support/control.js';
+import { introspectByQuery, obtainTokens, refreshGrant, register, visitAuthorize } from '../support/oauth.js';
+import { pkce } from '../support/pkce.js';
+import { callTool, rpc } from '../support/mcp.js';
 
 let s: RunningServers;
 let as: string;
@@ -153,9 +157,9 @@ describe('faults on every endpoint', () => {
     const r = await revoke(tokens.access_token);
     expect(r.status).toBe(400);
     expect(((await r.json()) as { error: string }).error).toBe('unsupported_token_type');
-    expect((await introspect(as, tokens.access_token)).active).toBe(true);
+    expect((await introspectByQuery(as, tokens.access_token)).active).toBe(true);
     expect((await revoke(tokens.access_token)).status).toBe(200);
-    expect((await introspect(as, tokens.access_token)).active).toBe(false);
+    expect((await introspectByQuery(as, tokens.access_token)).active).toBe(false);
   });
 
   it('mcp: a fault scoped to one JSON-RPC method; an oauth-error becomes a Bearer challenge', async () => {
@@ -173,7 +177,7 @@ describe('faults on every endpoint', () => {
   it('authorize: omit iss from the redirect', async () => {
     const { client_id } = await register(as);
     await addFault(as, { endpoint: 'authorize', effect: { kind: 'omit', fields: ['iss'] }, times: 1 });
-    const r = await authorize(as, client_id, pkce().challenge);
+    const r = await visitAuthorize(as, client_id, pkce().challenge);
     expect(r.location!.searchParams.get('code')).toBeTruthy();
     expect(r.location!.searchParams.has('iss')).toBe(false);
   });
@@ -189,9 +193,9 @@ describe('virtual clock', () => {
     const res = await post(as, '/control/clock', '{"advance":3599}');
     expect(res.status).toBe(200);
     expect(res.json.offsetSeconds).toBe(3599);
-    expect((await introspect(as, tokens.access_token)).active).toBe(true);
+    expect((await introspectByQuery(as, tokens.access_token)).active).toBe(true);
     await post(as, '/control/clock', '{"advance":1}');
-    expect((await introspect(as, tokens.access_token)).active).toBe(false);
+    expect((await introspectByQuery(as, tokens.access_token)).active).toBe(false);
     expect((await callTool(s.mcpUrl, tokens.access_token)).status).toBe(401);
     const after = await get(rs, '/control/clock');
     expect(after.json.offsetSeconds).toBe(3600);

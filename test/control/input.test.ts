@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlClient, ControlError } from '../../src/control/client.js';
 import type { RunningServers } from '../../src/server.js';
-import { ctl, get, post, rsBase, start } from './harness.js';
+import { rsBase, start } from '../support/servers.js';
+import { ctl, get, post } from '../support/control.js';
 
 let s: RunningServers;
 let as: string;

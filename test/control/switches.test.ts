@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServers } from '../../src/server.js';
-import { authorize, callTool, get, introspect, obtainTokens, pkce, post, refreshGrant, register, rpc, rsBase, start } from './harness.js';
+import { rsBase, start } from '../support/servers.js';
+import { get, post } from '../support/control.js';
+import { introspectByQuery, obtainTokens, refreshGrant, register, visitAuthorize } from '../support/oauth.js';
+import { pkce } from '../support/pkce.js';
+import { callTool, rpc } from '../support/mcp.js';
 
 const SEED = 'seed-refresh-token-from-env-0123456789';
 let s: RunningServers;
@@ -52,8 +56,8 @@ describe('contract switches over raw HTTP (exact paths and JSON bodies)', () => 
     expect(refreshed.json.expires_in).toBe(5);
 
     await post(as, '/control/clock', '{"advance":6}');
-    expect((await introspect(as, after.tokens.access_token)).active).toBe(false);
-    expect((await introspect(as, before.tokens.access_token)).active).toBe(true);
+    expect((await introspectByQuery(as, after.tokens.access_token)).active).toBe(false);
+    expect((await introspectByQuery(as, before.tokens.access_token)).active).toBe(true);
   });
 
   it('revoke-access (no body) makes the next MCP call 401 invalid_token; refresh tokens survive', async () => {
@@ -89,7 +93,7 @@ describe('contract switches over raw HTTP (exact paths and JSON bodies)', () => 
     const on = await post(as, '/control/deny-consent', '{"on":true}');
     expect(on.json.switches.denyConsent).toBe(true);
     const { client_id } = await register(as);
-    const denied = await authorize(as, client_id, pkce().challenge, 'st-42');
+    const denied = await visitAuthorize(as, client_id, pkce().challenge, { state: 'st-42' });
     expect(denied.status).toBe(302);
     const q = denied.location!.searchParams;
     expect(q.get('error')).toBe('access_denied');
@@ -98,7 +102,7 @@ describe('contract switches over raw HTTP (exact paths and JSON bodies)', () => 
     expect(q.get('code')).toBeNull();
 
     await post(as, '/control/deny-consent', '{"on":false}');
-    const granted = await authorize(as, client_id, pkce().challenge);
+    const granted = await visitAuthorize(as, client_id, pkce().challenge);
     expect(granted.location!.searchParams.get('code')).toBeTruthy();
   });
 
@@ -135,7 +139,7 @@ describe('contract switches over raw HTTP (exact paths and JSON bodies)', () => 
     expect(res.json.clock.offsetSeconds).toBe(0);
     expect(res.json.faults).toEqual([]);
     // The old client is gone; the seed works again for a new one.
-    expect((await authorize(as, client_id, pkce().challenge)).status).toBe(400);
+    expect((await visitAuthorize(as, client_id, pkce().challenge)).status).toBe(400);
     const fresh = await register(as);
     expect((await refreshGrant(as, fresh.client_id, SEED)).status).toBe(200);
   });

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ControlClient } from '../../src/control/client.js';
 import type { ServerEvent } from '../../src/events.js';
 import type { RunningServers } from '../../src/server.js';
-import { HeadlessProvider } from '../helpers/headless-provider.js';
-import { connect, textOf, type Connected } from '../helpers/sdk-client.js';
+import { HeadlessOAuthProvider } from '../../src/testing/headless-provider.js';
+import { connectWithConsent, type Connected } from '../../src/testing/connect.js';
+import { textOf } from '../support/mcp.js';
 
 /**
  * The contract's two scenario tables, driven with the official SDK client (headless consent) and
@@ -38,8 +39,8 @@ const echo = async (c: Connected, message = 'hello') => textOf(await c.client.ca
 const refreshTokensOf = (history: OAuthTokens[]) => history.map((t) => t.refresh_token).filter((t): t is string => Boolean(t));
 
 const open: Connected[] = [];
-async function connected(provider = new HeadlessProvider()): Promise<Connected> {
-  const c = await connect(s.mcpUrl, provider);
+async function connected(provider = new HeadlessOAuthProvider()): Promise<Connected> {
+  const c = await connectWithConsent(s.mcpUrl, provider);
   open.push(c);
   return c;
 }
@@ -64,18 +65,18 @@ describe('scenarios that unlock', () => {
   });
 
   it('first-time consent + PKCE: a wrong code_verifier is refused at /token', async () => {
-    class WrongVerifier extends HeadlessProvider {
+    class WrongVerifier extends HeadlessOAuthProvider {
       override codeVerifier(): string {
         return 'x'.repeat(43);
       }
     }
-    await expect(connect(s.mcpUrl, new WrongVerifier())).rejects.toThrow(/code_verifier|invalid_grant|already used/);
+    await expect(connectWithConsent(s.mcpUrl, new WrongVerifier())).rejects.toThrow(/code_verifier|invalid_grant|already used/);
     expect(await trail()).toContain('POST /token authorization_code → invalid_grant');
     expect((await control.state()).live.accessTokens).toBe(0);
   });
 
   it('transparent refresh: a credential deposited with the seeded refresh token just works', async () => {
-    const provider = new HeadlessProvider();
+    const provider = new HeadlessOAuthProvider();
     provider.savedTokens = { access_token: 'stale-access-token', token_type: 'Bearer', refresh_token: SEED, issuer: s.oauthUrl } as OAuthTokens;
     const before = (await control.state()).counters.tokenCalls;
     const c = await connected(provider);
@@ -168,14 +169,14 @@ describe('loop: set → trigger → expected', () => {
   });
 
   it('consent denied: deny-consent on → /authorize redirects with access_denied (state, iss) and connect fails', async () => {
-    class WithState extends HeadlessProvider {
+    class WithState extends HeadlessOAuthProvider {
       state(): string {
         return 'state-123';
       }
     }
     await control.denyConsent(true);
     const provider = new WithState();
-    await expect(connect(s.mcpUrl, provider)).rejects.toThrow(/access_denied/);
+    await expect(connectWithConsent(s.mcpUrl, provider)).rejects.toThrow(/access_denied/);
     const q = provider.lastRedirect!.searchParams;
     expect(q.get('error')).toBe('access_denied');
     expect(q.get('state')).toBe('state-123');

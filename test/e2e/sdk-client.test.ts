@@ -1,8 +1,9 @@
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServers, type RunningServers } from '../../src/server.js';
-import { HeadlessProvider } from '../helpers/headless-provider.js';
-import { connect, textOf, type Connected } from '../helpers/sdk-client.js';
+import { HeadlessOAuthProvider } from '../../src/testing/headless-provider.js';
+import { connectWithConsent, type Connected } from '../../src/testing/connect.js';
+import { textOf } from '../support/mcp.js';
 
 const TTL = 900;
 
@@ -14,7 +15,7 @@ describe('the official SDK client against both servers, from nothing but the MCP
   beforeAll(async () => {
     s = await startServers({ oauthPort: 0, mcpPort: 0, tokenTtlSeconds: TTL });
     started = Math.floor(Date.now() / 1000);
-    c = await connect(s.mcpUrl, new HeadlessProvider());
+    c = await connectWithConsent(s.mcpUrl, new HeadlessOAuthProvider());
   });
   afterAll(async () => {
     await c?.client.close();
@@ -108,7 +109,7 @@ describe('the official SDK client against both servers, from nothing but the MCP
   });
 
   it('concurrent calls from two clients never see each other’s answers or tokens (pooled McpServers)', async () => {
-    const other = await connect(s.mcpUrl, new HeadlessProvider());
+    const other = await connectWithConsent(s.mcpUrl, new HeadlessOAuthProvider());
     try {
       const clients = [c, other];
       const calls = Array.from({ length: 24 }, (_, i) => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServers, type RunningServers } from '../../src/server.js';
-import { connect, textOf } from '../helpers/sdk-client.js';
+import { connectWithConsent } from '../../src/testing/connect.js';
+import { textOf } from '../support/mcp.js';
 
 let a: RunningServers;
 let b: RunningServers;
@@ -16,8 +17,8 @@ describe('two instances in one process', () => {
   });
 
   it('never share clients, tokens, switches or events', async () => {
-    const ca = await connect(a.mcpUrl);
-    const cb = await connect(b.mcpUrl);
+    const ca = await connectWithConsent(a.mcpUrl);
+    const cb = await connectWithConsent(b.mcpUrl);
     expect(textOf(await ca.client.callTool({ name: 'echo', arguments: { message: 'a' } }))).toBe('a');
     expect(JSON.parse(textOf(await cb.client.callTool({ name: 'whoami', arguments: {} }))).scope).toBe('only:b');
 

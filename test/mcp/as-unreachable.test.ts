@@ -3,7 +3,9 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearerChallenge, obtainTokens, postMcp, toolsCallBody, toolsListBody } from './helpers.js';
+import { obtainTokens } from '../support/oauth.js';
+import { postMcp, toolsCallBody, toolsListBody } from '../support/mcp.js';
+import { bearerChallenge } from '../support/www-authenticate.js';
 import { listenResourceServer, spawnAuthServer, type ChildAuthServer, type LocalResourceServer } from './processes.js';
 
 /** Calls the RS and measures how long it took to answer. */
@@ -39,14 +41,14 @@ describe('the authorization server goes away and comes back', () => {
 
   it.each(['SIGTERM', 'SIGKILL'] as const)('%s: 401 "introspection failed: <cause>" while down, then the first call after restart succeeds', async (signal) => {
     const port = as.port;
-    const before = await obtainTokens(as.url, rs.mcpUrl);
-    expect((await timedCall(rs.mcpUrl, before.access_token)).res.status).toBe(200);
+    const before = await obtainTokens(as.url, { resource: rs.mcpUrl });
+    expect((await timedCall(rs.mcpUrl, before.tokens.access_token)).res.status).toBe(200);
 
     const exit = await as.stop(signal);
     // SIGTERM runs the graceful close (exit code 0); SIGKILL leaves the RS's keep-alive socket dangling.
     expect(exit).toEqual(signal === 'SIGTERM' ? { code: 0, signal: null } : { code: null, signal: 'SIGKILL' });
     for (let i = 0; i < 2; i++) {
-      const { res, ms } = await timedCall(rs.mcpUrl, before.access_token);
+      const { res, ms } = await timedCall(rs.mcpUrl, before.tokens.access_token);
       expectIntrospectionFailed(res, /ECONNREFUSED|ECONNRESET|socket hang up/);
       expect(ms).toBeLessThan(2000);
     }
@@ -55,13 +57,13 @@ describe('the authorization server goes away and comes back', () => {
     as = await spawnAuthServer({ port, mcpBaseUrl: rs.mcpBaseUrl, secret });
     expect(as.port).toBe(port);
     // A new process has an empty store: the honest way back is a new consent at the new AS.
-    const after = await obtainTokens(as.url, rs.mcpUrl);
-    const { res } = await timedCall(rs.mcpUrl, after.access_token);
+    const after = await obtainTokens(as.url, { resource: rs.mcpUrl });
+    const { res } = await timedCall(rs.mcpUrl, after.tokens.access_token);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ result: { content: [{ text: 'x' }] } });
     expect(rs.notices.at(-1)).toMatch(/works again/);
     // Tokens of the old process are simply unknown now: an ordinary invalid_token, not a failure.
-    const old = await timedCall(rs.mcpUrl, before.access_token);
+    const old = await timedCall(rs.mcpUrl, before.tokens.access_token);
     expect(bearerChallenge(old.res).error_description).toMatch(/not active/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bearerHeader, challengeResponse, quote, safeDescription } from '../../src/mcp/challenge.js';
-import { bearerChallenge, parseWwwAuthenticate } from './helpers.js';
+import { bearerChallenge, parseWwwAuthenticate } from '../support/www-authenticate.js';
 
 const PRM = 'http://localhost:9101/.well-known/oauth-protected-resource/mcp';
 

@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServers, type RunningServers } from '../../src/server.js';
-import { bearerChallenge, initializeBody, obtainTokens, postMcp, revokeToken, toolsCallBody, toolsListBody } from './helpers.js';
+import { obtainTokens, revokeToken } from '../support/oauth.js';
+import { initializeBody, postMcp, toolsCallBody, toolsListBody } from '../support/mcp.js';
+import { bearerChallenge } from '../support/www-authenticate.js';
 
 const SCOPE = 'mcp:read mcp:write';
 
 describe('Bearer challenges of the MCP endpoint (raw HTTP, real sockets)', () => {
   let s: RunningServers;
   let prm: string;
-  const fresh = () => obtainTokens(s.oauthUrl, s.mcpUrl);
+  const fresh = () => obtainTokens(s.oauthUrl, { resource: s.mcpUrl });
   const call = (token: string, body: unknown = toolsCallBody('echo', { message: 'hi' })) => postMcp(s.mcpUrl, body, { Authorization: `Bearer ${token}` });
 
   beforeAll(async () => {
@@ -17,7 +19,7 @@ describe('Bearer challenges of the MCP endpoint (raw HTTP, real sockets)', () =>
   afterAll(() => s.close());
 
   it('a valid token gets through: initialize, tools/list and tools/call answer 200', async () => {
-    const { access_token } = await fresh();
+    const { access_token } = (await fresh()).tokens;
     const init = await call(access_token, initializeBody());
     expect(init.status).toBe(200);
     expect(((await init.json()) as { result: { serverInfo: { name: string } } }).result.serverInfo.name).toBe('mcp-oauth-test-server');
@@ -44,7 +46,7 @@ describe('Bearer challenges of the MCP endpoint (raw HTTP, real sockets)', () =>
   });
 
   it('a token in the query string is refused with 400 invalid_request, even a valid one (RFC 6750 §2.3, MCP)', async () => {
-    const { access_token } = await fresh();
+    const { access_token } = (await fresh()).tokens;
     for (const headers of [{}, { Authorization: `Bearer ${access_token}` }] as Array<Record<string, string>>) {
       const res = await postMcp(`${s.mcpUrl}?access_token=${access_token}`, initializeBody(), headers);
       expect(res.status).toBe(400);
@@ -76,23 +78,23 @@ describe('Bearer challenges of the MCP endpoint (raw HTTP, real sockets)', () =>
 
   it('a token revoked at POST /revoke fails on the very next call', async () => {
     const t = await fresh();
-    expect((await call(t.access_token)).status).toBe(200);
-    await revokeToken(s.oauthUrl, t.clientId, t.access_token);
-    const res = await call(t.access_token);
+    expect((await call(t.tokens.access_token)).status).toBe(200);
+    await revokeToken(s.oauthUrl, t.clientId, t.tokens.access_token);
+    const res = await call(t.tokens.access_token);
     expect(res.status).toBe(401);
     expect(bearerChallenge(res)).toMatchObject({ error: 'invalid_token', resource_metadata: prm });
   });
 
   it('revoking its refresh token revokes the access token too (RFC 7009 §2.1)', async () => {
     const t = await fresh();
-    expect(t.refresh_token).toBeTruthy();
-    await revokeToken(s.oauthUrl, t.clientId, t.refresh_token!);
-    expect((await call(t.access_token)).status).toBe(401);
+    expect(t.tokens.refresh_token).toBeTruthy();
+    await revokeToken(s.oauthUrl, t.clientId, t.tokens.refresh_token!);
+    expect((await call(t.tokens.access_token)).status).toBe(401);
   });
 
   it('a refresh token is not a bearer token: 401 invalid_token', async () => {
     const t = await fresh();
-    const res = await call(t.refresh_token!);
+    const res = await call(t.tokens.refresh_token!);
     expect(res.status).toBe(401);
     expect(bearerChallenge(res).error).toBe('invalid_token');
   });
@@ -101,13 +103,13 @@ describe('Bearer challenges of the MCP endpoint (raw HTTP, real sockets)', () =>
     const a = await fresh();
     const b = await fresh();
     await s.control.revokeAccess();
-    for (const t of [a, b]) expect(bearerChallenge(await call(t.access_token)).error).toBe('invalid_token');
+    for (const t of [a, b]) expect(bearerChallenge(await call(t.tokens.access_token)).error).toBe('invalid_token');
   });
 
   it('a token issued for another resource is refused with invalid_token (audience, RFC 8707)', async () => {
-    const t = await obtainTokens(s.oauthUrl, 'https://other.example/mcp');
-    expect((await s.realm.store.find('access', t.access_token))?.aud).toEqual(['https://other.example/mcp']);
-    const res = await call(t.access_token);
+    const t = await obtainTokens(s.oauthUrl, { resource: 'https://other.example/mcp' });
+    expect((await s.realm.store.find('access', t.tokens.access_token))?.aud).toEqual(['https://other.example/mcp']);
+    const res = await call(t.tokens.access_token);
     expect(res.status).toBe(401);
     const p = bearerChallenge(res);
     expect(p.error).toBe('invalid_token');
@@ -116,7 +118,7 @@ describe('Bearer challenges of the MCP endpoint (raw HTTP, real sockets)', () =>
   });
 
   it('the scheme name is case-insensitive: "bearer" and "BEARER" work (RFC 9110 §11.1)', async () => {
-    const { access_token } = await fresh();
+    const { access_token } = (await fresh()).tokens;
     for (const scheme of ['bearer', 'BEARER', 'bEaReR']) {
       const res = await postMcp(s.mcpUrl, toolsListBody(), { Authorization: `${scheme} ${access_token}` });
       expect(res.status, scheme).toBe(200);
@@ -124,7 +126,7 @@ describe('Bearer challenges of the MCP endpoint (raw HTTP, real sockets)', () =>
   });
 
   it('force-403: tools/call gets 403 insufficient_scope while initialize and tools/list still work', async () => {
-    const { access_token } = await fresh();
+    const { access_token } = (await fresh()).tokens;
     await s.control.force403(true);
     try {
       const res = await call(access_token);
@@ -145,13 +147,13 @@ describe('Bearer challenges of the MCP endpoint (raw HTTP, real sockets)', () =>
   // Last: advancing the shared clock expires every token issued before.
   it('an expired token (clock moved past its TTL) is 401 invalid_token', async () => {
     const t = await fresh();
-    expect(t.expires_in).toBe(600);
+    expect(t.tokens.expires_in).toBe(600);
     s.realm.clock.advance(595);
-    expect((await call(t.access_token)).status).toBe(200);
+    expect((await call(t.tokens.access_token)).status).toBe(200);
     s.realm.clock.advance(6);
-    const res = await call(t.access_token);
+    const res = await call(t.tokens.access_token);
     expect(res.status).toBe(401);
     expect(bearerChallenge(res)).toMatchObject({ error: 'invalid_token', resource_metadata: prm });
-    expect((await call((await fresh()).access_token)).status).toBe(200);
+    expect((await call((await fresh()).tokens.access_token)).status).toBe(200);
   });
 });

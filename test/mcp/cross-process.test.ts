@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { OAuthProtectedResourceMetadataSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HeadlessProvider } from '../helpers/headless-provider.js';
-import { connect, textOf, type Connected } from '../helpers/sdk-client.js';
-import { bearerChallenge, obtainTokens, postMcp, revokeToken, toolsListBody } from './helpers.js';
+import { HeadlessOAuthProvider } from '../../src/testing/headless-provider.js';
+import { connectWithConsent, type Connected } from '../../src/testing/connect.js';
+import { obtainTokens, revokeToken } from '../support/oauth.js';
+import { postMcp, textOf, toolsListBody } from '../support/mcp.js';
+import { bearerChallenge } from '../support/www-authenticate.js';
 import { listenResourceServer, spawnAuthServer, type ChildAuthServer, type LocalResourceServer } from './processes.js';
 
 /**
@@ -36,7 +38,7 @@ describe('introspection across processes', () => {
   });
 
   it('the official SDK client goes through discovery, DCR, PKCE and calls tools across the processes', async () => {
-    c = await connect(rs.mcpUrl, new HeadlessProvider());
+    c = await connectWithConsent(rs.mcpUrl, new HeadlessOAuthProvider());
     expect(c.provider.authorizations).toBe(1);
     expect(c.provider.lastRedirect!.searchParams.get('iss')).toBe(as.url);
     expect(textOf(await c.client.callTool({ name: 'add', arguments: { a: 40, b: 2 } }))).toBe('42');
@@ -48,10 +50,10 @@ describe('introspection across processes', () => {
   });
 
   it('a revocation at the child AS is seen by the RS on the very next call', async () => {
-    const t = await obtainTokens(as.url, rs.mcpUrl);
-    const auth = { Authorization: `Bearer ${t.access_token}` };
+    const t = await obtainTokens(as.url, { resource: rs.mcpUrl });
+    const auth = { Authorization: `Bearer ${t.tokens.access_token}` };
     expect((await postMcp(rs.mcpUrl, toolsListBody(), auth)).status).toBe(200);
-    await revokeToken(as.url, t.clientId, t.access_token);
+    await revokeToken(as.url, t.clientId, t.tokens.access_token);
     const res = await postMcp(rs.mcpUrl, toolsListBody(), auth);
     expect(res.status).toBe(401);
     expect(bearerChallenge(res).error).toBe('invalid_token');
@@ -60,14 +62,14 @@ describe('introspection across processes', () => {
   it('the RS authenticates at /introspect: with the wrong secret nothing is accepted', async () => {
     const wrong = await listenResourceServer(async () => ({ oauthBaseUrl: as.url, introspectionClientSecret: 'not-the-secret' }));
     try {
-      const t = await obtainTokens(as.url, wrong.mcpUrl);
-      const res = await postMcp(wrong.mcpUrl, toolsListBody(), { Authorization: `Bearer ${t.access_token}` });
+      const t = await obtainTokens(as.url, { resource: wrong.mcpUrl });
+      const res = await postMcp(wrong.mcpUrl, toolsListBody(), { Authorization: `Bearer ${t.tokens.access_token}` });
       expect(res.status).toBe(401);
       const p = bearerChallenge(res);
       expect(p.error).toBe('invalid_token');
       expect(p.error_description).toMatch(/^introspection failed: authorization server answered 401 invalid_client/);
       // The token itself is fine: the correctly configured RS introspects it and refuses it only for its audience.
-      const elsewhere = await postMcp(rs.mcpUrl, toolsListBody(), { Authorization: `Bearer ${t.access_token}` });
+      const elsewhere = await postMcp(rs.mcpUrl, toolsListBody(), { Authorization: `Bearer ${t.tokens.access_token}` });
       expect(bearerChallenge(elsewhere).error_description).toContain('not for this resource');
     } finally {
       await wrong.close();

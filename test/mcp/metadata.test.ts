@@ -1,7 +1,8 @@
 import { OAuthProtectedResourceMetadataSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createMcpServer, startServers, type RunningServers } from '../../src/server.js';
-import { bearerChallenge, initializeBody, postMcp } from './helpers.js';
+import { initializeBody, postMcp } from '../support/mcp.js';
+import { bearerChallenge } from '../support/www-authenticate.js';
 
 const PRM_PATH = '/.well-known/oauth-protected-resource';
 

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originAllowed } from '../../src/mcp/origin.js';
 import { createMcpServer, startServers, type RunningServers } from '../../src/server.js';
-import { bearerChallenge, initializeBody, obtainTokens, postMcp, toolsListBody } from './helpers.js';
+import { obtainTokens } from '../support/oauth.js';
+import { initializeBody, postMcp, toolsListBody } from '../support/mcp.js';
+import { bearerChallenge } from '../support/www-authenticate.js';
 
 const OWN = 'http://localhost:9101';
 const built: Array<ReturnType<typeof createMcpServer>> = [];
@@ -93,13 +95,13 @@ describe('Origin over real sockets', () => {
     expect(denied.headers.get('access-control-allow-origin')).toBe(origin);
     expect(denied.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('www-authenticate');
 
-    const { access_token } = await obtainTokens(s.oauthUrl, s.mcpUrl);
+    const { access_token } = (await obtainTokens(s.oauthUrl, { resource: s.mcpUrl })).tokens;
     const ok = await postMcp(s.mcpUrl, toolsListBody(), { Origin: origin, Authorization: `Bearer ${access_token}` });
     expect(ok.status).toBe(200);
   });
 
   it('an evil origin is refused before its token is even looked at', async () => {
-    const { access_token } = await obtainTokens(s.oauthUrl, s.mcpUrl);
+    const { access_token } = (await obtainTokens(s.oauthUrl, { resource: s.mcpUrl })).tokens;
     const before = s.realm.counters.introspections;
     const res = await postMcp(s.mcpUrl, toolsListBody(), { Origin: 'http://evil.example', Authorization: `Bearer ${access_token}` });
     expect(res.status).toBe(403);

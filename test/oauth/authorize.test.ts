@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ISSUER, REDIRECT, RESOURCE, authorize, challengeOf, expectOAuthError, introspect, makeAS, redeem, register, snapshot, token, verifier, type AS } from './helpers.js';
+import { ISSUER, RESOURCE, makeAS, type AS } from '../support/servers.js';
+import { REDIRECT, authorize, introspect, redeem, register, token } from '../support/oauth.js';
+import { challengeOf, verifier } from '../support/pkce.js';
+import { expectOAuthError } from '../support/oauth-error.js';
+import { snapshot } from '../support/snapshot.js';
 
 let as: AS;
 let clientId: string;

@@ -1,5 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ISSUER, OVERSIZED, RESOURCE, basic, expectOAuthError, form, introspect, makeAS, publicClientWithTokens, register, snapshot, token, type AS, type Tokens } from './helpers.js';
+import { ISSUER, RESOURCE, makeAS, type AS } from '../support/servers.js';
+import { introspect, obtainTokens, register, token, type Tokens } from '../support/oauth.js';
+import { OVERSIZED, basic, form } from '../support/http.js';
+import { expectOAuthError } from '../support/oauth-error.js';
+import { snapshot } from '../support/snapshot.js';
 
 let as: AS;
 let rs: Record<string, string>;
@@ -9,7 +13,7 @@ let confidential: { id: string; secret: string };
 beforeAll(async () => {
   as = makeAS({ tokenTtlSeconds: 300, introspectionClientSecret: 'rs-secret-for-tests' });
   rs = basic(as.realm.config.introspectionClientId, 'rs-secret-for-tests');
-  ({ clientId, tokens } = await publicClientWithTokens(as));
+  ({ clientId, tokens } = await obtainTokens(as));
   const c = await register(as, { token_endpoint_auth_method: 'client_secret_basic' });
   confidential = { id: c.client_id, secret: c.client_secret! };
 });
@@ -89,14 +93,14 @@ describe('POST /introspect: answers', () => {
   });
 
   it('a revoked token is exactly {"active":false}', async () => {
-    const t = await publicClientWithTokens(as);
+    const t = await obtainTokens(as);
     await as.req('/revoke', form({ token: t.tokens.access_token, client_id: t.clientId }));
     await inactive(t.tokens.access_token);
     expect((await introspect(as, t.tokens.refresh_token!)).active).toBe(true);
   });
 
   it('a rotated refresh token is exactly {"active":false}', async () => {
-    const t = await publicClientWithTokens(as);
+    const t = await obtainTokens(as);
     as.realm.setPolicy({ rotateRefreshTokens: true });
     try {
       const res = await token(as, { grant_type: 'refresh_token', refresh_token: t.tokens.refresh_token!, client_id: t.clientId });
@@ -110,7 +114,7 @@ describe('POST /introspect: answers', () => {
   it('an expired access token is exactly {"active":false} (clock advanced past the TTL)', async () => {
     const fresh = makeAS({ tokenTtlSeconds: 60, introspectionClientSecret: 'rs-secret-for-tests' });
     try {
-      const t = await publicClientWithTokens(fresh);
+      const t = await obtainTokens(fresh);
       // exp counts from iat in whole seconds, so the token may lose up to a second: stay 2 s clear.
       fresh.realm.clock.advance(58);
       expect((await introspect(fresh, t.tokens.access_token)).active).toBe(true);
@@ -133,7 +137,7 @@ describe('expiry without a sweep', () => {
   it('an access token past exp is inactive even before the store sweeps it', async () => {
     const fresh = makeAS({ tokenTtlSeconds: 60, introspectionClientSecret: 'rs-secret-for-tests' });
     try {
-      const t = await publicClientWithTokens(fresh);
+      const t = await obtainTokens(fresh);
       // Only Date moves: the realm clock's advance() (which sweeps) is not involved.
       vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 61_000 });
       expect(((await fresh.realm.store.find('access', t.tokens.access_token)) !== undefined)).toBe(true);

@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuthServer } from '../../src/server.js';
-import { REDIRECT, authorize, basic, challengeOf, expectOAuthError, form, introspect, makeAS, publicClientWithTokens, register, token, verifier, type AS } from './helpers.js';
+import { makeAS, type AS } from '../support/servers.js';
+import { REDIRECT, authorize, introspect, obtainTokens, register, token } from '../support/oauth.js';
+import { challengeOf, verifier } from '../support/pkce.js';
+import { basic, form } from '../support/http.js';
+import { expectOAuthError } from '../support/oauth-error.js';
 
 /** Two authorization servers in one process, configured identically: they must still share nothing. */
 let a: AS;
@@ -35,7 +39,7 @@ describe('two createAuthServer() instances in one process', () => {
     const code = await authorize(a, id);
     const onB = await token(b, { grant_type: 'authorization_code', code: code.code, code_verifier: code.verifier, redirect_uri: REDIRECT, client_id: idOnB });
     await expectOAuthError(onB, 400, 'invalid_grant', /unknown/);
-    const { clientId, tokens } = await publicClientWithTokens(a);
+    const { clientId, tokens } = await obtainTokens(a);
     expect(await introspect(b, tokens.access_token)).toEqual({ active: false });
     expect(await introspect(b, tokens.refresh_token!)).toEqual({ active: false });
     expect((await introspect(a, tokens.access_token)).active).toBe(true);
@@ -48,14 +52,14 @@ describe('two createAuthServer() instances in one process', () => {
   });
 
   it("A's RS credentials do not open B's introspection", async () => {
-    const { tokens } = await publicClientWithTokens(b);
+    const { tokens } = await obtainTokens(b);
     const res = await b.req('/introspect', form({ token: tokens.access_token }, basic(a.realm.config.introspectionClientId, a.realm.config.introspectionClientSecret)));
     await expectOAuthError(res, 401, 'invalid_client');
   });
 
   it("the rotation switch on A (control plane) leaves B's refresh tokens alone", async () => {
-    const onA = await publicClientWithTokens(a);
-    const onB = await publicClientWithTokens(b);
+    const onA = await obtainTokens(a);
+    const onB = await obtainTokens(b);
     const switched = await a.req('/control/rotate', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"on":true}' });
     expect(switched.status).toBe(200);
     expect(a.realm.policy.rotateRefreshTokens).toBe(true);
@@ -70,7 +74,7 @@ describe('two createAuthServer() instances in one process', () => {
 
   it("A's faults and clock do not touch B", async () => {
     a.realm.faults.add({ endpoint: 'authorize', effect: { kind: 'oauth-error', error: 'access_denied' } });
-    const onB = await publicClientWithTokens(b, { state: 's' });
+    const onB = await obtainTokens(b, { params: { state: 's' } });
     const idA = (await register(a)).client_id;
     const q = new URLSearchParams({ response_type: 'code', client_id: idA, redirect_uri: REDIRECT, code_challenge: challengeOf(verifier()), code_challenge_method: 'S256' });
     const denied = new URL((await a.req(`/authorize?${q}`)).headers.get('location')!);

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { OAuthMetadataSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { ISSUER, expectOAuthError, makeAS, snapshot, type AS } from './helpers.js';
+import { ISSUER, makeAS, type AS } from '../support/servers.js';
+import { expectOAuthError } from '../support/oauth-error.js';
+import { snapshot } from '../support/snapshot.js';
 
 const WELL_KNOWN = '/.well-known/oauth-authorization-server';
 const opened: AS[] = [];

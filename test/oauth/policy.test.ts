@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { authorize, basic, form, introspect, makeAS, publicClientWithTokens, redeem, register, token, verifier, challengeOf, REDIRECT, type AS } from './helpers.js';
+import { makeAS, type AS } from '../support/servers.js';
+import { REDIRECT, authorize, introspect, obtainTokens, redeem, register, token } from '../support/oauth.js';
+import { challengeOf, verifier } from '../support/pkce.js';
+import { basic, form } from '../support/http.js';
 
 let as: AS;
 afterEach(() => as?.realm.close());
@@ -30,7 +33,7 @@ describe('policies beyond the happy path', () => {
   it('the registered auth method binds /token only: /introspect and /revoke take either secret method', async () => {
     as = makeAS();
     const client = await register(as, { token_endpoint_auth_method: 'client_secret_post' });
-    const { tokens } = await publicClientWithTokens(as);
+    const { tokens } = await obtainTokens(as);
     const viaBasic = await as.req('/introspect', form({ token: tokens.access_token }, basic(client.client_id, client.client_secret!)));
     expect(viaBasic.status).toBe(200);
     expect(((await viaBasic.json()) as { active: boolean }).active).toBe(true);
@@ -51,7 +54,7 @@ describe('policies beyond the happy path', () => {
 
   it('an access token lives exactly expires_in seconds of the realm clock', async () => {
     as = makeAS({ tokenTtlSeconds: 10 });
-    const { tokens } = await publicClientWithTokens(as);
+    const { tokens } = await obtainTokens(as);
     expect(tokens.expires_in).toBe(10);
     as.realm.clock.advance(9.5);
     expect((await introspect(as, tokens.access_token)).active).toBe(true);

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthClientInformationFullSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { OVERSIZED, REDIRECT, expectOAuthError, makeAS, snapshot, type AS } from './helpers.js';
+import { makeAS, type AS } from '../support/servers.js';
+import { REDIRECT } from '../support/oauth.js';
+import { OVERSIZED } from '../support/http.js';
+import { expectOAuthError } from '../support/oauth-error.js';
+import { snapshot } from '../support/snapshot.js';
 
 let as: AS;
 beforeAll(() => {

@@ -1,12 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OVERSIZED, authorize, basic, expectOAuthError, form, introspect, makeAS, publicClientWithTokens, redeem, register, snapshot, token, type AS, type Tokens } from './helpers.js';
+import { makeAS, type AS } from '../support/servers.js';
+import { authorize, introspect, obtainTokens, redeem, register, token, type Tokens } from '../support/oauth.js';
+import { OVERSIZED, basic, form } from '../support/http.js';
+import { expectOAuthError } from '../support/oauth-error.js';
+import { snapshot } from '../support/snapshot.js';
 
 let as: AS;
 let clientId: string;
 let tokens: Tokens;
 beforeAll(async () => {
   as = makeAS();
-  ({ clientId, tokens } = await publicClientWithTokens(as));
+  ({ clientId, tokens } = await obtainTokens(as));
 });
 afterAll(() => as.realm.close());
 
@@ -56,7 +60,7 @@ describe('/revoke (RFC 7009)', () => {
   });
 
   it('an access token: it dies, its refresh token lives on', async () => {
-    const t = await publicClientWithTokens(as);
+    const t = await obtainTokens(as);
     const res = await revoke({ token: t.tokens.access_token, client_id: t.clientId });
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
@@ -87,7 +91,7 @@ describe('/revoke (RFC 7009)', () => {
     ['access_token', 'refresh'],
     ['something_else', 'refresh'],
   ] as const)('token_type_hint=%s for an %s token: the token is found and revoked', async (hint, kind) => {
-    const t = await publicClientWithTokens(as);
+    const t = await obtainTokens(as);
     const target = kind === 'access' ? t.tokens.access_token : t.tokens.refresh_token!;
     expect((await revoke({ token: target, token_type_hint: hint, client_id: t.clientId })).status).toBe(200);
     expect(await active(target)).toBe(false);

@@ -1,6 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthTokensSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { authorize, basic, expectOAuthError, introspect, makeAS, publicClientWithTokens, redeem, register, snapshot, token, type AS, type Tokens } from './helpers.js';
+import { makeAS, type AS } from '../support/servers.js';
+import { authorize, introspect, obtainTokens, redeem, register, token, type Tokens } from '../support/oauth.js';
+import { basic } from '../support/http.js';
+import { expectOAuthError } from '../support/oauth-error.js';
+import { snapshot } from '../support/snapshot.js';
 
 let as: AS;
 beforeAll(() => {
@@ -41,7 +45,7 @@ describe('refresh_token grant: bad input', () => {
   });
 
   it('a refresh token is bound to its client', async () => {
-    const { tokens } = await publicClientWithTokens(as);
+    const { tokens } = await obtainTokens(as);
     const other = (await register(as)).client_id;
     await expectOAuthError(await refreshRes(other, tokens.refresh_token!), 400, 'invalid_grant', /another client/);
   });
@@ -49,7 +53,7 @@ describe('refresh_token grant: bad input', () => {
 
 describe('refresh_token grant: scope and resource', () => {
   it('scope may narrow; the refresh token keeps the original grant', async () => {
-    const { clientId, tokens } = await publicClientWithTokens(as);
+    const { clientId, tokens } = await obtainTokens(as);
     const narrowed = await refresh(clientId, tokens.refresh_token!, { scope: 'mcp:read' });
     expect(narrowed.scope).toBe('mcp:read');
     expect(await introspect(as, narrowed.access_token)).toMatchObject({ active: true, scope: 'mcp:read' });
@@ -57,7 +61,7 @@ describe('refresh_token grant: scope and resource', () => {
   });
 
   it('scope may not widen -> invalid_scope', async () => {
-    const { clientId, tokens } = await publicClientWithTokens(as, { scope: 'mcp:read' });
+    const { clientId, tokens } = await obtainTokens(as, { params: { scope: 'mcp:read' } });
     expect(tokens.scope).toBe('mcp:read');
     const res = await refreshRes(clientId, tokens.refresh_token!, { scope: 'mcp:read mcp:write' });
     await expectOAuthError(res, 400, 'invalid_scope', /"mcp:write" cannot be granted; scope may only narrow on refresh/);
@@ -73,7 +77,7 @@ describe('refresh_token grant: scope and resource', () => {
 
 describe('refresh_token grant: rotation off (default)', () => {
   it('the same refresh token keeps working and is returned unchanged', async () => {
-    const { clientId, tokens } = await publicClientWithTokens(as);
+    const { clientId, tokens } = await obtainTokens(as);
     const access = new Set([tokens.access_token]);
     for (let i = 0; i < 3; i++) {
       const r = await refresh(clientId, tokens.refresh_token!);
@@ -87,7 +91,7 @@ describe('refresh_token grant: rotation off (default)', () => {
 
 describe('refresh_token grant: rotation on', () => {
   it('each refresh returns a new refresh token and the old one dies', async () => {
-    const { clientId, tokens } = await publicClientWithTokens(as);
+    const { clientId, tokens } = await obtainTokens(as);
     as.realm.setPolicy({ rotateRefreshTokens: true });
     const seen = new Set([tokens.refresh_token]);
     let current = tokens.refresh_token!;
@@ -103,11 +107,11 @@ describe('refresh_token grant: rotation on', () => {
   });
 
   it('reusing a rotated refresh token revokes the whole family', async () => {
-    const { clientId, tokens } = await publicClientWithTokens(as);
+    const { clientId, tokens } = await obtainTokens(as);
     as.realm.setPolicy({ rotateRefreshTokens: true });
     const first = await refresh(clientId, tokens.refresh_token!);
     const second = await refresh(clientId, first.refresh_token!);
-    const bystander = await publicClientWithTokens(as);
+    const bystander = await obtainTokens(as);
     const reuse = await refreshRes(clientId, tokens.refresh_token!);
     await expectOAuthError(reuse, 400, 'invalid_grant', /already rotated.*revoked/);
     for (const t of [second.refresh_token!, second.access_token, first.access_token, tokens.access_token]) {
@@ -120,7 +124,7 @@ describe('refresh_token grant: rotation on', () => {
   });
 
   it('a narrowed refresh still rotates to a token with the original scope (RFC 6749 §6)', async () => {
-    const { clientId, tokens } = await publicClientWithTokens(as);
+    const { clientId, tokens } = await obtainTokens(as);
     as.realm.setPolicy({ rotateRefreshTokens: true });
     const narrowed = await refresh(clientId, tokens.refresh_token!, { scope: 'mcp:read' });
     expect(narrowed.scope).toBe('mcp:read');
@@ -129,7 +133,7 @@ describe('refresh_token grant: rotation on', () => {
   });
 
   it('switching rotation on mid-life rotates a token issued without rotation', async () => {
-    const { clientId, tokens } = await publicClientWithTokens(as);
+    const { clientId, tokens } = await obtainTokens(as);
     await refresh(clientId, tokens.refresh_token!);
     as.realm.setPolicy({ rotateRefreshTokens: true });
     const r = await refresh(clientId, tokens.refresh_token!);

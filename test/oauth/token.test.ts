@@ -1,23 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthTokensSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
-import {
-  OVERSIZED,
-  REDIRECT,
-  RESOURCE,
-  authorize,
-  basic,
-  challengeOf,
-  expectOAuthError,
-  form,
-  introspect,
-  makeAS,
-  redeem,
-  register,
-  snapshot,
-  token,
-  type AS,
-  type Authorized,
-} from './helpers.js';
+import { RESOURCE, makeAS, type AS } from '../support/servers.js';
+import { REDIRECT, authorize, codeGrantParams, introspect, redeem, register, token, type Authorized } from '../support/oauth.js';
+import { challengeOf } from '../support/pkce.js';
+import { OVERSIZED, basic, form } from '../support/http.js';
+import { expectOAuthError } from '../support/oauth-error.js';
+import { snapshot } from '../support/snapshot.js';
 
 let as: AS;
 let clientId: string;
@@ -27,14 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => as.realm.close());
 
-const codeParams = (a: Authorized, extra: Record<string, string> = {}) => ({
-  grant_type: 'authorization_code',
-  code: a.code,
-  code_verifier: a.verifier,
-  redirect_uri: a.redirectUri,
-  client_id: clientId,
-  ...extra,
-});
+const codeParams = (a: Authorized, extra: Record<string, string> = {}) => codeGrantParams(clientId, a, extra);
 const qs = (p: Record<string, string>) => new URLSearchParams(p).toString();
 
 describe('/token: bad input is refused without touching state', () => {

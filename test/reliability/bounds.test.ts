@@ -3,7 +3,7 @@ import { createAuthServer } from '../../src/server.js';
 import { issueTokens } from '../../src/oauth/issue.js';
 import type { Realm } from '../../src/realm.js';
 import { startServers, type RunningServers } from '../../src/server.js';
-import { authorize, registerClient } from './flow.js';
+import { authorize, register } from '../support/oauth.js';
 
 describe('bounds', () => {
   let s: RunningServers;
@@ -13,7 +13,7 @@ describe('bounds', () => {
   afterAll(() => s.close());
 
   it('expired codes and access tokens are swept once the clock passes them', async () => {
-    const clientId = await registerClient(s.oauthUrl);
+    const clientId = (await register(s.oauthUrl)).client_id;
     for (let i = 0; i < 5; i++) await authorize(s.oauthUrl, clientId);
     const realm = s.realm;
     for (let i = 0; i < 1000; i++) await issueTokens(realm, { clientId, scope: ['mcp:read'], resources: [], sub: 'u', grantId: `g${i}` }, 'none');

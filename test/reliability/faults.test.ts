@@ -1,7 +1,8 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServers, type RunningServers } from '../../src/server.js';
-import { callEcho, tokensFor } from './flow.js';
+import { obtainTokens } from '../support/oauth.js';
+import { callTool } from '../support/mcp.js';
 
 let s: RunningServers;
 beforeAll(async () => {
@@ -9,14 +10,14 @@ beforeAll(async () => {
 });
 afterAll(() => s.close());
 
-const challenge = (res: Response) => res.headers.get('www-authenticate') ?? '';
+const challenge = (res: { headers: Headers }) => res.headers.get('www-authenticate') ?? '';
 
 describe('when the authorization server misbehaves, the MCP server answers 401 and recovers', () => {
   it('a slow /introspect (latency fault) hits the documented timeout: 401 introspection failed, bounded', async () => {
-    const t = await tokensFor(s.oauthUrl);
+    const { tokens: t } = await obtainTokens(s.oauthUrl);
     await s.control.addFault({ endpoint: 'introspect', effect: { kind: 'latency', ms: 2000 }, times: 1 });
     const started = Date.now();
-    const res = await callEcho(s.mcpUrl, t.access_token);
+    const res = await callTool(s.mcpUrl, t.access_token);
     const elapsed = Date.now() - started;
     expect(res.status).toBe(401);
     expect(challenge(res)).toContain('error="invalid_token"');
@@ -24,7 +25,7 @@ describe('when the authorization server misbehaves, the MCP server answers 401 a
     expect(elapsed).toBeLessThan(1900);
     // The fault was used up: the next call works without any restart.
     await new Promise((r) => setTimeout(r, 1800));
-    expect((await callEcho(s.mcpUrl, t.access_token)).status).toBe(200);
+    expect((await callTool(s.mcpUrl, t.access_token)).status).toBe(200);
   });
 
   it.each([
@@ -33,12 +34,12 @@ describe('when the authorization server misbehaves, the MCP server answers 401 a
     ['a 500 JSON error', { kind: 'oauth-error' as const, error: 'server_error', status: 500 }],
     ['an answer without active', { kind: 'status' as const, status: 200, body: { ok: true } }],
   ])('%s at /introspect becomes 401 introspection failed, never 5xx', async (_name, effect) => {
-    const t = await tokensFor(s.oauthUrl);
+    const { tokens: t } = await obtainTokens(s.oauthUrl);
     await s.control.addFault({ endpoint: 'introspect', effect, times: 1 });
-    const res = await callEcho(s.mcpUrl, t.access_token);
+    const res = await callTool(s.mcpUrl, t.access_token);
     expect(res.status).toBe(401);
     expect(challenge(res)).toMatch(/error_description="introspection failed: [^"]+"/);
-    expect((await callEcho(s.mcpUrl, t.access_token)).status).toBe(200);
+    expect((await callTool(s.mcpUrl, t.access_token)).status).toBe(200);
   });
 
   it('an AS that accepts connections and never answers cannot hang the client', async () => {
@@ -48,7 +49,7 @@ describe('when the authorization server misbehaves, the MCP server answers 401 a
     const other = await startServers({ oauthPort: 0, mcpPort: 0, oauthBaseUrl: `http://127.0.0.1:${port}`, introspectionTimeoutMs: 250 });
     try {
       const started = Date.now();
-      const res = await callEcho(other.mcpUrl, 'at_whatever');
+      const res = await callTool(other.mcpUrl, 'at_whatever');
       expect(res.status).toBe(401);
       expect(challenge(res)).toContain('introspection failed: no answer within 250 ms');
       expect(Date.now() - started).toBeLessThan(2000);

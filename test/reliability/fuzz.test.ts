@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLive } from '../../src/store/store.js';
 import { startServers, type RunningServers } from '../../src/server.js';
-import { REDIRECT, authorize, tokensFor } from './flow.js';
+import { REDIRECT, authorize, obtainTokens } from '../support/oauth.js';
 
 let s: RunningServers;
 let clientId: string;
@@ -14,9 +14,9 @@ const onUnhandled = (e: unknown) => unhandled.push(e);
 beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled);
   s = await startServers({ oauthPort: 0, mcpPort: 0 });
-  const t = await tokensFor(s.oauthUrl);
+  const t = await obtainTokens(s.oauthUrl);
   clientId = t.clientId;
-  accessToken = t.access_token;
+  accessToken = t.tokens.access_token;
 });
 afterAll(async () => {
   process.off('unhandledRejection', onUnhandled);
@@ -112,8 +112,8 @@ async function livePool(): Promise<{ clientId: string; access: string; refresh: 
   const access = await s.realm.store.find('access', pool.access);
   const refresh = await s.realm.store.find('refresh', pool.refresh);
   if (!access || !isLive(access, now) || !refresh || !isLive(refresh, now)) {
-    const t = await tokensFor(s.oauthUrl);
-    pool = { clientId: t.clientId, access: t.access_token, refresh: t.refresh_token };
+    const t = await obtainTokens(s.oauthUrl);
+    pool = { clientId: t.clientId, access: t.tokens.access_token, refresh: t.tokens.refresh_token! };
   }
   return pool;
 }

@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 
 /** One parsed challenge of a WWW-Authenticate field (RFC 9110 §11.6.1, formerly RFC 7235 §4.1). */
@@ -122,75 +121,4 @@ export function bearerChallenge(res: Response): Record<string, string> {
   if (p.error_description !== undefined) expect(p.error_description).toMatch(/^[\x20\x21\x23-\x5b\x5d-\x7e]+$/);
   if (p.scope !== undefined) expect(p.scope).toMatch(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/);
   return p;
-}
-
-let rpcId = 0;
-export const initializeBody = () => ({
-  jsonrpc: '2.0',
-  id: ++rpcId,
-  method: 'initialize',
-  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw-http-test', version: '1.0.0' } },
-});
-export const toolsListBody = () => ({ jsonrpc: '2.0', id: ++rpcId, method: 'tools/list', params: {} });
-export const toolsCallBody = (name: string, args: Record<string, unknown>) => ({ jsonrpc: '2.0', id: ++rpcId, method: 'tools/call', params: { name, arguments: args } });
-
-/** POSTs one JSON-RPC message to the MCP endpoint as a Streamable HTTP client would. */
-export function postMcp(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-06-18', ...headers },
-    body: JSON.stringify(body),
-  });
-}
-
-export interface IssuedTokens {
-  clientId: string;
-  access_token: string;
-  refresh_token?: string;
-  expires_in: number;
-  scope: string;
-}
-
-/**
- * Gets tokens the way a client does, over raw HTTP: DCR of a public client, /authorize with PKCE
- * (consent is automatic), then the code exchange. `resource` is sent at both steps (RFC 8707).
- */
-export async function obtainTokens(issuer: string, resource: string, scope?: string): Promise<IssuedTokens> {
-  const redirectUri = 'http://127.0.0.1:53682/callback';
-  const reg = await fetch(`${issuer}/register`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ client_name: 'raw test client', redirect_uris: [redirectUri], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] }),
-  });
-  expect(reg.status).toBe(201);
-  const { client_id: clientId } = (await reg.json()) as { client_id: string };
-  const verifier = randomBytes(32).toString('base64url');
-  const authorize = new URL(`${issuer}/authorize`);
-  const q = authorize.searchParams;
-  q.set('response_type', 'code');
-  q.set('client_id', clientId);
-  q.set('redirect_uri', redirectUri);
-  q.set('code_challenge', createHash('sha256').update(verifier).digest('base64url'));
-  q.set('code_challenge_method', 'S256');
-  q.set('state', 'st');
-  q.set('resource', resource);
-  if (scope) q.set('scope', scope);
-  const auth = await fetch(authorize, { redirect: 'manual' });
-  expect(auth.status).toBe(302);
-  const code = new URL(auth.headers.get('location')!).searchParams.get('code');
-  expect(code).toBeTruthy();
-  const form = new URLSearchParams({ grant_type: 'authorization_code', code: code!, redirect_uri: redirectUri, client_id: clientId, code_verifier: verifier, resource });
-  const tok = await fetch(`${issuer}/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form });
-  expect(tok.status).toBe(200);
-  return { clientId, ...((await tok.json()) as Omit<IssuedTokens, 'clientId'>) };
-}
-
-/** POST /revoke as the public client the token was issued to (RFC 7009). */
-export async function revokeToken(issuer: string, clientId: string, token: string): Promise<void> {
-  const res = await fetch(`${issuer}/revoke`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token, token_type_hint: 'access_token', client_id: clientId }),
-  });
-  expect(res.status).toBe(200);
 }

@@ -1,0 +1,35 @@
+/** Raw Streamable HTTP requests to an MCP endpoint, and what the tests read from tool results. */
+import { answer, type Answer } from './answer.js';
+import { bearer } from './http.js';
+
+/** What a Streamable HTTP client sends with every POST. */
+export const MCP_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
+
+let rpcId = 0;
+export const rpcBody = (method: string, params: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id: ++rpcId, method, params });
+export const initializeBody = () => rpcBody('initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw-http-test', version: '1.0.0' } });
+export const toolsListBody = () => rpcBody('tools/list');
+export const toolsCallBody = (name: string, args: Record<string, unknown>) => rpcBody('tools/call', { name, arguments: args });
+
+/** POSTs one JSON-RPC message to the MCP endpoint as a Streamable HTTP client would. */
+export function postMcp(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { ...MCP_HEADERS, 'MCP-Protocol-Version': '2025-06-18', ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+/** One stateless JSON-RPC request to /mcp, with the bearer token if there is one, read to the end. */
+export async function rpc(mcpUrl: string, token: string | undefined, method: string, params: Record<string, unknown> = {}): Promise<Answer> {
+  return answer(await postMcp(mcpUrl, rpcBody(method, params), bearer(token)));
+}
+
+export const callTool = (mcpUrl: string, token: string | undefined, name = 'echo', args: Record<string, unknown> = { message: 'hi' }) =>
+  rpc(mcpUrl, token, 'tools/call', { name, arguments: args });
+
+/** Text of the first content item of a tool result. */
+export function textOf(result: unknown): string {
+  const content = (result as { content?: Array<{ type: string; text?: string }> }).content ?? [];
+  return content[0]?.text ?? '';
+}
