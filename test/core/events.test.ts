@@ -35,8 +35,8 @@ async function recording(fn: () => Promise<void>): Promise<ServerEvent[]> {
   return seen;
 }
 
-const requests = (events: ServerEvent[], endpoint: RequestEvent['endpoint']) =>
-  events.filter((e): e is RequestEvent => e.type === 'request' && e.endpoint === endpoint);
+const requests = <E extends RequestEvent['endpoint']>(events: ServerEvent[], endpoint: E) =>
+  events.filter((e): e is Extract<RequestEvent, { endpoint: E }> => e.type === 'request' && e.endpoint === endpoint);
 const one = <T>(list: T[]): T => {
   expect(list).toHaveLength(1);
   return list[0]!;
@@ -70,7 +70,6 @@ describe('request events carry their endpoint’s typed facts', () => {
 
     const authz = one(requests(events, 'authorize'));
     expect(authz).toMatchObject({ server: 'oauth', method: 'GET', path: '/authorize', status: 302, outcome: 'ok', clientId, scopes: ['mcp:read'], resources: [s.mcpUrl] });
-    if (authz.endpoint !== 'authorize') throw new Error('narrowing');
     expect(authz.grantId).toContain('…');
     expect(authz.grantId).not.toBe(fullGrantId);
     expect(JSON.stringify(events)).not.toContain(fullGrantId);
@@ -109,7 +108,7 @@ describe('request events carry their endpoint’s typed facts', () => {
       expect(ok).not.toHaveProperty('revoked');
       // The family: both access tokens, the rotated refresh token (remembered for this) and its successor.
       expect(reused).toMatchObject({ grant: 'refresh_token', clientId: t.clientId, status: 400, outcome: 'invalid_grant', revoked: 4 });
-      expect(reused).toMatchObject({ grantId: (ok as { grantId: string }).grantId });
+      expect(reused).toMatchObject({ grantId: ok!.grantId });
       expect((await tokenRequest(as, { grant_type: 'refresh_token', refresh_token: t.refresh_token!, client_id: t.clientId })).status).toBe(400);
       for (const e of events) expectOwnFactsOnly(e);
     } finally {
@@ -144,7 +143,7 @@ describe('request events carry their endpoint’s typed facts', () => {
 
   it('a refused request carries reason: the error_description it answered', async () => {
     const { client_id } = await register(as);
-    let answered: Record<string, string> = {};
+    const answered: Record<string, string> = {};
     const events = await recording(async () => {
       const res = await tokenRequest(as, { grant_type: 'authorization_code', code: 'ac_nope', code_verifier: 'v'.repeat(43), client_id, redirect_uri: REDIRECT_URI });
       expect(res.status).toBe(400);
@@ -161,7 +160,6 @@ describe('request events carry their endpoint’s typed facts', () => {
     expect(one(requests(events, 'register'))).toMatchObject({ outcome: 'invalid_redirect_uri', reason: answered.register });
     // Success has no reason.
     expect(one(requests(events, 'as-metadata'))).not.toHaveProperty('reason');
-    answered = {};
   });
 });
 
