@@ -139,7 +139,8 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
     if (!body.ok) return bad(c, `body is not valid JSON; expected a fault such as ${example}`);
     const parsed = FaultSpecSchema.safeParse(body.value);
     if (!parsed.success) return bad(c, `${zodMessage(parsed.error)}; expected a fault such as ${example}`);
-    const fault = c.var.realm.faults.add(parsed.data);
+    // Ids the MCP server gives start with m: run apart, its f1 would be another fault than the AS's f1.
+    const fault = c.var.realm.faults.add(parsed.data, server === 'mcp' ? 'm' : 'f');
     const reason = `${fault.endpoint} ${fault.effect.kind}${fault.remaining ? ` ×${fault.remaining}` : ' until removed'}`;
     record(c, server, 'faults', '/control/faults', `added ${fault.id}`, { reason, fault }, 201);
     return jsonResponse({ fault, ...faultsView(c.var.realm) }, 201);

@@ -188,7 +188,7 @@ describe('control events', () => {
       ['mcp', 'force-403', 'POST', '/control/force-403', 200, 'on'],
       ['oauth', 'faults', 'POST', '/control/faults', 201, 'added ev-drop'],
       ['oauth', 'faults', 'DELETE', '/control/faults/ev-drop', 200, 'removed ev-drop'],
-      ['mcp', 'faults', 'POST', '/control/faults', 201, expect.stringMatching(/^added f\d+$/)],
+      ['mcp', 'faults', 'POST', '/control/faults', 201, expect.stringMatching(/^added m\d+$/)],
       ['mcp', 'faults', 'DELETE', '/control/faults', 200, 'cleared'],
       ['oauth', 'clock', 'POST', '/control/clock', 200, 'advanced 1s'],
       ['oauth', 'policy', 'POST', '/control/policy', 200, 'changed'],
