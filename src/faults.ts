@@ -131,8 +131,9 @@ export class Faults {
   private faults: Fault[] = [];
   private counter = 0;
 
-  add(spec: FaultSpec): Fault {
-    const id = spec.id ?? `f${++this.counter}`;
+  /** `prefix` starts an id given by this realm: servers run apart number their faults apart. */
+  add(spec: FaultSpec, prefix = 'f'): Fault {
+    const id = spec.id ?? `${prefix}${++this.counter}`;
     this.remove(id);
     const fault: Fault = { ...spec, id, remaining: spec.times ?? null, hits: 0, breaks: breaksFor(spec) };
     this.faults.push(fault);

@@ -81,12 +81,14 @@ export class ControlClient {
   }
   /**
    * Faults of both servers. When they share a realm (one process) both answer the same list; when
-   * they run apart, each holds its own, and the union is shown.
+   * they run apart, each holds its own, and the union is shown (two faults of one id on different
+   * endpoints are two faults, held by different servers).
    */
   async faults(): Promise<FaultsView> {
     const [as, rs] = await Promise.all([this.call<FaultsView>('GET', this.oauth, '/control/faults'), this.call<FaultsView>('GET', this.mcp, '/control/faults')]);
-    const seen = new Set(as.faults.map((f) => f.id));
-    return { ...as, faults: [...as.faults, ...rs.faults.filter((f) => !seen.has(f.id))] };
+    const key = (f: Fault) => `${f.endpoint} ${f.id}`;
+    const seen = new Set(as.faults.map(key));
+    return { ...as, faults: [...as.faults, ...rs.faults.filter((f) => !seen.has(key(f)))] };
   }
   /** Removes a fault wherever it is held. */
   async removeFault(id: string): Promise<FaultsView> {

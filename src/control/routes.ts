@@ -13,7 +13,13 @@ import { ARGS, SWITCHES, SWITCH_NAMES, type SwitchName } from './switch-table.js
 
 const Advance = z.object({ advance: z.number().int().positive().max(100 * 365 * 86400) }).strict();
 
-const bad = (description: string, status = 400) => jsonResponse({ error: 'invalid_request', error_description: description }, status);
+/** A refused control call: answered invalid_request, and its event says so and why (like an OAuth refusal). */
+const bad = (c: Ctx, description: string, status = 400) => {
+  const note = c.get('note');
+  note.outcome = 'invalid_request';
+  note.reason = description;
+  return jsonResponse({ error: 'invalid_request', error_description: description }, status);
+};
 
 function zodMessage(err: z.ZodError): string {
   return err.issues
@@ -79,9 +85,9 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
     const { schema, example } = ARGS[SWITCHES[name].arg];
     app.post(`/control/${name}`, async (c) => {
       const body = await readJson(c);
-      if (!body.ok) return bad(`body is not valid JSON; expected ${example}`);
+      if (!body.ok) return bad(c, `body is not valid JSON; expected ${example}`);
       const parsed = schema.safeParse(body.value);
-      if (!parsed.success) return bad(`${zodMessage(parsed.error)}; expected ${example}`);
+      if (!parsed.success) return bad(c, `${zodMessage(parsed.error)}; expected ${example}`);
       const outcome = await APPLY[name](parsed.data as Record<string, unknown>, c.var.realm, server);
       record(c, server, name, `/control/${name}`, outcome);
       return jsonResponse(await controlState(c.var.realm, server));
@@ -100,14 +106,14 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
   app.post('/control/policy', async (c) => {
     const body = await readJson(c);
     const example = '{"rotateRefreshTokens":true,"codeTtlSeconds":30}';
-    if (!body.ok) return bad(`body is not valid JSON; expected a policy change such as ${example}`);
+    if (!body.ok) return bad(c, `body is not valid JSON; expected a policy change such as ${example}`);
     const parsed = PolicyPatchSchema.safeParse(body.value);
-    if (!parsed.success) return bad(`${zodMessage(parsed.error)}; expected a policy change such as ${example} (GET /control/policy shows every value)`);
+    if (!parsed.success) return bad(c, `${zodMessage(parsed.error)}; expected a policy change such as ${example} (GET /control/policy shows every value)`);
     const realm = c.var.realm;
     try {
       realm.setPolicy(parsed.data);
     } catch (err) {
-      if (err instanceof z.ZodError) return bad(`${zodMessage(err)}; GET /control/policy shows every value`);
+      if (err instanceof z.ZodError) return bad(c, `${zodMessage(err)}; GET /control/policy shows every value`);
       throw err;
     }
     record(c, server, 'policy', '/control/policy', 'changed', { reason: Object.keys(parsed.data).join(' ') });
@@ -117,7 +123,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
   app.get('/control/events', (c) => {
     c.get('note').silent = true;
     const raw = c.req.query('since') ?? '0';
-    if (!/^\d+$/.test(raw)) return bad('since must be a non-negative integer event id; expected /control/events?since=0');
+    if (!/^\d+$/.test(raw)) return bad(c, 'since must be a non-negative integer event id; expected /control/events?since=0');
     const events = c.var.realm.events;
     return jsonResponse({ events: events.since(Number(raw)), lastId: events.lastId });
   });
@@ -130,10 +136,11 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
   app.post('/control/faults', async (c) => {
     const body = await readJson(c);
     const example = '{"endpoint":"token","grant":"refresh_token","effect":{"kind":"oauth-error","error":"temporarily_unavailable","status":503},"times":2}';
-    if (!body.ok) return bad(`body is not valid JSON; expected a fault such as ${example}`);
+    if (!body.ok) return bad(c, `body is not valid JSON; expected a fault such as ${example}`);
     const parsed = FaultSpecSchema.safeParse(body.value);
-    if (!parsed.success) return bad(`${zodMessage(parsed.error)}; expected a fault such as ${example}`);
-    const fault = c.var.realm.faults.add(parsed.data);
+    if (!parsed.success) return bad(c, `${zodMessage(parsed.error)}; expected a fault such as ${example}`);
+    // Ids the MCP server gives start with m: run apart, its f1 would be another fault than the AS's f1.
+    const fault = c.var.realm.faults.add(parsed.data, server === 'mcp' ? 'm' : 'f');
     const reason = `${fault.endpoint} ${fault.effect.kind}${fault.remaining ? ` ×${fault.remaining}` : ' until removed'}`;
     record(c, server, 'faults', '/control/faults', `added ${fault.id}`, { reason, fault }, 201);
     return jsonResponse({ fault, ...faultsView(c.var.realm) }, 201);
@@ -161,9 +168,9 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
   });
   app.post('/control/clock', async (c) => {
     const body = await readJson(c);
-    if (!body.ok) return bad('body is not valid JSON; expected {"advance":3600}');
+    if (!body.ok) return bad(c, 'body is not valid JSON; expected {"advance":3600}');
     const parsed = Advance.safeParse(body.value);
-    if (!parsed.success) return bad(`${zodMessage(parsed.error)}; expected {"advance":3600} (seconds)`);
+    if (!parsed.success) return bad(c, `${zodMessage(parsed.error)}; expected {"advance":3600} (seconds)`);
     c.var.realm.clock.advance(parsed.data.advance);
     record(c, server, 'clock', '/control/clock', `advanced ${parsed.data.advance}s`);
     return jsonResponse(clockView(c.var.realm));

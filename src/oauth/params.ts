@@ -15,6 +15,8 @@ export function parseScope(raw: string | undefined, known: readonly string[], wh
 /** RFC 8707 §2: each resource is an absolute URI without a fragment; anything else is invalid_target. */
 export function parseResources(values: string[]): string[] {
   for (const v of values) {
+    // The URL parser drops line feeds and tabs and encodes spaces and controls; a URI has none (RFC 3986 §2).
+    if (/[^\x21-\x7e]/.test(v)) throw new OAuthError('invalid_target', `resource ${JSON.stringify(v)} is not an absolute URI: it has spaces, controls or non-ASCII (RFC 8707 §2, RFC 3986 §2)`);
     let url: URL;
     try {
       url = new URL(v);

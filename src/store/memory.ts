@@ -4,6 +4,12 @@ import type { ClientRecord } from './types.js';
 type Tables = { [M in Model]: Map<string, Models[M]> };
 
 /**
+ * How long an expired code is kept past its expiresAt, so that its late redemption is answered
+ * "expired" rather than "unknown" (the sweep runs on every clock advance and every 10 s).
+ */
+const EXPIRED_CODE_MEMORY_MS = 60_000;
+
+/**
  * The Store in memory. JavaScript runs each method body to completion before any other request is
  * served, which is what makes `consume` atomic here; an adapter over a database needs a conditional
  * update for the same guarantee.
@@ -101,7 +107,8 @@ export class MemoryStore implements Store {
   async sweep(): Promise<void> {
     const now = this.now();
     for (const m of MODELS) {
-      for (const [id, r] of this.table(m)) if (r.expiresAt !== undefined && r.expiresAt <= now) this.forget(m, id, r.grantId);
+      const keep = m === 'code' ? EXPIRED_CODE_MEMORY_MS : 0;
+      for (const [id, r] of this.table(m)) if (r.expiresAt !== undefined && r.expiresAt + keep <= now) this.forget(m, id, r.grantId);
     }
     for (const [g, until] of this.revoked) if (until <= now) this.revoked.delete(g);
   }

@@ -58,7 +58,7 @@ export interface Store {
   list<M extends Model>(model: M): Promise<Array<[string, Models[M]]>>;
   counts(): Promise<StoreCounts>;
 
-  /** Forgets what is past its expiresAt. */
+  /** Forgets what is past its expiresAt (an expired code a while later, so that it is told apart from an unknown one). */
   sweep(): Promise<void>;
   /** Back to empty (POST /control/reset). */
   clear(): Promise<void>;
