@@ -1,13 +1,7 @@
-import { isLive, MODELS, type Consumption, type Model, type Models, type Store, type StoreCounts } from './store.js';
+import { EXPIRED_CODE_GRACE_MS, isLive, MODELS, type Consumption, type Model, type Models, type Store, type StoreCounts } from './store.js';
 import type { ClientRecord } from './types.js';
 
 type Tables = { [M in Model]: Map<string, Models[M]> };
-
-/**
- * How long an expired code is kept past its expiresAt, so that its late redemption is answered
- * "expired" rather than "unknown" (the sweep runs on every clock advance and every 10 s).
- */
-const EXPIRED_CODE_MEMORY_MS = 60_000;
 
 /**
  * The Store in memory. JavaScript runs each method body to completion before any other request is
@@ -107,8 +101,11 @@ export class MemoryStore implements Store {
   async sweep(): Promise<void> {
     const now = this.now();
     for (const m of MODELS) {
-      const keep = m === 'code' ? EXPIRED_CODE_MEMORY_MS : 0;
-      for (const [id, r] of this.table(m)) if (r.expiresAt !== undefined && r.expiresAt + keep <= now) this.forget(m, id, r.grantId);
+      for (const [id, r] of this.table(m)) {
+        if (r.expiresAt === undefined) continue;
+        const grace = m === 'code' && r.consumedAt === undefined ? EXPIRED_CODE_GRACE_MS : 0;
+        if (r.expiresAt + grace <= now) this.forget(m, id, r.grantId);
+      }
     }
     for (const [g, until] of this.revoked) if (until <= now) this.revoked.delete(g);
   }

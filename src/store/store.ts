@@ -58,11 +58,17 @@ export interface Store {
   list<M extends Model>(model: M): Promise<Array<[string, Models[M]]>>;
   counts(): Promise<StoreCounts>;
 
-  /** Forgets what is past its expiresAt (an expired code a while later, so that it is told apart from an unknown one). */
+  /**
+   * Forgets what is past its expiresAt, except an unspent code: it is kept EXPIRED_CODE_GRACE_MS
+   * longer, so that its late redemption is answered "expired", not "unknown".
+   */
   sweep(): Promise<void>;
   /** Back to empty (POST /control/reset). */
   clear(): Promise<void>;
 }
+
+/** How long `sweep` keeps an unspent code past its expiresAt (part of the contract). */
+export const EXPIRED_CODE_GRACE_MS = 60_000;
 
 /** Live: neither spent nor past its expiry at `now`. */
 export function isLive(record: { expiresAt?: number; consumedAt?: number }, now: number): boolean {

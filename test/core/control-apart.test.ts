@@ -4,8 +4,15 @@ import { ControlClient, ControlError } from '../../src/control/client.js';
 import type { FaultSpec } from '../../src/faults.js';
 import type { RunningServers } from '../../src/server.js';
 import { get, start } from '../control/harness.js';
-import { obtainTokens, postMcp, toolsCallBody } from '../mcp/helpers.js';
+import { postMcp, toolsCallBody } from '../support/mcp.js';
+import { obtainTokens as obtain } from '../support/oauth.js';
 import { listenResourceServer, spawnAuthServer, type ChildAuthServer, type LocalResourceServer } from '../mcp/processes.js';
+
+/** Tokens for a public client, asked for `resource` (RFC 8707) and optionally `scope`, flattened. */
+async function obtainTokens(issuer: string, resource: string, scope?: string) {
+  const { clientId, tokens } = await obtain(issuer, { resource, ...(scope ? { params: { scope } } : {}) });
+  return { clientId, ...tokens };
+}
 
 /**
  * ControlClient manages both servers' faults. Apart (the AS in a child process, the MCP server here

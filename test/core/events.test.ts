@@ -3,7 +3,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { FACTS, MAX_SUBSCRIBERS, type ControlEvent, type RequestEvent, type ServerEvent } from '../../src/events.js';
 import type { RunningServers } from '../../src/server.js';
 import { ctl, get, post, REDIRECT_URI, refreshGrant, register, rsBase, start, tokenRequest } from '../control/harness.js';
-import { bearerChallenge, obtainTokens, postMcp, toolsCallBody, toolsListBody } from '../mcp/helpers.js';
+import { postMcp, toolsCallBody, toolsListBody } from '../support/mcp.js';
+import { bearerChallenge } from '../support/www-authenticate.js';
+import { obtainTokens as obtain } from '../support/oauth.js';
+
+/** Tokens for a public client, asked for `resource` (RFC 8707) and optionally `scope`, flattened. */
+async function obtainTokens(issuer: string, resource: string, scope?: string) {
+  const { clientId, tokens } = await obtain(issuer, { resource, ...(scope ? { params: { scope } } : {}) });
+  return { clientId, ...tokens };
+}
 
 /**
  * Typed events: each request event carries its endpoint's facts and nothing else, control events

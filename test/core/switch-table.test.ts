@@ -5,7 +5,7 @@ import type { ControlState } from '../../src/control/state.js';
 import { ARGS, SWITCHES, SWITCH_NAMES, type ArgValue, type SwitchName } from '../../src/control/switch-table.js';
 import type { RunningServers } from '../../src/server.js';
 import { get, obtainTokens, post, rsBase, start } from '../control/harness.js';
-import { postMcp, toolsListBody } from '../mcp/helpers.js';
+import { postMcp, toolsListBody } from '../support/mcp.js';
 
 /**
  * One table, three faces: every SWITCHES entry is a route on the right server(s), a ControlClient

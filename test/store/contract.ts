@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MODELS, type Store } from '../../src/store/store.js';
+import { EXPIRED_CODE_GRACE_MS, MODELS, type Store } from '../../src/store/store.js';
 import type { AccessRecord, ClientRecord, CodeRecord, RefreshRecord } from '../../src/store/types.js';
 
 /** Milliseconds on the clock the store is given; tests move it by hand. */
@@ -472,12 +472,18 @@ export function storeContract(name: string, make: (now: () => number) => Store |
         await store.consume('refresh', 'r-spent-forever');
         await store.upsert('refresh', 'r-past', refresh('g1', { expiresAt: t - 1 }));
 
+        await store.upsert('code', 'k-spent-past', code('g1', t - 1));
+        await store.consume('code', 'k-spent-past');
         await store.sweep();
-        expect((await store.list('code')).map(([id]) => id)).toEqual(['k-later']);
+        // Unspent codes past expiry are kept a grace period, so a late redemption says "expired".
+        expect((await store.list('code')).map(([id]) => id).sort()).toEqual(['k-later', 'k-now', 'k-past']);
         expect((await store.list('access')).map(([id]) => id)).toEqual(['a-later']);
         expect((await store.list('refresh')).map(([id]) => id).sort()).toEqual(['r-forever', 'r-spent-forever']);
         expect(await store.findClient('c1')).toBeDefined();
 
+        t += EXPIRED_CODE_GRACE_MS - 1;
+        await store.sweep();
+        expect((await store.list('code')).map(([id]) => id).sort()).toEqual(['k-later', 'k-now']);
         t += HOUR;
         await store.sweep();
         expect(await store.list('code')).toEqual([]);
