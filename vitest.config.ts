@@ -8,6 +8,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Kills the processes a test file started once the file is done (see test/helpers/children.ts).
+    setupFiles: ['test/setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     // Servers bind real sockets; two cores are shared by all workers.

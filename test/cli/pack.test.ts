@@ -1,12 +1,16 @@
-import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runTracked, spawnTracked, type Ran } from '../helpers/children.js';
 import { ROOT, cleanEnv } from './run-cli.js';
 
-const exec = promisify(execFile);
+/** Runs a command in its own process group (killed when the test or the file ends); throws unless it exits 0. */
+async function exec(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number }): Promise<Ran> {
+  const r = await runTracked(cmd, args, { cwd: opts.cwd, env: opts.env, timeoutMs: opts.timeout ?? 180_000 });
+  if (r.code !== 0) throw Object.assign(new Error(`${cmd} ${args.join(' ')} exited with ${r.code ?? r.signal}:\n${r.stdout}${r.stderr}`), r);
+  return r;
+}
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 let project: string;
 
@@ -28,10 +32,10 @@ describe('the packed package', () => {
     const help = await exec(bin, ['--help'], { cwd: project, env: cleanEnv() });
     expect(help.stdout).toContain('scenario <name>');
 
-    const child = spawn(bin, ['start', '--oauth-port', '0', '--mcp-port', '0'], { cwd: project, env: cleanEnv() });
+    const child = spawnTracked(bin, ['start', '--oauth-port', '0', '--mcp-port', '0'], { cwd: project, env: cleanEnv() });
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((r) => child.on('exit', r));
     await expect.poll(() => /\[mcp\] protected MCP server \S+/.test(out), { timeout: 15_000 }).toBe(true);
     const oauthUrl = /\[oauth\] authorization server (\S+)/.exec(out)![1]!;

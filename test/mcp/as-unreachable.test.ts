@@ -52,7 +52,8 @@ describe('the authorization server goes away and comes back', () => {
     }
     expect(rs.notices.at(-1)).toMatch(/introspection at .* failed: .*Check OAUTH_BASE_URL/);
 
-    as = await spawnAuthServer({ port, mcpBaseUrl: rs.mcpBaseUrl, secret });
+    // Kept for the file's later tests (the next case stops this one); afterAll and the file's cleanup end it.
+    as = await spawnAuthServer({ port, mcpBaseUrl: rs.mcpBaseUrl, secret }, { scope: 'file' });
     expect(as.port).toBe(port);
     // A new process has an empty store: the honest way back is a new consent at the new AS.
     const after = await obtainTokens(as.url, rs.mcpUrl);
@@ -63,7 +64,7 @@ describe('the authorization server goes away and comes back', () => {
     // Tokens of the old process are simply unknown now: an ordinary invalid_token, not a failure.
     const old = await timedCall(rs.mcpUrl, before.access_token);
     expect(bearerChallenge(old.res).error_description).toMatch(/not active/);
-  });
+  }, 60_000);
 });
 
 describe('an authorization server that misbehaves', () => {
