@@ -8,6 +8,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Builds dist/ once before the tests: the CLI tests run the built command line.
+    globalSetup: ['test/global-setup.ts'],
     // Kills the processes a test file started once the file is done (see test/helpers/children.ts).
     setupFiles: ['test/setup.ts'],
     testTimeout: 20_000,

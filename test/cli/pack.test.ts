@@ -15,9 +15,11 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 let project: string;
 
 // Packs the package as it would be published and installs it into a fresh project: what a user gets.
+// dist/ is what test/global-setup.ts built; --ignore-scripts skips prepack's second build, which
+// would rewrite dist/ under the other test files running `node dist/cli.js` meanwhile.
 beforeAll(async () => {
   const out = mkdtempSync(join(tmpdir(), 'mots-pack-'));
-  await exec(npm, ['pack', '--pack-destination', out, '--silent'], { cwd: ROOT, env: process.env });
+  await exec(npm, ['pack', '--ignore-scripts', '--pack-destination', out, '--silent'], { cwd: ROOT, env: process.env });
   const tarball = readdirSync(out).find((f) => f.endsWith('.tgz'))!;
   project = mkdtempSync(join(tmpdir(), 'mots-user-'));
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }));

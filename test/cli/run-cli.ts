@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { killGroup, runTracked, spawnTracked, type Ran, type Scope } from '../helpers/children.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CLI = `${ROOT}src/cli.ts`;
-export const TSX = `${ROOT}node_modules/tsx/dist/cli.mjs`;
+/** The built command line (test/global-setup.ts builds dist/ before the tests): what the package ships. */
+export const CLI = `${ROOT}dist/cli.js`;
 
 /** A clean environment: none of the server's settings leak in from the developer's shell. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -16,7 +16,7 @@ export type { Ran };
 
 /** Runs the command line to completion (in its own process group, killed if the test ends first). */
 export function runCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<Ran> {
-  return runTracked(process.execPath, [TSX, CLI, ...args], { cwd: opts.cwd ?? ROOT, env: cleanEnv(opts.env), timeoutMs: opts.timeoutMs ?? 20_000 });
+  return runTracked(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env: cleanEnv(opts.env), timeoutMs: opts.timeoutMs ?? 15_000 });
 }
 
 export interface Started {
@@ -33,14 +33,14 @@ export interface Started {
  * group is killed when the test ends, whatever happened (`scope: 'file'`: when the file ends).
  */
 export function startCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; scope?: Scope } = {}): Promise<Started> {
-  const child = spawnTracked(process.execPath, [TSX, CLI, 'start', ...args], { cwd: opts.cwd ?? ROOT, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'], scope: opts.scope });
+  const child = spawnTracked(process.execPath, [CLI, 'start', ...args], { cwd: opts.cwd ?? ROOT, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'], scope: opts.scope });
   let out = '';
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       killGroup(child.pid!);
-      reject(new Error(`no ready lines within 20 s:\n${out}`));
-    }, 20_000);
+      reject(new Error(`no ready lines within 15 s:\n${out}`));
+    }, 15_000);
     const onData = (d: Buffer) => {
       out += d;
       const oauth = /\[oauth\] authorization server (\S+)/.exec(out);
