@@ -86,10 +86,18 @@ describe('IntrospectionClient (RFC 7662 over a keep-alive agent)', () => {
     server.keepAliveTimeout = 2000;
     try {
       const c = client();
+      const idleFrom = performance.now();
       await c.introspect('first');
       expect(sockets.size).toBe(1);
-      await new Promise((r) => setTimeout(r, 1400));
+      const [socket] = sockets;
+      // A FIN from the client arrives as 'end' on the server's socket; a socket the server's own
+      // keep-alive timer closes just closes. Wait for the close itself, however late load makes it.
+      let endedByClient = false;
+      socket!.once('end', () => (endedByClient = true));
+      await new Promise((r) => (socket!.destroyed ? r(undefined) : socket!.once('close', r)));
       // Closed from the client's side: a request can never be written to a socket the server is closing.
+      expect(endedByClient).toBe(true);
+      expect(performance.now() - idleFrom).toBeGreaterThanOrEqual(900);
       expect(sockets.size).toBe(0);
       await expect(c.introspect('second')).resolves.toMatchObject({ active: true });
       expect(connections).toBe(2);

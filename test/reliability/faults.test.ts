@@ -14,7 +14,7 @@ const challenge = (res: Response) => res.headers.get('www-authenticate') ?? '';
 describe('when the authorization server misbehaves, the MCP server answers 401 and recovers', () => {
   it('a slow /introspect (latency fault) hits the documented timeout: 401 introspection failed, bounded', async () => {
     const t = await tokensFor(s.oauthUrl);
-    await s.control.addFault({ endpoint: 'introspect', effect: { kind: 'latency', ms: 2000 }, times: 1 });
+    await s.control.addFault({ id: 'slow-introspect', endpoint: 'introspect', effect: { kind: 'latency', ms: 2000 }, times: 1 });
     const started = Date.now();
     const res = await callEcho(s.mcpUrl, t.access_token);
     const elapsed = Date.now() - started;
@@ -22,8 +22,9 @@ describe('when the authorization server misbehaves, the MCP server answers 401 a
     expect(challenge(res)).toContain('error="invalid_token"');
     expect(challenge(res)).toContain('error_description="introspection failed: no answer within 300 ms"');
     expect(elapsed).toBeLessThan(1900);
-    // The fault was used up: the next call works without any restart.
-    await new Promise((r) => setTimeout(r, 1800));
+    // The fault was used up: once the slow answer has gone out, the next call works without any restart.
+    const slowAnswered = async () => (await s.control.events()).events.some((e) => e.path === '/introspect' && e.fault === 'slow-introspect');
+    await expect.poll(slowAnswered, { timeout: 10_000 }).toBe(true);
     expect((await callEcho(s.mcpUrl, t.access_token)).status).toBe(200);
   });
 
