@@ -22,7 +22,8 @@ describe('IntrospectionClient (RFC 7662 over a keep-alive agent)', () => {
   let url: string;
   const clients: IntrospectionClient[] = [];
   const client = (opts: Partial<ConstructorParameters<typeof IntrospectionClient>[0]> = {}) => {
-    const c = new IntrospectionClient({ url, clientId: 'mcp-resource-server', clientSecret: 's3cret', timeoutMs: 1000, ...opts });
+    // A timeout no healthy answer hits on a loaded machine; the timeout test sets its own.
+    const c = new IntrospectionClient({ url, clientId: 'mcp-resource-server', clientSecret: 's3cret', timeoutMs: 10_000, ...opts });
     clients.push(c);
     return c;
   };
@@ -124,8 +125,9 @@ describe('IntrospectionClient (RFC 7662 over a keep-alive agent)', () => {
     const started = performance.now();
     const err = await client({ timeoutMs: 250 }).introspect('t').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IntrospectionFailed);
+    // The timeout gave up, not something else; elapsed time as a lower bound only (load adds time).
+    expect((err as IntrospectionFailed).reason).toBe('no answer within 250 ms');
     expect(performance.now() - started).toBeGreaterThanOrEqual(240);
-    expect(performance.now() - started).toBeLessThan(1500);
   });
 
   it.each([
