@@ -39,7 +39,7 @@ describe('the packed package', () => {
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((r) => child.on('exit', r));
-    await expect.poll(() => /\[mcp\] protected MCP server \S+/.test(out), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => /\[mcp\] protected MCP server \S+/.test(out), { timeout: 30_000 }).toBe(true);
     const oauthUrl = /\[oauth\] authorization server (\S+)/.exec(out)![1]!;
     expect((await fetch(`${oauthUrl}/.well-known/oauth-authorization-server`)).status).toBe(200);
     child.kill('SIGTERM');

@@ -16,7 +16,7 @@ export type { Ran };
 
 /** Runs the command line to completion (in its own process group, killed if the test ends first). */
 export function runCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<Ran> {
-  return runTracked(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env: cleanEnv(opts.env), timeoutMs: opts.timeoutMs ?? 15_000 });
+  return runTracked(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env: cleanEnv(opts.env), timeoutMs: opts.timeoutMs ?? 30_000 });
 }
 
 export interface Started {
@@ -39,8 +39,8 @@ export function startCli(args: string[], opts: { env?: Record<string, string>; c
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       killGroup(child.pid!);
-      reject(new Error(`no ready lines within 15 s:\n${out}`));
-    }, 15_000);
+      reject(new Error(`no ready lines within 30 s:\n${out}`));
+    }, 30_000);
     const onData = (d: Buffer) => {
       out += d;
       const oauth = /\[oauth\] authorization server (\S+)/.exec(out);

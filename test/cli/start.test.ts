@@ -31,7 +31,7 @@ describe('mcp-oauth-test-server start', () => {
     const inFlight = fetch(`${s.oauthUrl}/.well-known/oauth-authorization-server`).finally(() => (answered = true));
     // In flight means the server is handling it: the fault has struck (not merely "sent 200 ms ago").
     const hits = async () => ((await fetch(`${s.oauthUrl}/control/faults`).then((r) => r.json())) as { faults: Array<{ hits: number }> }).faults[0]!.hits;
-    await expect.poll(hits, { timeout: 10_000 }).toBe(1);
+    await expect.poll(hits, { timeout: 30_000 }).toBe(1);
     const code = s.stop('SIGINT');
     expect(answered).toBe(false);
     const res = await inFlight;

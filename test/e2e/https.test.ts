@@ -48,5 +48,5 @@ describe('HTTPS with the generated certificate', () => {
     } finally {
       expect(await s.stop()).toBe(0);
     }
-  }, 60_000);
+  });
 });

@@ -64,7 +64,7 @@ describe('the authorization server goes away and comes back', () => {
     // Tokens of the old process are simply unknown now: an ordinary invalid_token, not a failure.
     const old = await timedCall(rs.mcpUrl, before.access_token);
     expect(bearerChallenge(old.res).error_description).toMatch(/not active/);
-  }, 60_000);
+  });
 });
 
 describe('an authorization server that misbehaves', () => {

@@ -48,7 +48,7 @@ describe('processes started by tests never outlive them', () => {
     expect(() => process.kill(server!, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
     expect(livePids()).not.toContain(server);
     // Killed members a wrapper left (tsx's child) stay zombies until whoever adopted them reaps them.
-    await expect.poll(() => groupGone(server!), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => groupGone(server!), { timeout: 30_000 }).toBe(true);
   });
 
   it('a test that starts a process which starts another, and never stops either…', async () => {
@@ -61,7 +61,7 @@ describe('processes started by tests never outlive them', () => {
     expect(() => process.kill(wrapper!.pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
     // The grandchild was orphaned when its parent died: whoever adopts it reaps it in its own time.
     expect(isGone(wrapper!.grandchild)).toBe(true);
-    await expect.poll(() => groupGone(wrapper!.pid), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => groupGone(wrapper!.pid), { timeout: 30_000 }).toBe(true);
   });
 
   it("scope 'file' keeps a process for the file's later tests…", async () => {
