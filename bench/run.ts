@@ -7,7 +7,8 @@
  * shared and noisy; ratios travel, absolute numbers do not. See bench/README.md.
  *
  * Options: --duration <s> (5)  --warmup <s> (1)  --connections <n> (10)  --only <substring,…>
- *          --skip <cases|cold|volume,…>  --tokens <n> (1000000)  --tokens-per-grant <n> (1)
+ *          --skip <cases|cold|volume|soak,…>  --tokens <n> (1000000)  --tokens-per-grant <n> (1)
+ *          --soak-seconds <s> (20)
  *          --cold-runs <n> (20)  --cli-runs <n> (5)  --profile (server under --cpu-prof; prints hot spots)
  *          --tsx (run the servers' TypeScript under tsx instead of compiling it first)
  */
@@ -22,6 +23,7 @@ import { buildServerSide } from './build.js';
 import { CLIENT_CORE, hasTaskset, pinSelf, SERVER_CORE, ServerProc, useCompiledServer } from './proc.js';
 import { formatSummary, summarize, type ProfileSummary } from './profile.js';
 import type { ColdResult, VolumeResult } from './server-proc.js';
+import { soak, type SoakResult } from './soak.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -34,6 +36,7 @@ const { values: opt } = parseArgs({
     'tokens-per-grant': { type: 'string', default: '1' },
     'cold-runs': { type: 'string', default: '20' },
     'cli-runs': { type: 'string', default: '5' },
+    'soak-seconds': { type: 'string', default: '20' },
     profile: { type: 'boolean', default: false },
     tsx: { type: 'boolean', default: false },
   },
@@ -190,6 +193,25 @@ if (!skip.has('volume')) {
   );
 }
 
+// ---- soak -------------------------------------------------------------------------------------
+let soaked: SoakResult | undefined;
+if (!skip.has('soak')) {
+  log('\nsoak (every endpoint at once; server RSS sampled, reported, not judged)');
+  const proc = await ServerProc.start('realm', { pin });
+  try {
+    soaked = await soak(proc, Number(opt['soak-seconds']), settings.connections);
+  } finally {
+    await proc.stop();
+  }
+  const k = soaked;
+  const codes = (r: LoadResult) => Object.entries(r.statusCodes).map(([c, n]) => `${c}×${fmt(n)}`).join(' ');
+  log(`  ${k.seconds} s, ${k.connections} connections per server: AS ${fmt(k.as.total)} answers (${codes(k.as)}), MCP ${fmt(k.mcp.total)} (${codes(k.mcp)}); errors ${k.as.errors + k.mcp.errors}, timeouts ${k.as.timeouts + k.mcp.timeouts}`);
+  log('  (429s are /register refusing once MAX_CLIENTS clients are registered, by design)');
+  log(
+    `  server RSS ${fmt(k.rss[0]! / MB)} → ${fmt(k.rss.at(-1)! / MB)} MB; second half: ${fmt(k.secondHalfGrowth / MB, 1)} MB growth (${(k.secondHalfGrowthRatio * 100).toFixed(1)}% of its start), slope ${fmt(k.secondHalfSlopePerMin / MB, 1)} MB/min`,
+  );
+}
+
 // ---- report ---------------------------------------------------------------------------------
 interface Row {
   case: string;
@@ -329,6 +351,7 @@ writeFileSync(
         tsxMedianMs: median(cold.tsx),
       },
       volume,
+      soak: soaked,
     },
     null,
     2,

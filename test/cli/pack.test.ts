@@ -1,19 +1,25 @@
-import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runTracked, spawnTracked, type Ran } from '../support/children.js';
 import { ROOT, cleanEnv } from './run-cli.js';
 
-const exec = promisify(execFile);
+/** Runs a command in its own process group (killed when the test or the file ends); throws unless it exits 0. */
+async function exec(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number }): Promise<Ran> {
+  const r = await runTracked(cmd, args, { cwd: opts.cwd, env: opts.env, timeoutMs: opts.timeout ?? 180_000 });
+  if (r.code !== 0) throw Object.assign(new Error(`${cmd} ${args.join(' ')} exited with ${r.code ?? r.signal}:\n${r.stdout}${r.stderr}`), r);
+  return r;
+}
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 let project: string;
 
 // Packs the package as it would be published and installs it into a fresh project: what a user gets.
+// dist/ is what test/global-setup.ts built; --ignore-scripts skips prepack's second build, which
+// would rewrite dist/ under the other test files running `node dist/cli.js` meanwhile.
 beforeAll(async () => {
   const out = mkdtempSync(join(tmpdir(), 'mots-pack-'));
-  await exec(npm, ['pack', '--pack-destination', out, '--silent'], { cwd: ROOT, env: process.env });
+  await exec(npm, ['pack', '--ignore-scripts', '--pack-destination', out, '--silent'], { cwd: ROOT, env: process.env });
   const tarball = readdirSync(out).find((f) => f.endsWith('.tgz'))!;
   project = mkdtempSync(join(tmpdir(), 'mots-user-'));
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }));
@@ -28,12 +34,12 @@ describe('the packed package', () => {
     const help = await exec(bin, ['--help'], { cwd: project, env: cleanEnv() });
     expect(help.stdout).toContain('scenario <name>');
 
-    const child = spawn(bin, ['start', '--oauth-port', '0', '--mcp-port', '0'], { cwd: project, env: cleanEnv() });
+    const child = spawnTracked(bin, ['start', '--oauth-port', '0', '--mcp-port', '0'], { cwd: project, env: cleanEnv() });
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((r) => child.on('exit', r));
-    await expect.poll(() => /\[mcp\] protected MCP server \S+/.test(out), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => /\[mcp\] protected MCP server \S+/.test(out), { timeout: 30_000 }).toBe(true);
     const oauthUrl = /\[oauth\] authorization server (\S+)/.exec(out)![1]!;
     expect((await fetch(`${oauthUrl}/.well-known/oauth-authorization-server`)).status).toBe(200);
     child.kill('SIGTERM');

@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { killGroup, runTracked, spawnTracked, type Ran, type Scope } from '../support/children.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CLI = `${ROOT}src/cli.ts`;
-export const TSX = `${ROOT}node_modules/tsx/dist/cli.mjs`;
+/** The built command line (test/global-setup.ts builds dist/ before the tests): what the package ships. */
+export const CLI = `${ROOT}dist/cli.js`;
 
 /** A clean environment: none of the server's settings leak in from the developer's shell. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -11,27 +12,11 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, ...extra };
 }
 
-export interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type { Ran };
 
-/** Runs the command line to completion. */
+/** Runs the command line to completion (in its own process group, killed if the test ends first). */
 export function runCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX, CLI, ...args], { cwd: opts.cwd ?? ROOT, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runTracked(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env: cleanEnv(opts.env), timeoutMs: opts.timeoutMs ?? 30_000 });
 }
 
 export interface Started {
@@ -43,16 +28,19 @@ export interface Started {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-/** Starts `start` and waits for all ready lines; kills it if they never come. */
-export function startCli(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): Promise<Started> {
-  const child = spawn(process.execPath, [TSX, CLI, 'start', ...args], { cwd: opts.cwd ?? ROOT, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `start` and waits for all ready lines; kills it if they never come. The server's process
+ * group is killed when the test ends, whatever happened (`scope: 'file'`: when the file ends).
+ */
+export function startCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; scope?: Scope } = {}): Promise<Started> {
+  const child = spawnTracked(process.execPath, [CLI, 'start', ...args], { cwd: opts.cwd ?? ROOT, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'], scope: opts.scope });
   let out = '';
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`no ready lines within 20 s:\n${out}`));
-    }, 20_000);
+      killGroup(child.pid!);
+      reject(new Error(`no ready lines within 30 s:\n${out}`));
+    }, 30_000);
     const onData = (d: Buffer) => {
       out += d;
       const oauth = /\[oauth\] authorization server (\S+)/.exec(out);
@@ -74,6 +62,10 @@ export function startCli(args: string[], opts: { env?: Record<string, string>; c
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`exited with ${code} before ready:\n${out}`));

@@ -21,14 +21,19 @@ describe('mcp-oauth-test-server start', () => {
 
   it('lets an in-flight request finish on SIGINT, then exits 0', async () => {
     const s = await startCli([], { env: PORTS0 });
+    // 2 s of latency: well inside the 3 s shutdown grace, and long enough that SIGINT surely lands first.
     await fetch(`${s.oauthUrl}/control/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ endpoint: 'as-metadata', effect: { kind: 'latency', ms: 700 } }),
+      body: JSON.stringify({ id: 'slow', endpoint: 'as-metadata', effect: { kind: 'latency', ms: 2000 } }),
     });
-    const inFlight = fetch(`${s.oauthUrl}/.well-known/oauth-authorization-server`);
-    await new Promise((r) => setTimeout(r, 200));
+    let answered = false;
+    const inFlight = fetch(`${s.oauthUrl}/.well-known/oauth-authorization-server`).finally(() => (answered = true));
+    // In flight means the server is handling it: the fault has struck (not merely "sent 200 ms ago").
+    const hits = async () => ((await fetch(`${s.oauthUrl}/control/faults`).then((r) => r.json())) as { faults: Array<{ hits: number }> }).faults[0]!.hits;
+    await expect.poll(hits, { timeout: 30_000 }).toBe(1);
     const code = s.stop('SIGINT');
+    expect(answered).toBe(false);
     const res = await inFlight;
     expect(res.status).toBe(200);
     expect(await code).toBe(0);

@@ -2,10 +2,16 @@ import http from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FACTS, MAX_SUBSCRIBERS, type ControlEvent, type RequestEvent, type ServerEvent } from '../../src/events.js';
 import type { RunningServers } from '../../src/server.js';
-import { ctl, get, post, REDIRECT_URI, refreshGrant, register, rsBase, start, tokenRequest } from '../control/harness.js';
+import { ctl, get, post } from '../support/control.js';
+import { REDIRECT as REDIRECT_URI, refreshGrant, tokenRequest, register as registerClient } from '../support/oauth.js';
+import { rsBase, start } from '../support/servers.js';
 import { postMcp, toolsCallBody, toolsListBody } from '../support/mcp.js';
 import { bearerChallenge } from '../support/www-authenticate.js';
 import { obtainTokens as obtain } from '../support/oauth.js';
+
+/** A public client (or a confidential one with client_secret_post), registered over the socket. */
+const register = (oauthUrl: string, method: 'none' | 'client_secret_post' = 'none') =>
+  registerClient(oauthUrl, { token_endpoint_auth_method: method, grant_types: ['authorization_code', 'refresh_token'] });
 
 /** Tokens for a public client, asked for `resource` (RFC 8707) and optionally `scope`, flattened. */
 async function obtainTokens(issuer: string, resource: string, scope?: string) {

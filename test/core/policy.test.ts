@@ -3,7 +3,10 @@ import * as oauth from 'oauth4webapi';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Policy } from '../../src/policy.js';
 import { createMcpServer } from '../../src/server.js';
-import { authorize, challengeOf, expectOAuthError, ISSUER, makeAS, redeem, REDIRECT, register, token, verifier, type AS } from '../oauth/helpers.js';
+import { authorize, redeem, REDIRECT, register, token } from '../support/oauth.js';
+import { expectOAuthError } from '../support/oauth-error.js';
+import { challengeOf, verifier } from '../support/pkce.js';
+import { ISSUER, makeAS, type AS } from '../support/servers.js';
 
 /**
  * "What is advertised is what is enforced": every policy change made through POST /control/policy

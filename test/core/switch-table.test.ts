@@ -4,7 +4,9 @@ import { ControlClient } from '../../src/control/client.js';
 import type { ControlState } from '../../src/control/state.js';
 import { ARGS, SWITCHES, SWITCH_NAMES, type ArgValue, type SwitchName } from '../../src/control/switch-table.js';
 import type { RunningServers } from '../../src/server.js';
-import { get, obtainTokens, post, rsBase, start } from '../control/harness.js';
+import { get, post } from '../support/control.js';
+import { obtainTokens } from '../support/oauth.js';
+import { rsBase, start } from '../support/servers.js';
 import { postMcp, toolsListBody } from '../support/mcp.js';
 
 /**

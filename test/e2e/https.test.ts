@@ -1,25 +1,19 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, TSX, cleanEnv, runCli, startCli } from '../cli/run-cli.js';
+import { ROOT, cleanEnv, runCli, startCli } from '../cli/run-cli.js';
+import { runTracked } from '../support/children.js';
 
-function runClient(mcpUrl: string, extraCa: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [TSX, `${ROOT}test/fixtures/https-client.ts`, mcpUrl], {
-      cwd: ROOT,
-      env: cleanEnv({ NODE_EXTRA_CA_CERTS: extraCa }),
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
+/** The fixture is a TypeScript client, not the CLI: it runs under tsx's loader, in a process of its own. */
+async function runClient(mcpUrl: string, extraCa: string): Promise<{ code: number | null; out: string }> {
+  const r = await runTracked(process.execPath, ['--import', 'tsx', `${ROOT}test/fixtures/https-client.ts`, mcpUrl], {
+    cwd: ROOT,
+    env: cleanEnv({ NODE_EXTRA_CA_CERTS: extraCa }),
+    timeoutMs: 45_000,
   });
+  // stderr first: the last line of stdout is the result.
+  return { code: r.code, out: r.stderr + r.stdout };
 }
 
 describe('HTTPS with the generated certificate', () => {

@@ -8,7 +8,7 @@ import { postMcp, toolsCallBody, toolsListBody } from '../support/mcp.js';
 import { bearerChallenge } from '../support/www-authenticate.js';
 import { listenResourceServer, spawnAuthServer, type ChildAuthServer, type LocalResourceServer } from './processes.js';
 
-/** Calls the RS and measures how long it took to answer. */
+/** Calls the RS and measures how long it took to answer (asserted as lower bounds only: load only adds time). */
 async function timedCall(mcpUrl: string, token: string): Promise<{ res: Response; ms: number }> {
   const started = performance.now();
   const res = await postMcp(mcpUrl, toolsCallBody('echo', { message: 'x' }), { Authorization: `Bearer ${token}` });
@@ -48,13 +48,14 @@ describe('the authorization server goes away and comes back', () => {
     // SIGTERM runs the graceful close (exit code 0); SIGKILL leaves the RS's keep-alive socket dangling.
     expect(exit).toEqual(signal === 'SIGTERM' ? { code: 0, signal: null } : { code: null, signal: 'SIGKILL' });
     for (let i = 0; i < 2; i++) {
-      const { res, ms } = await timedCall(rs.mcpUrl, before.tokens.access_token);
+      // The cause is the refused or reset connection, not a timeout: the RS did not wait for an answer.
+      const { res } = await timedCall(rs.mcpUrl, before.tokens.access_token);
       expectIntrospectionFailed(res, /ECONNREFUSED|ECONNRESET|socket hang up/);
-      expect(ms).toBeLessThan(2000);
     }
     expect(rs.notices.at(-1)).toMatch(/introspection at .* failed: .*Check OAUTH_BASE_URL/);
 
-    as = await spawnAuthServer({ port, mcpBaseUrl: rs.mcpBaseUrl, secret });
+    // Kept for the file's later tests (the next case stops this one); afterAll and the file's cleanup end it.
+    as = await spawnAuthServer({ port, mcpBaseUrl: rs.mcpBaseUrl, secret }, { scope: 'file' });
     expect(as.port).toBe(port);
     // A new process has an empty store: the honest way back is a new consent at the new AS.
     const after = await obtainTokens(as.url, { resource: rs.mcpUrl });
@@ -112,9 +113,9 @@ describe('an authorization server that misbehaves', () => {
     const results = await Promise.all(Array.from({ length: 4 }, () => timedCall(rs.mcpUrl, 'at_whatever')));
     expect(accepted).toBeGreaterThanOrEqual(1);
     for (const { res, ms } of results) {
+      // It waited out its timeout and then gave up (the cause says so); no upper bound on wall time.
       expectIntrospectionFailed(res, /^no answer within 300 ms$/);
       expect(ms).toBeGreaterThanOrEqual(290);
-      expect(ms).toBeLessThan(2000);
     }
   });
 
@@ -145,8 +146,8 @@ describe('an authorization server that misbehaves', () => {
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
     const rs = await rsFor(`http://127.0.0.1:${port}`);
-    const { res, ms } = await timedCall(rs.mcpUrl, 'at_whatever');
+    // Refused, not timed out: the RS did not wait for its 5 s introspection timeout.
+    const { res } = await timedCall(rs.mcpUrl, 'at_whatever');
     expectIntrospectionFailed(res, /ECONNREFUSED/);
-    expect(ms).toBeLessThan(2000);
   });
 });

@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import type { StartOptions } from '../../src/server.js';
 import { createMcpServer } from '../../src/server.js';
+import { spawnTracked, type Scope } from '../support/children.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/auth-server.ts', import.meta.url));
 
@@ -16,9 +17,17 @@ export interface ChildAuthServer {
   stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts the authorization server in a child process (node --import tsx) and waits for its URL. */
-export function spawnAuthServer(env: { port?: number; mcpBaseUrl: string; secret: string; seedRefreshToken?: string }): Promise<ChildAuthServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
+/**
+ * Starts the authorization server in a child process (node --import tsx) and waits for its URL. Its
+ * process group is killed when the test that started it ends (`scope: 'file'`, or started in a
+ * beforeAll: when the file ends), whatever happened.
+ */
+export function spawnAuthServer(
+  env: { port?: number; mcpBaseUrl: string; secret: string; seedRefreshToken?: string },
+  opts: { scope?: Scope } = {},
+): Promise<ChildAuthServer> {
+  const child = spawnTracked(process.execPath, ['--import', 'tsx', FIXTURE], {
+    scope: opts.scope,
     env: {
       ...process.env,
       AS_PORT: String(env.port ?? 0),
@@ -38,8 +47,8 @@ export function spawnAuthServer(env: { port?: number; mcpBaseUrl: string; secret
     let err = '';
     const timer = setTimeout(() => {
       void stop('SIGKILL');
-      reject(new Error(`auth server child did not start within 15 s: ${err}`));
-    }, 15_000);
+      reject(new Error(`auth server child did not start within 25 s: ${err}`));
+    }, 25_000);
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();

@@ -6,7 +6,8 @@ import { callTool } from '../support/mcp.js';
 
 let s: RunningServers;
 beforeAll(async () => {
-  s = await startServers({ oauthPort: 0, mcpPort: 0, introspectionTimeoutMs: 300 });
+  // Short enough to wait out in a test, long enough that a healthy introspection on a loaded machine never hits it.
+  s = await startServers({ oauthPort: 0, mcpPort: 0, introspectionTimeoutMs: 1000 });
 });
 afterAll(() => s.close());
 
@@ -15,16 +16,19 @@ const challenge = (res: { headers: Headers }) => res.headers.get('www-authentica
 describe('when the authorization server misbehaves, the MCP server answers 401 and recovers', () => {
   it('a slow /introspect (latency fault) hits the documented timeout: 401 introspection failed, bounded', async () => {
     const { tokens: t } = await obtainTokens(s.oauthUrl);
-    await s.control.addFault({ endpoint: 'introspect', effect: { kind: 'latency', ms: 2000 }, times: 1 });
-    const started = Date.now();
+    await s.control.addFault({ id: 'slow-introspect', endpoint: 'introspect', effect: { kind: 'latency', ms: 3000 }, times: 1 });
+    const started = performance.now();
     const res = await callTool(s.mcpUrl, t.access_token);
-    const elapsed = Date.now() - started;
+    const elapsed = performance.now() - started;
     expect(res.status).toBe(401);
     expect(challenge(res)).toContain('error="invalid_token"');
-    expect(challenge(res)).toContain('error_description="introspection failed: no answer within 300 ms"');
-    expect(elapsed).toBeLessThan(1900);
-    // The fault was used up: the next call works without any restart.
-    await new Promise((r) => setTimeout(r, 1800));
+    // Bounded by the timeout, not by the 3 s answer: the cause says so. Elapsed time is asserted as a
+    // lower bound only (it waited its 1000 ms); load can stretch any duration, so no upper bound.
+    expect(challenge(res)).toContain('error_description="introspection failed: no answer within 1000 ms"');
+    expect(elapsed).toBeGreaterThanOrEqual(990);
+    // The fault was used up: once the slow answer has gone out, the next call works without any restart.
+    const slowAnswered = async () => (await s.control.events()).events.some((e) => e.path === '/introspect' && e.fault === 'slow-introspect');
+    await expect.poll(slowAnswered, { timeout: 30_000 }).toBe(true);
     expect((await callTool(s.mcpUrl, t.access_token)).status).toBe(200);
   });
 
@@ -48,11 +52,12 @@ describe('when the authorization server misbehaves, the MCP server answers 401 a
     const port = (hung.address() as net.AddressInfo).port;
     const other = await startServers({ oauthPort: 0, mcpPort: 0, oauthBaseUrl: `http://127.0.0.1:${port}`, introspectionTimeoutMs: 250 });
     try {
-      const started = Date.now();
+      const started = performance.now();
       const res = await callTool(other.mcpUrl, 'at_whatever');
       expect(res.status).toBe(401);
+      // It gave up after its timeout (the cause says so) instead of hanging; a lower bound only.
       expect(challenge(res)).toContain('introspection failed: no answer within 250 ms');
-      expect(Date.now() - started).toBeLessThan(2000);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(240);
     } finally {
       await other.close();
       hung.close();

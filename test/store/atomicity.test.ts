@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServers, type RunningServers } from '../../src/server.js';
-import { authorize, callTool, introspect, obtainTokens, pkce, post, refreshGrant, register, REDIRECT_URI, tokenRequest, type Answer } from '../control/harness.js';
+import { type Answer } from '../support/answer.js';
+import { post } from '../support/control.js';
+import { callTool } from '../support/mcp.js';
+import { introspectByQuery as introspect, obtainTokens, refreshGrant, REDIRECT as REDIRECT_URI, tokenRequest, register as registerClient, visitAuthorize } from '../support/oauth.js';
+import { pkce } from '../support/pkce.js';
+
+/** A public client (or a confidential one with client_secret_post), registered over the socket. */
+const register = (oauthUrl: string, method: 'none' | 'client_secret_post' = 'none') =>
+  registerClient(oauthUrl, { token_endpoint_auth_method: method, grant_types: ['authorization_code', 'refresh_token'] });
+/** GET /authorize without following the redirect. */
+const authorize = (oauthUrl: string, clientId: string, challenge: string) => visitAuthorize(oauthUrl, clientId, challenge, { state: 'xyz' });
 
 /**
  * The store's single-use decision seen over real sockets: K parallel requests presenting one code or

@@ -4,7 +4,8 @@ import { bindConfig, Realm } from '../../src/realm.js';
 import { createAuthServer } from '../../src/server.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { Store } from '../../src/store/store.js';
-import { authorize, introspect, register, token, type AS } from '../oauth/helpers.js';
+import { authorize, introspect, register, token } from '../support/oauth.js';
+import { type AS } from '../support/servers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
