@@ -35,6 +35,11 @@ export class RealmUrls {
     return `${this.issuer}${AS_PATHS[name]}`;
   }
 
+  /** A control-plane URL on the authorization server, e.g. control('state'). */
+  control(name: string): string {
+    return `${this.issuer}/control/${name}`;
+  }
+
   /** The issuer's path ('' at the root): its endpoints are served under it. */
   get issuerPath(): string {
     return pathOf(this.issuer);

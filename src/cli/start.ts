@@ -11,7 +11,7 @@ export async function runStart(flags: Record<string, string>): Promise<void> {
   const local = (port: number, configured: boolean) => (configured ? ` · listening on ${servers.config.host}:${port}` : '');
   console.log(`[oauth] authorization server ${servers.oauthUrl} (${scheme})${local(servers.ports.oauth, options.oauthBaseUrl !== undefined)}`);
   console.log(`[mcp] protected MCP server ${servers.mcpUrl}${local(servers.ports.mcp, options.mcpBaseUrl !== undefined)}`);
-  console.log(`[control] ${servers.oauthUrl}/control/state · switches: npm run scenario -- --help${servers.config.controlToken ? ' · locked by CONTROL_TOKEN' : ''}`);
+  console.log(`[control] ${servers.realm.urls.control('state')} · switches: npm run scenario -- --help${servers.config.controlToken ? ' · locked by CONTROL_TOKEN' : ''}`);
   if (tlsFromCertsDir) console.log(`[tls] serving HTTPS with ./certs (trust it: NODE_EXTRA_CA_CERTS=${options.tlsCertFile})`);
   if (!['127.0.0.1', '::1', 'localhost'].includes(servers.config.host)) {
     console.log('[warn] listening beyond loopback: anyone who reaches it gets tokens without a login (consent is automatic); set CONTROL_TOKEN');
