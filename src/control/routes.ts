@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { ServerName } from '../events.js';
 import { EFFECT_CATALOGUE, ENDPOINTS, FaultSpecSchema, type Fault } from '../faults.js';
+import { parseJson, type JsonResult } from '../http/json.js';
 import { jsonResponse } from '../http/oauth-error.js';
 import type { AppEnv, Ctx } from '../pipeline/env.js';
 import { PolicyPatchSchema } from '../policy.js';
@@ -31,14 +32,11 @@ function zodMessage(err: z.ZodError): string {
     .join('; ');
 }
 
-async function readJson(c: Ctx): Promise<{ ok: true; value: unknown } | { ok: false }> {
+/** A control body: empty is `{}`; too deep or too big is refused like invalid JSON (`problem` says which). */
+async function readJson(c: Ctx): Promise<JsonResult> {
   const text = await c.req.text();
   if (text.trim() === '') return { ok: true, value: {} };
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false };
-  }
+  return parseJson(text);
 }
 
 const servesOn = (name: SwitchName, server: ServerName) => {
@@ -85,7 +83,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
     const { schema, example } = ARGS[SWITCHES[name].arg];
     app.post(`/control/${name}`, async (c) => {
       const body = await readJson(c);
-      if (!body.ok) return bad(c, `body is not valid JSON; expected ${example}`);
+      if (!body.ok) return bad(c, `${body.problem}; expected ${example}`);
       const parsed = schema.safeParse(body.value);
       if (!parsed.success) return bad(c, `${zodMessage(parsed.error)}; expected ${example}`);
       const outcome = await APPLY[name](parsed.data as Record<string, unknown>, c.var.realm, server);
@@ -106,7 +104,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
   app.post('/control/policy', async (c) => {
     const body = await readJson(c);
     const example = '{"rotateRefreshTokens":true,"codeTtlSeconds":30}';
-    if (!body.ok) return bad(c, `body is not valid JSON; expected a policy change such as ${example}`);
+    if (!body.ok) return bad(c, `${body.problem}; expected a policy change such as ${example}`);
     const parsed = PolicyPatchSchema.safeParse(body.value);
     if (!parsed.success) return bad(c, `${zodMessage(parsed.error)}; expected a policy change such as ${example} (GET /control/policy shows every value)`);
     const realm = c.var.realm;
@@ -136,7 +134,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
   app.post('/control/faults', async (c) => {
     const body = await readJson(c);
     const example = '{"endpoint":"token","grant":"refresh_token","effect":{"kind":"oauth-error","error":"temporarily_unavailable","status":503},"times":2}';
-    if (!body.ok) return bad(c, `body is not valid JSON; expected a fault such as ${example}`);
+    if (!body.ok) return bad(c, `${body.problem}; expected a fault such as ${example}`);
     const parsed = FaultSpecSchema.safeParse(body.value);
     if (!parsed.success) return bad(c, `${zodMessage(parsed.error)}; expected a fault such as ${example}`);
     // Ids the MCP server gives start with m: run apart, its f1 would be another fault than the AS's f1.
@@ -168,7 +166,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
   });
   app.post('/control/clock', async (c) => {
     const body = await readJson(c);
-    if (!body.ok) return bad(c, 'body is not valid JSON; expected {"advance":3600}');
+    if (!body.ok) return bad(c, `${body.problem}; expected {"advance":3600}`);
     const parsed = Advance.safeParse(body.value);
     if (!parsed.success) return bad(c, `${zodMessage(parsed.error)}; expected {"advance":3600} (seconds)`);
     c.var.realm.clock.advance(parsed.data.advance);
