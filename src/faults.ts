@@ -20,6 +20,15 @@ const NO_FIELDS: readonly Endpoint[] = ['revoke', 'mcp'];
 export const AS_ENDPOINTS: readonly Endpoint[] = ['authorize', 'token', 'register', 'introspect', 'revoke', 'as-metadata'];
 export const RS_ENDPOINTS: readonly Endpoint[] = ['resource-metadata', 'mcp'];
 
+/** RFC 9110 §5.6.2 token: what a field name may be. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RFC 9110 §5.5 field value as Node sends it: Latin-1, tab allowed, no CR/LF/NUL or other controls. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** Headers that frame the message (RFC 9110 §6.4, §7.6.1): the HTTP layer owns them. */
+const FRAMING_HEADERS = ['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer'];
+/** Statuses whose answers carry no content. */
+const NO_BODY_STATUSES = [204, 205, 304];
+
 const EffectSchema = z.discriminatedUnion('kind', [
   z
     .object({
@@ -32,11 +41,27 @@ const EffectSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('status'),
-      status: z.number().int().min(100).max(599),
+      // 1xx are interim answers: a handler cannot send one as its final answer.
+      status: z.number().int().min(200, 'a final status (200-599): 1xx are interim answers the server cannot send as its answer').max(599),
       body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
-      headers: z.record(z.string(), z.string()).optional(),
+      headers: z
+        .record(z.string(), z.string().regex(HEADER_VALUE, 'a header value must be Latin-1 text with no CR, LF or other control characters (RFC 9110 §5.5)'))
+        .optional()
+        .superRefine((h, ctx) => {
+          for (const name of Object.keys(h ?? {})) {
+            if (!HEADER_NAME.test(name)) {
+              ctx.addIssue({ code: 'custom', message: `header name ${JSON.stringify(name)} is not an RFC 9110 token (letters, digits and !#$%&'*+-.^_\`|~; no spaces or colons)` });
+            } else if (FRAMING_HEADERS.includes(name.toLowerCase())) {
+              ctx.addIssue({ code: 'custom', message: `header ${name}: the server frames the answer itself (${FRAMING_HEADERS.join(', ')} cannot be set)` });
+            }
+          }
+        }),
     })
-    .strict(),
+    .strict()
+    .refine((e) => e.body === undefined || !NO_BODY_STATUSES.includes(e.status), {
+      message: `status ${NO_BODY_STATUSES.join('/')} answers have no body (RFC 9110 §15.3.5, §15.4.5): drop body`,
+      path: ['body'],
+    }),
   z.object({ kind: z.literal('latency'), ms: z.number().int().min(1).max(120_000) }).strict(),
   z.object({ kind: z.literal('drop') }).strict(),
   z.object({ kind: z.literal('omit'), fields: z.array(z.string().min(1)).min(1) }).strict(),
