@@ -12,7 +12,8 @@ import { controlState } from './state.js';
 import { APPLY } from './switches.js';
 import { ARGS, SWITCHES, SWITCH_NAMES, type SwitchName } from './switch-table.js';
 
-const Advance = z.object({ advance: z.number().int().positive().max(100 * 365 * 86400) }).strict();
+/** One step forward; the realm's clock bounds the total (`clock.maxOffsetSeconds`). */
+const Advance = z.object({ advance: z.number().int().positive() }).strict();
 
 /** A refused control call: answered invalid_request, and its event says so and why (like an OAuth refusal). */
 const bad = (c: Ctx, description: string, status = 400) => {
@@ -169,7 +170,13 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
     if (!body.ok) return bad(c, `${body.problem}; expected {"advance":3600}`);
     const parsed = Advance.safeParse(body.value);
     if (!parsed.success) return bad(c, `${zodMessage(parsed.error)}; expected {"advance":3600} (seconds)`);
-    c.var.realm.clock.advance(parsed.data.advance);
+    const clock = c.var.realm.clock;
+    if (!clock.canAdvance(parsed.data.advance)) {
+      const max = clock.maxOffsetSeconds;
+      const room = max - clock.offsetSeconds;
+      return bad(c, `advance: the clock's total offset is bounded to ${max} s (100 years); it is at ${clock.offsetSeconds} s, so at most ${room} s more (POST /control/reset sets it back to 0)`);
+    }
+    clock.advance(parsed.data.advance);
     record(c, server, 'clock', '/control/clock', `advanced ${parsed.data.advance}s`);
     return jsonResponse(clockView(c.var.realm));
   });
