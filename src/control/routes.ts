@@ -185,6 +185,12 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
   for (const name of switches) allow[`/control/${name}`] = 'POST';
   app.all('/control/*', (c) => {
     const path = c.req.path.replace(/\/+$/, '');
+    // A trailing slash names no endpoint of ours: 404 with the path it probably meant (never a 405 naming the very method used).
+    if (path !== c.req.path) {
+      c.get('note').outcome = 'not_found';
+      const meant = allow[path] ? ` (did you mean ${allow[path]!.split(', ').join('|')} ${path}, without the trailing slash?)` : '';
+      return jsonResponse({ error: 'not_found', error_description: `no control endpoint ${c.req.path} on the ${server === 'oauth' ? 'authorization' : 'MCP'} server${meant}; valid: ${paths.join(', ')}`, valid: paths }, 404);
+    }
     const allowed = allow[path] ?? (path.startsWith('/control/faults/') ? 'DELETE' : undefined);
     if (allowed) {
       c.get('note').outcome = 'method_not_allowed';
