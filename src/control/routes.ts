@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { ServerName } from '../events.js';
-import { EFFECT_CATALOGUE, ENDPOINTS, FaultSpecSchema, type Fault } from '../faults.js';
+import { EFFECT_CATALOGUE, ENDPOINTS, FaultSpecSchema, FaultsFull, MAX_FAULTS, type Fault } from '../faults.js';
 import { parseJson, type JsonResult } from '../http/json.js';
 import { jsonResponse } from '../http/oauth-error.js';
 import type { AppEnv, Ctx } from '../pipeline/env.js';
@@ -87,7 +87,13 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
       if (!body.ok) return bad(c, `${body.problem}; expected ${example}`);
       const parsed = schema.safeParse(body.value);
       if (!parsed.success) return bad(c, `${zodMessage(parsed.error)}; expected ${example}`);
-      const outcome = await APPLY[name](parsed.data as Record<string, unknown>, c.var.realm, server);
+      let outcome: string;
+      try {
+        outcome = await APPLY[name](parsed.data as Record<string, unknown>, c.var.realm, server);
+      } catch (err) {
+        if (err instanceof FaultsFull) return bad(c, err.message, 429);
+        throw err;
+      }
       record(c, server, name, `/control/${name}`, outcome);
       return jsonResponse(await controlState(c.var.realm, server));
     });
@@ -128,6 +134,8 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
   });
 
   const faultsView = (realm: Realm) => ({ faults: realm.faults.list(), endpoints: ENDPOINTS, effects: EFFECT_CATALOGUE });
+  /** What a change answers: the list in brief (no bodies, no catalogue), so n changes cost O(n) each and stay small. */
+  const changeView = (realm: Realm) => ({ faults: realm.faults.summaries(), count: realm.faults.size, max: MAX_FAULTS });
   app.get('/control/faults', (c) => {
     c.get('note').silent = true;
     return jsonResponse(faultsView(c.var.realm));
@@ -139,15 +147,21 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
     const parsed = FaultSpecSchema.safeParse(body.value);
     if (!parsed.success) return bad(c, `${zodMessage(parsed.error)}; expected a fault such as ${example}`);
     // Ids the MCP server gives start with m: run apart, its f1 would be another fault than the AS's f1.
-    const fault = c.var.realm.faults.add(parsed.data, server === 'mcp' ? 'm' : 'f');
+    let fault: Fault;
+    try {
+      fault = c.var.realm.faults.add(parsed.data, server === 'mcp' ? 'm' : 'f');
+    } catch (err) {
+      if (err instanceof FaultsFull) return bad(c, err.message, 429);
+      throw err;
+    }
     const reason = `${fault.endpoint} ${fault.effect.kind}${fault.remaining ? ` ×${fault.remaining}` : ' until removed'}`;
     record(c, server, 'faults', '/control/faults', `added ${fault.id}`, { reason, fault }, 201);
-    return jsonResponse({ fault, ...faultsView(c.var.realm) }, 201);
+    return jsonResponse({ fault, ...changeView(c.var.realm) }, 201);
   });
   app.delete('/control/faults', (c) => {
     c.var.realm.faults.clear();
     record(c, server, 'faults', '/control/faults', 'cleared');
-    return jsonResponse(faultsView(c.var.realm));
+    return jsonResponse(changeView(c.var.realm));
   });
   app.delete('/control/faults/:id', (c) => {
     const id = c.req.param('id');
@@ -157,7 +171,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
       return jsonResponse({ error: 'not_found', error_description: `no active fault ${JSON.stringify(id)}; GET /control/faults lists them` }, 404);
     }
     record(c, server, 'faults', `/control/faults/${id}`, `removed ${id}`, { faultId: id });
-    return jsonResponse(faultsView(realm));
+    return jsonResponse(changeView(realm));
   });
 
   const clockView = (realm: Realm) => ({ offsetSeconds: realm.clock.offsetSeconds, now: new Date(realm.clock.now()).toISOString() });

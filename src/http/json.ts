@@ -47,6 +47,9 @@ export function parseJson(text: string, limits: JsonLimits = {}): JsonResult {
   }
 }
 
+/** UTF-8 size of a text. */
+export const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+
 /** UTF-8 size of a value as JSON, or Infinity when it cannot be serialized (too deep, a cycle). */
 export function jsonBytes(value: unknown): number {
   try {
