@@ -1,5 +1,14 @@
 import { z } from 'zod';
+import { jsonBytes, utf8Bytes } from './http/json.js';
 import { GRANT_TYPES } from './policy.js';
+
+/** At most this many faults per realm (switches included): the list is walked on every request it may strike. */
+export const MAX_FAULTS = 100;
+/** At most this many bytes in a status fault's body (UTF-8; a JSON body as sent). */
+export const MAX_FAULT_BODY_BYTES = 16 * 1024;
+const MAX_FAULT_HEADERS = 32;
+const MAX_HEADER_VALUE = 4096;
+const MAX_OMIT_FIELDS = 32;
 
 /** Where a fault can strike. */
 export const ENDPOINTS = [
@@ -20,6 +29,15 @@ const NO_FIELDS: readonly Endpoint[] = ['revoke', 'mcp'];
 export const AS_ENDPOINTS: readonly Endpoint[] = ['authorize', 'token', 'register', 'introspect', 'revoke', 'as-metadata'];
 export const RS_ENDPOINTS: readonly Endpoint[] = ['resource-metadata', 'mcp'];
 
+/** RFC 9110 §5.6.2 token: what a field name may be. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RFC 9110 §5.5 field value as Node sends it: Latin-1, tab allowed, no CR/LF/NUL or other controls. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** Headers that frame the message (RFC 9110 §6.4, §7.6.1): the HTTP layer owns them. */
+const FRAMING_HEADERS = ['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer'];
+/** Statuses whose answers carry no content. */
+const NO_BODY_STATUSES = [204, 205, 304];
+
 const EffectSchema = z.discriminatedUnion('kind', [
   z
     .object({
@@ -32,14 +50,36 @@ const EffectSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('status'),
-      status: z.number().int().min(100).max(599),
-      body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
-      headers: z.record(z.string(), z.string()).optional(),
+      // 1xx are interim answers: a handler cannot send one as its final answer.
+      status: z.number().int().min(200, 'a final status (200-599): 1xx are interim answers the server cannot send as its answer').max(599),
+      body: z
+        .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())])
+        .optional()
+        .refine((b) => b === undefined || (typeof b === 'string' ? utf8Bytes(b) : jsonBytes(b)) <= MAX_FAULT_BODY_BYTES, {
+          message: `a status body is at most ${MAX_FAULT_BODY_BYTES / 1024} KiB`,
+        }),
+      headers: z
+        .record(z.string(), z.string().max(MAX_HEADER_VALUE).regex(HEADER_VALUE, 'a header value must be Latin-1 text with no CR, LF or other control characters (RFC 9110 §5.5)'))
+        .optional()
+        .refine((h) => !h || Object.keys(h).length <= MAX_FAULT_HEADERS, { message: `at most ${MAX_FAULT_HEADERS} headers` })
+        .superRefine((h, ctx) => {
+          for (const name of Object.keys(h ?? {})) {
+            if (!HEADER_NAME.test(name)) {
+              ctx.addIssue({ code: 'custom', message: `header name ${JSON.stringify(name)} is not an RFC 9110 token (letters, digits and !#$%&'*+-.^_\`|~; no spaces or colons)` });
+            } else if (FRAMING_HEADERS.includes(name.toLowerCase())) {
+              ctx.addIssue({ code: 'custom', message: `header ${name}: the server frames the answer itself (${FRAMING_HEADERS.join(', ')} cannot be set)` });
+            }
+          }
+        }),
     })
-    .strict(),
+    .strict()
+    .refine((e) => e.body === undefined || !NO_BODY_STATUSES.includes(e.status), {
+      message: `status ${NO_BODY_STATUSES.join('/')} answers have no body (RFC 9110 §15.3.5, §15.4.5): drop body`,
+      path: ['body'],
+    }),
   z.object({ kind: z.literal('latency'), ms: z.number().int().min(1).max(120_000) }).strict(),
   z.object({ kind: z.literal('drop') }).strict(),
-  z.object({ kind: z.literal('omit'), fields: z.array(z.string().min(1)).min(1) }).strict(),
+  z.object({ kind: z.literal('omit'), fields: z.array(z.string().min(1).max(128)).min(1).max(MAX_OMIT_FIELDS) }).strict(),
 ]);
 export type Effect = z.infer<typeof EffectSchema>;
 
@@ -47,7 +87,7 @@ export const FaultSpecSchema = z
   .object({
     endpoint: z.enum(ENDPOINTS),
     grant: z.enum(GRANT_TYPES).optional(),
-    rpcMethod: z.string().min(1).optional(),
+    rpcMethod: z.string().min(1).max(256).optional(),
     effect: EffectSchema,
     times: z.number().int().min(1).max(1_000_000).optional(),
     id: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/).optional(),
@@ -123,6 +163,17 @@ export interface Strike {
   ids: string[];
 }
 
+/** A new fault when the list already holds MAX_FAULTS: nothing was added. */
+export class FaultsFull extends Error {
+  override name = 'FaultsFull';
+  constructor() {
+    super(`the fault list is full (${MAX_FAULTS} faults); remove some (DELETE /control/faults/<id>, DELETE /control/faults) or POST /control/reset`);
+  }
+}
+
+/** A fault as change answers list it: what it is and how far it has gone, without its body and headers. */
+export type FaultSummary = Pick<Fault, 'id' | 'endpoint' | 'grant' | 'rpcMethod' | 'remaining' | 'hits'> & { kind: Effect['kind'] };
+
 /**
  * The realm's faults: plain data that handlers consult at one step each (`take(endpoint)`).
  * The control plane is the only writer. Settings (rotation, lifetimes) are policy, not faults.
@@ -133,7 +184,10 @@ export class Faults {
 
   /** `prefix` starts an id given by this realm: servers run apart number their faults apart. */
   add(spec: FaultSpec, prefix = 'f'): Fault {
-    const id = spec.id ?? `${prefix}${++this.counter}`;
+    const id = spec.id ?? `${prefix}${this.counter + 1}`;
+    // Replacing a fault of the same id takes no room; a new one needs a free place.
+    if (this.faults.length >= MAX_FAULTS && !this.has(id)) throw new FaultsFull();
+    if (spec.id === undefined) this.counter++;
     this.remove(id);
     const fault: Fault = { ...spec, id, remaining: spec.times ?? null, hits: 0, breaks: breaksFor(spec) };
     this.faults.push(fault);
@@ -144,6 +198,15 @@ export class Faults {
     const before = this.faults.length;
     this.faults = this.faults.filter((f) => f.id !== id);
     return this.faults.length !== before;
+  }
+
+  get size(): number {
+    return this.faults.length;
+  }
+
+  /** Every fault in brief: O(n) small entries, so an answer to a change stays small. */
+  summaries(): FaultSummary[] {
+    return this.faults.map((f) => ({ id: f.id, endpoint: f.endpoint, ...(f.grant ? { grant: f.grant } : {}), ...(f.rpcMethod ? { rpcMethod: f.rpcMethod } : {}), kind: f.effect.kind, remaining: f.remaining, hits: f.hits }));
   }
 
   has(id: string): boolean {

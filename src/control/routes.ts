@@ -1,7 +1,8 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { ServerName } from '../events.js';
-import { EFFECT_CATALOGUE, ENDPOINTS, FaultSpecSchema, type Fault } from '../faults.js';
+import { EFFECT_CATALOGUE, ENDPOINTS, FaultSpecSchema, FaultsFull, MAX_FAULTS, type Fault } from '../faults.js';
+import { parseJson, type JsonResult } from '../http/json.js';
 import { jsonResponse } from '../http/oauth-error.js';
 import type { AppEnv, Ctx } from '../pipeline/env.js';
 import { PolicyPatchSchema } from '../policy.js';
@@ -11,7 +12,8 @@ import { controlState } from './state.js';
 import { APPLY } from './switches.js';
 import { ARGS, SWITCHES, SWITCH_NAMES, type SwitchName } from './switch-table.js';
 
-const Advance = z.object({ advance: z.number().int().positive().max(100 * 365 * 86400) }).strict();
+/** One step forward; the realm's clock bounds the total (`clock.maxOffsetSeconds`). */
+const Advance = z.object({ advance: z.number().int().positive() }).strict();
 
 /** A refused control call: answered invalid_request, and its event says so and why (like an OAuth refusal). */
 const bad = (c: Ctx, description: string, status = 400) => {
@@ -31,14 +33,11 @@ function zodMessage(err: z.ZodError): string {
     .join('; ');
 }
 
-async function readJson(c: Ctx): Promise<{ ok: true; value: unknown } | { ok: false }> {
+/** A control body: empty is `{}`; too deep or too big is refused like invalid JSON (`problem` says which). */
+async function readJson(c: Ctx): Promise<JsonResult> {
   const text = await c.req.text();
   if (text.trim() === '') return { ok: true, value: {} };
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false };
-  }
+  return parseJson(text);
 }
 
 const servesOn = (name: SwitchName, server: ServerName) => {
@@ -85,10 +84,16 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
     const { schema, example } = ARGS[SWITCHES[name].arg];
     app.post(`/control/${name}`, async (c) => {
       const body = await readJson(c);
-      if (!body.ok) return bad(c, `body is not valid JSON; expected ${example}`);
+      if (!body.ok) return bad(c, `${body.problem}; expected ${example}`);
       const parsed = schema.safeParse(body.value);
       if (!parsed.success) return bad(c, `${zodMessage(parsed.error)}; expected ${example}`);
-      const outcome = await APPLY[name](parsed.data as Record<string, unknown>, c.var.realm, server);
+      let outcome: string;
+      try {
+        outcome = await APPLY[name](parsed.data as Record<string, unknown>, c.var.realm, server);
+      } catch (err) {
+        if (err instanceof FaultsFull) return bad(c, err.message, 429);
+        throw err;
+      }
       record(c, server, name, `/control/${name}`, outcome);
       return jsonResponse(await controlState(c.var.realm, server));
     });
@@ -106,7 +111,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
   app.post('/control/policy', async (c) => {
     const body = await readJson(c);
     const example = '{"rotateRefreshTokens":true,"codeTtlSeconds":30}';
-    if (!body.ok) return bad(c, `body is not valid JSON; expected a policy change such as ${example}`);
+    if (!body.ok) return bad(c, `${body.problem}; expected a policy change such as ${example}`);
     const parsed = PolicyPatchSchema.safeParse(body.value);
     if (!parsed.success) return bad(c, `${zodMessage(parsed.error)}; expected a policy change such as ${example} (GET /control/policy shows every value)`);
     const realm = c.var.realm;
@@ -129,6 +134,8 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
   });
 
   const faultsView = (realm: Realm) => ({ faults: realm.faults.list(), endpoints: ENDPOINTS, effects: EFFECT_CATALOGUE });
+  /** What a change answers: the list in brief (no bodies, no catalogue), so n changes cost O(n) each and stay small. */
+  const changeView = (realm: Realm) => ({ faults: realm.faults.summaries(), count: realm.faults.size, max: MAX_FAULTS });
   app.get('/control/faults', (c) => {
     c.get('note').silent = true;
     return jsonResponse(faultsView(c.var.realm));
@@ -136,19 +143,25 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
   app.post('/control/faults', async (c) => {
     const body = await readJson(c);
     const example = '{"endpoint":"token","grant":"refresh_token","effect":{"kind":"oauth-error","error":"temporarily_unavailable","status":503},"times":2}';
-    if (!body.ok) return bad(c, `body is not valid JSON; expected a fault such as ${example}`);
+    if (!body.ok) return bad(c, `${body.problem}; expected a fault such as ${example}`);
     const parsed = FaultSpecSchema.safeParse(body.value);
     if (!parsed.success) return bad(c, `${zodMessage(parsed.error)}; expected a fault such as ${example}`);
     // Ids the MCP server gives start with m: run apart, its f1 would be another fault than the AS's f1.
-    const fault = c.var.realm.faults.add(parsed.data, server === 'mcp' ? 'm' : 'f');
+    let fault: Fault;
+    try {
+      fault = c.var.realm.faults.add(parsed.data, server === 'mcp' ? 'm' : 'f');
+    } catch (err) {
+      if (err instanceof FaultsFull) return bad(c, err.message, 429);
+      throw err;
+    }
     const reason = `${fault.endpoint} ${fault.effect.kind}${fault.remaining ? ` ×${fault.remaining}` : ' until removed'}`;
     record(c, server, 'faults', '/control/faults', `added ${fault.id}`, { reason, fault }, 201);
-    return jsonResponse({ fault, ...faultsView(c.var.realm) }, 201);
+    return jsonResponse({ fault, ...changeView(c.var.realm) }, 201);
   });
   app.delete('/control/faults', (c) => {
     c.var.realm.faults.clear();
     record(c, server, 'faults', '/control/faults', 'cleared');
-    return jsonResponse(faultsView(c.var.realm));
+    return jsonResponse(changeView(c.var.realm));
   });
   app.delete('/control/faults/:id', (c) => {
     const id = c.req.param('id');
@@ -158,7 +171,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
       return jsonResponse({ error: 'not_found', error_description: `no active fault ${JSON.stringify(id)}; GET /control/faults lists them` }, 404);
     }
     record(c, server, 'faults', `/control/faults/${id}`, `removed ${id}`, { faultId: id });
-    return jsonResponse(faultsView(realm));
+    return jsonResponse(changeView(realm));
   });
 
   const clockView = (realm: Realm) => ({ offsetSeconds: realm.clock.offsetSeconds, now: new Date(realm.clock.now()).toISOString() });
@@ -168,10 +181,16 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
   });
   app.post('/control/clock', async (c) => {
     const body = await readJson(c);
-    if (!body.ok) return bad(c, 'body is not valid JSON; expected {"advance":3600}');
+    if (!body.ok) return bad(c, `${body.problem}; expected {"advance":3600}`);
     const parsed = Advance.safeParse(body.value);
     if (!parsed.success) return bad(c, `${zodMessage(parsed.error)}; expected {"advance":3600} (seconds)`);
-    c.var.realm.clock.advance(parsed.data.advance);
+    const clock = c.var.realm.clock;
+    if (!clock.canAdvance(parsed.data.advance)) {
+      const max = clock.maxOffsetSeconds;
+      const room = max - clock.offsetSeconds;
+      return bad(c, `advance: the clock's total offset is bounded to ${max} s (100 years); it is at ${clock.offsetSeconds} s, so at most ${room} s more (POST /control/reset sets it back to 0)`);
+    }
+    clock.advance(parsed.data.advance);
     record(c, server, 'clock', '/control/clock', `advanced ${parsed.data.advance}s`);
     return jsonResponse(clockView(c.var.realm));
   });
@@ -180,6 +199,12 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
   for (const name of switches) allow[`/control/${name}`] = 'POST';
   app.all('/control/*', (c) => {
     const path = c.req.path.replace(/\/+$/, '');
+    // A trailing slash names no endpoint of ours: 404 with the path it probably meant (never a 405 naming the very method used).
+    if (path !== c.req.path) {
+      c.get('note').outcome = 'not_found';
+      const meant = allow[path] ? ` (did you mean ${allow[path]!.split(', ').join('|')} ${path}, without the trailing slash?)` : '';
+      return jsonResponse({ error: 'not_found', error_description: `no control endpoint ${c.req.path} on the ${server === 'oauth' ? 'authorization' : 'MCP'} server${meant}; valid: ${paths.join(', ')}`, valid: paths }, 404);
+    }
     const allowed = allow[path] ?? (path.startsWith('/control/faults/') ? 'DELETE' : undefined);
     if (allowed) {
       c.get('note').outcome = 'method_not_allowed';

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { OAuthClientMetadataSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { parseJson } from '../http/json.js';
 import { NO_STORE, OAuthError, jsonResponse } from '../http/oauth-error.js';
 import { omitFields } from '../http/omit.js';
 import type { AppEnv, Ctx } from '../pipeline/env.js';
@@ -24,12 +25,9 @@ async function register(c: Ctx): Promise<Response> {
   c.get('note').endpoint = 'register';
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/json\s*(;|$)/i.test(type)) throw badMetadata(`content type must be application/json${type ? ` (got ${type.split(';')[0]})` : ''}`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await c.req.text());
-  } catch {
-    throw badMetadata('body is not valid JSON');
-  }
+  const body = parseJson(await c.req.text());
+  if (!body.ok) throw badMetadata(body.problem);
+  const raw = body.value;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw badMetadata('body must be a JSON object of client metadata');
   if (!Array.isArray((raw as { redirect_uris?: unknown }).redirect_uris)) {
     throw new OAuthError('invalid_redirect_uri', 'redirect_uris is required: an array of absolute URIs (the authorization_code grant redirects)');
