@@ -129,8 +129,12 @@ export class EventLog {
   }
 }
 
-// Console lines are one line each: a value a client sent must not forge a second one.
-const oneLine = (s: string): string => s.replace(/[\x00-\x1f\x7f]/g, '?');
+/**
+ * Console lines are one line each: a value a client (or a remote server) sent must not forge a second
+ * one, nor move the cursor. C0, DEL, C1 (NEL U+0085 and CSI U+009B among them) and the Unicode line and
+ * paragraph separators all become "?".
+ */
+export const oneLine = (s: string): string => s.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, '?');
 
 /** `[oauth] POST /token refresh_token → invalid_grant 400 2ms` */
 export function formatEvent(e: ServerEvent): string {

@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 import { Clock } from './clock.js';
-import { EventLog, type LogSink } from './events.js';
+import { EventLog, oneLine, type LogSink } from './events.js';
 import { AS_ENDPOINTS, Faults, RS_ENDPOINTS } from './faults.js';
 import { defaultPolicy, PolicyPatchSchema, PolicySchema, type Policy, type PolicyPatch } from './policy.js';
 import { randomToken } from './secrets.js';
@@ -135,7 +135,8 @@ export class Realm {
 
   /** An operator-facing line (not an event): printed when logging is on. */
   notice(line: string): void {
-    this.log?.(line);
+    // Notices quote what others said (an introspection failure's cause comes from the AS): one line each.
+    this.log?.(oneLine(line));
   }
 
   close(): void {

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { resolveConfig, type ServerOptions } from './config.js';
 import { ControlClient } from './control/client.js';
 import { mountControl } from './control/routes.js';
 import type { LogSink } from './events.js';
-import { bind, StartupError, type Tls } from './http/listen.js';
+import { bind, requestListener, StartupError, type Tls } from './http/listen.js';
 import { buildMcpApp } from './mcp/app.js';
 import { IntrospectionClient } from './mcp/introspection.js';
 import { IntrospectionVerifier } from './mcp/introspection-verifier.js';
@@ -94,8 +93,8 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
   await realm.ready;
   const as = createAuthServer(options, realm);
   const rs = createMcpServer(options, realm);
-  oauth.serve(getRequestListener(as.app.fetch));
-  mcp.serve(getRequestListener(rs.app.fetch));
+  oauth.serve(requestListener(as.app.fetch));
+  mcp.serve(requestListener(rs.app.fetch));
   let closing: Promise<void> | undefined;
   return {
     oauthUrl: bound.oauthBaseUrl,

@@ -1,6 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { getRequestListener, RequestError } from '@hono/node-server';
+import { NO_STORE, jsonResponse } from './oauth-error.js';
 
 export class StartupError extends Error {
   override name = 'StartupError';
@@ -21,7 +23,9 @@ export interface Bound {
 
 /** Binds `host:port`; `what` names the setting to change when the port is taken. */
 export function bind(host: string, port: number, tls: Tls | undefined, what: string): Promise<Bound> {
-  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }) : http.createServer();
+  // Host is checked by the request listener (which answers in our JSON shape), not by node:http's empty 400.
+  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key, requireHostHeader: false }) : http.createServer({ requireHostHeader: false });
+  server.on('clientError', answerClientError);
   // Clients in test suites open many short connections; keep-alive helps them and costs us nothing.
   server.keepAliveTimeout = 5000;
   return new Promise((resolve, reject) => {
@@ -58,4 +62,42 @@ function closeGracefully(server: http.Server, graceMs: number): Promise<void> {
     });
     server.closeIdleConnections();
   });
+}
+
+const invalidRequest = (description: string) => JSON.stringify({ error: 'invalid_request', error_description: description });
+
+/**
+ * A Fetch handler as a node:http listener. A request that cannot become a Fetch Request (no Host in
+ * HTTP/1.0 or 1.1, a Host that is not a host, a bad target) gets the standard error shape
+ * (RFC 6749 §5.2), not @hono/node-server's empty 400.
+ */
+export function requestListener(fetch: (req: Request) => Response | Promise<Response>): http.RequestListener {
+  return getRequestListener(fetch, {
+    errorHandler: (err) => {
+      if (err instanceof RequestError) {
+        const why = /host/i.test(err.message) ? `${err.message}: HTTP requests must name a valid host (RFC 9112 §3.2)` : err.message;
+        return jsonResponse({ error: 'invalid_request', error_description: why }, 400, NO_STORE);
+      }
+      return jsonResponse({ error: 'server_error', error_description: 'the request could not be handled' }, 500, NO_STORE);
+    },
+  });
+}
+
+/** What node:http could not parse (before any listener runs): the same JSON shape, then the connection closes. */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  // A reset connection, or one where an answer has already begun, cannot take another.
+  const pending = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || pending?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, body] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', invalidRequest('the request headers are too large')]
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', invalidRequest('the request did not arrive in time')]
+        : [400, 'Bad Request', invalidRequest(`the request is not valid HTTP/1.1 (${err.code ?? 'parse error'}: ${err.message.replace(/[^\x20-\x7e]/g, '?')})`)];
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -1,17 +1,36 @@
 import http from 'node:http';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
+import { z } from 'zod';
 
-export interface Introspection {
-  active: boolean;
-  scope?: string;
-  client_id?: string;
-  sub?: string;
-  aud?: string | string[];
-  iss?: string;
-  exp?: number;
-  iat?: number;
-  token_type?: string;
+/**
+ * The RFC 7662 §2.2 answer: `active` is required; the members this server reads have the types the
+ * RFC gives them (a space-separated `scope` string, NumericDate `exp`/`iat`, `aud` a string or an
+ * array of strings as in RFC 7519 §4.1.3); members it does not name are allowed and kept.
+ */
+const IntrospectionSchema = z.looseObject({
+  active: z.boolean(),
+  scope: z.string().optional(),
+  client_id: z.string().optional(),
+  sub: z.string().optional(),
+  aud: z.union([z.string(), z.array(z.string())]).optional(),
+  iss: z.string().optional(),
+  exp: z.number().optional(),
+  iat: z.number().optional(),
+  token_type: z.string().optional(),
+});
+
+export type Introspection = z.infer<typeof IntrospectionSchema>;
+
+/** What is wrong with a 200 answer, named after its first offending member. */
+function shapeProblem(err: z.ZodError): string {
+  const issue = err.issues[0]!;
+  const member = issue.path[0];
+  // Not an object at all (an array, a string, null): it has no "active" either.
+  if (member === undefined || member === 'active') return 'authorization server answered without a boolean "active"';
+  const want =
+    member === 'aud' ? 'a string or an array of strings' : member === 'exp' || member === 'iat' ? 'a number (NumericDate)' : 'a string';
+  return `authorization server answered with a malformed "${String(member)}": it must be ${want} (RFC 7662 §2.2)`;
 }
 
 /** The introspection endpoint could not give an answer; `cause` is shown to the client and the operator. */
@@ -101,13 +120,14 @@ export class IntrospectionClient {
             } catch {
               return reject(new IntrospectionFailed(`authorization server answered ${res.statusCode} with a body that is not JSON`));
             }
-            const j = json as { active?: unknown; error?: unknown; error_description?: unknown };
             if (res.statusCode !== 200) {
+              const j = (json !== null && typeof json === 'object' ? json : {}) as { error?: unknown; error_description?: unknown };
               const why = typeof j.error === 'string' ? ` ${j.error}${typeof j.error_description === 'string' ? `: ${j.error_description}` : ''}` : '';
               return reject(new IntrospectionFailed(`authorization server answered ${res.statusCode}${why}`));
             }
-            if (typeof j.active !== 'boolean') return reject(new IntrospectionFailed('authorization server answered without a boolean "active"'));
-            resolve(json as Introspection);
+            const parsed = IntrospectionSchema.safeParse(json);
+            if (!parsed.success) return reject(new IntrospectionFailed(shapeProblem(parsed.error)));
+            resolve(parsed.data);
           });
         },
       );

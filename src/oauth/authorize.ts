@@ -87,8 +87,14 @@ function redirectError(c: Ctx, redirectUri: string, state: string | undefined, e
 }
 
 function redirect(realm: Realm, redirectUri: string, params: Record<string, string | undefined>, omit: string[]): Response {
-  const url = new URL(redirectUri);
   const all = { ...params, iss: realm.policy.issParameter ? realm.issuer : undefined };
-  for (const [k, v] of Object.entries(all)) if (v !== undefined && !omit.includes(k)) url.searchParams.set(k, v);
-  return new Response(null, { status: 302, headers: { Location: url.href, 'Cache-Control': 'no-store' } });
+  const ours = new URLSearchParams();
+  for (const [k, v] of Object.entries(all)) if (v !== undefined && !omit.includes(k)) ours.append(k, v);
+  // RFC 6749 §3.1.2: the registered query component is retained as it is (re-serialising it would turn
+  // "?flag" into "?flag="); ours is appended. Registration admits only printable ASCII and no fragment.
+  const q = redirectUri.indexOf('?');
+  const sep = q < 0 ? '?' : q === redirectUri.length - 1 || redirectUri.endsWith('&') ? '' : '&';
+  const extra = ours.toString();
+  const location = extra ? `${redirectUri}${sep}${extra}` : redirectUri;
+  return new Response(null, { status: 302, headers: { Location: location, 'Cache-Control': 'no-store' } });
 }

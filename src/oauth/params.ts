@@ -3,6 +3,12 @@ import { OAuthError } from '../http/oauth-error.js';
 /** Parses a scope parameter against the known scopes; undefined when absent. */
 export function parseScope(raw: string | undefined, known: readonly string[], whose = 'this server knows'): string[] | undefined {
   if (raw === undefined) return undefined;
+  // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), tokens separated by spaces.
+  const bad = /[^\x20\x21\x23-\x5b\x5d-\x7e]/.exec(raw)?.[0];
+  if (bad !== undefined) {
+    const code = bad.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    throw new OAuthError('invalid_scope', `scope contains U+${code}, which no scope token may (RFC 6749 §3.3: printable ASCII other than space, double quote and backslash, separated by spaces)`);
+  }
   const requested = [...new Set(raw.split(' ').filter(Boolean))];
   const unknown = requested.filter((s) => !known.includes(s));
   if (unknown.length > 0) {

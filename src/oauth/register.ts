@@ -41,7 +41,8 @@ async function register(c: Ctx): Promise<Response> {
   }
   const m = parsed.data;
   if (m.redirect_uris.length === 0) throw new OAuthError('invalid_redirect_uri', 'redirect_uris must list at least one URI');
-  for (const uri of m.redirect_uris) {
+  // Checked as sent: the SDK's schema hands back URIs the URL parser has already cleaned (tabs, line feeds dropped).
+  for (const uri of (raw as { redirect_uris: string[] }).redirect_uris) {
     const problem = redirectUriProblem(uri);
     if (problem) throw new OAuthError('invalid_redirect_uri', problem);
   }
