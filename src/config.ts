@@ -55,7 +55,7 @@ export const SETTINGS: ReadonlyArray<{
   { key: 'seedRefreshToken', env: 'SEED_REFRESH_TOKEN', flag: '--seed-refresh-token', kind: 'string', default: '(none)', meaning: 'a refresh token valid for any client from startup' },
   { key: 'tokenTtlSeconds', env: 'TOKEN_TTL_SECONDS', flag: '--token-ttl', kind: 'positive-int', default: '3600', meaning: 'access-token lifetime in seconds' },
   { key: 'scopes', env: 'SCOPES', flag: '--scopes', kind: 'list', default: 'mcp:read mcp:write', meaning: 'space-separated scopes the server knows; granted in full when a client asks for none' },
-  { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', flag: '--allowed-origins', kind: 'list', default: '(own origin and loopback)', meaning: 'extra browser Origins the MCP server accepts (DNS-rebinding guard)' },
+  { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', flag: '--allowed-origins', kind: 'list', default: '(own origin and loopback)', meaning: 'extra browser Origins the MCP server accepts (DNS-rebinding guard), and the only foreign ones either control plane answers' },
   { key: 'controlToken', env: 'CONTROL_TOKEN', flag: '--control-token', kind: 'string', default: '(none: control plane open)', meaning: 'when set, /control/* requires Authorization: Bearer <CONTROL_TOKEN>' },
   { key: 'introspectionClientId', env: 'INTROSPECTION_CLIENT_ID', kind: 'string', default: 'mcp-resource-server', meaning: 'client id the MCP server authenticates with at /introspect' },
   { key: 'introspectionClientSecret', env: 'INTROSPECTION_CLIENT_SECRET', kind: 'string', default: '(random per process)', meaning: 'its secret; set the same value on both sides when they run in separate processes' },

@@ -56,6 +56,7 @@ export class Realm {
   /** Resolves once the startup state (the seeded refresh token) is in the store. */
   readonly ready: Promise<void>;
   private current: Policy;
+  private epoch = 0;
   private readonly startupPolicy: Policy;
   private sweeper: NodeJS.Timeout;
 
@@ -82,6 +83,14 @@ export class Realm {
   /** The MCP resource identifier: exactly the URL clients connect to (RFC 9728 §3, RFC 8707). */
   get resource(): string {
     return this.urls.resource;
+  }
+
+  /**
+   * Which life of the authorization server this is: every reset starts a new one. A request remembers
+   * the generation it started in, and issues nothing (codes, tokens, adopted clients) in a later one.
+   */
+  get generation(): number {
+    return this.epoch;
   }
 
   /** The policy in force; read-only: change it with `setPolicy`. */
@@ -117,6 +126,8 @@ export class Realm {
 
   /** Back to the startup state of the authorization server: clients, tokens, policy, faults, counters. */
   async resetAuthServer(): Promise<void> {
+    // First, so that a request in flight sees it before the store is cleared under it.
+    this.epoch++;
     await this.store.clear();
     this.faults.clear(AS_ENDPOINTS);
     this.current = this.startupPolicy;

@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { ServerName } from '../events.js';
 import { EFFECT_CATALOGUE, ENDPOINTS, FaultSpecSchema, FaultsFull, MAX_FAULTS, type Fault } from '../faults.js';
+import { controlOriginAllowed } from '../http/cors.js';
 import { parseJson, type JsonResult } from '../http/json.js';
 import { jsonResponse } from '../http/oauth-error.js';
 import type { AppEnv, Ctx } from '../pipeline/env.js';
@@ -69,7 +70,30 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
   const paths = [...switches.map((k) => `POST /control/${k}`), 'GET /control/state', 'GET|POST /control/policy', 'GET|POST|DELETE /control/faults', 'DELETE /control/faults/<id>', 'GET /control/events?since=<id>', 'GET|POST /control/clock'];
 
   app.use('/control/*', async (c, next) => {
-    const token = c.var.realm.config.controlToken;
+    const realm = c.var.realm;
+    // A browser page on another site (or another localhost port) must not read or flip the switches.
+    const origin = c.req.header('origin');
+    const own = new URL(server === 'oauth' ? realm.urls.issuer : realm.urls.mcpBase).origin;
+    if (!controlOriginAllowed(origin, own, realm.config.allowedOrigins)) {
+      const note = c.get('note');
+      note.outcome = 'forbidden_origin';
+      note.reason = `Origin ${origin}`;
+      return jsonResponse(
+        { error: 'forbidden_origin', error_description: `the control plane answers only its own origin (${own}) or one listed in ALLOWED_ORIGINS; Origin ${origin} is neither: add it to ALLOWED_ORIGINS (--allowed-origins) to allow it` },
+        403,
+      );
+    }
+    // Bodies are JSON or nothing: a form or text/plain body is what a cross-site page can send without a preflight.
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.method !== 'OPTIONS') {
+      const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type !== 'application/json' && (await c.req.text()) !== '') {
+        const note = c.get('note');
+        note.outcome = 'invalid_request';
+        note.reason = `content-type ${type || '(none)'}`;
+        return jsonResponse({ error: 'invalid_request', error_description: `a control body must be application/json (or empty), not ${type || 'a body without Content-Type'}; send -H content-type:application/json` }, 415);
+      }
+    }
+    const token = realm.config.controlToken;
     if (token) {
       const m = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '');
       if (!m || !safeEqual(m[1]!.trim(), token)) {

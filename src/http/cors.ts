@@ -11,3 +11,16 @@ export function corsForBrowsers<E extends Env>(options: Parameters<typeof cors>[
   const withCors = cors(options) as unknown as MiddlewareHandler<E>;
   return (c, next) => (c.req.header('origin') === undefined ? next() : withCors(c, next));
 }
+
+/**
+ * The control plane's origin rule: no Origin (curl, ControlClient, tests), the server's own origin, or
+ * one listed in ALLOWED_ORIGINS (`*` lists every origin). Unlike /mcp, loopback is not enough: any
+ * page a browser opens on localhost could otherwise flip the switches.
+ */
+export function controlOriginAllowed(origin: string | undefined, ownOrigin: string, listed: readonly string[]): boolean {
+  return origin === undefined || origin === ownOrigin || listed.includes(origin) || listed.includes('*');
+}
+
+/** Whether a request path is under `/control` (at the root or under a base path). */
+export const isControlPath = (path: string, basePath = ''): boolean =>
+  /^\/control(\/|$)/.test(path) || (basePath !== '' && path.startsWith(basePath) && /^\/control(\/|$)/.test(path.slice(basePath.length)));

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { corsForBrowsers } from '../http/cors.js';
+import { controlOriginAllowed, corsForBrowsers, isControlPath } from '../http/cors.js';
 import { createBaseApp } from '../pipeline/base-app.js';
 import type { AppEnv, Ctx, RealmResolver } from '../pipeline/env.js';
 import { methodNotAllowed } from '../pipeline/method.js';
@@ -96,14 +96,16 @@ export function buildMcpApp(
   const app = createBaseApp('mcp', resolveRealm);
   const ownOrigin = new URL(urls.mcpBase).origin;
   const allowed = opts.allowedOrigins;
-  app.use(
-    '*',
-    corsForBrowsers<AppEnv>({
-      origin: (o) => (originAllowed(o, ownOrigin, allowed) ? o : null),
-      allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Mcp-Protocol-Version', 'Mcp-Session-Id', 'Last-Event-ID'],
-      exposeHeaders: ['WWW-Authenticate', 'Mcp-Session-Id', 'Mcp-Protocol-Version'],
-      maxAge: 86400,
-    }),
+  const withCors = corsForBrowsers<AppEnv>({
+    origin: (o) => (originAllowed(o, ownOrigin, allowed) ? o : null),
+    allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Mcp-Protocol-Version', 'Mcp-Session-Id', 'Last-Event-ID'],
+    exposeHeaders: ['WWW-Authenticate', 'Mcp-Session-Id', 'Mcp-Protocol-Version'],
+    maxAge: 86400,
+  });
+  // The control plane has a stricter rule than /mcp (own origin or ALLOWED_ORIGINS, not any loopback):
+  // a foreign origin gets no CORS headers at all there, not even on a preflight, and the control step refuses it.
+  app.use('*', (c, next) =>
+    isControlPath(c.req.path, urls.mcpBasePath) && !controlOriginAllowed(c.req.header('origin'), ownOrigin, allowed) ? next() : withCors(c, next),
   );
   mountResourceMetadata(app, urls);
 

@@ -55,7 +55,13 @@ async function decide(c: Ctx, request: AuthorizationRequest): Promise<Decision> 
 export async function resume(c: Ctx, request: AuthorizationRequest, decision: Decision): Promise<Response> {
   if (decision.kind === 'deny') return redirectError(c, request.redirectUri, request.state, decision.error, decision.omit);
   const realm = c.var.realm;
+  // A reset while the request waited (a latency fault, a parked consent): its client is gone.
+  if (realm.generation !== c.var.generation) return redirectError(c, request.redirectUri, request.state, resetWhileInFlight(), decision.omit);
   const code = await issueCode(realm, request, decision.scope);
+  if (realm.generation !== c.var.generation) {
+    await realm.store.destroy('code', code.code);
+    return redirectError(c, request.redirectUri, request.state, resetWhileInFlight(), decision.omit);
+  }
   const note = c.get('note');
   note.grantId = abbreviate(code.grantId);
   note.scopes = decision.scope;
@@ -78,6 +84,10 @@ async function issueCode(realm: Realm, request: AuthorizationRequest, scope: str
   });
   return { code, grantId };
 }
+
+/** OAuth 2.1 §4.1.2.1 has no code for it: the request is not approved (its client no longer exists). */
+const resetWhileInFlight = () =>
+  new OAuthError('access_denied', 'the server was reset (POST /control/reset) while this request was in flight; nothing from before the reset is valid: register and authorize again');
 
 function redirectError(c: Ctx, redirectUri: string, state: string | undefined, err: OAuthError, omit: string[]): Response {
   const note = c.get('note');

@@ -10,6 +10,13 @@ export interface TokenResponse {
   scope: string;
 }
 
+/** Refuses to issue for a request that started before a reset: nothing it was given is still valid. */
+export function assertSameGeneration(realm: Realm, startedIn: number): void {
+  if (realm.generation !== startedIn) {
+    throw new OAuthError('invalid_grant', 'the server was reset (POST /control/reset) while this request was in flight; nothing from before the reset is valid: register and authorize again');
+  }
+}
+
 /** Mints an access token (and, when asked, a refresh token) for one grant. */
 export async function issueTokens(
   realm: Realm,
@@ -23,7 +30,10 @@ export async function issueTokens(
     original?: { scope: string[]; resources: string[] };
   },
   refresh: 'new' | { reuse: string } | 'none',
+  /** The realm's generation when the request started (`c.var.generation`): after a reset nothing is issued. */
+  startedIn: number = realm.generation,
 ): Promise<TokenResponse> {
+  assertSameGeneration(realm, startedIn);
   const now = realm.clock.now();
   const iat = Math.floor(now / 1000);
   const ttl = realm.policy.accessTokenTtlSeconds;
@@ -46,6 +56,11 @@ export async function issueTokens(
     expiresAt,
   });
   if (!saved) throw revoked();
+  // A reset while the store saved it: what it saved belongs to no live grant.
+  if (realm.generation !== startedIn) {
+    await realm.store.destroy('access', access);
+    assertSameGeneration(realm, startedIn);
+  }
   const body: TokenResponse = { access_token: access, token_type: 'Bearer', expires_in: ttl, scope: grant.scope.join(' ') };
   if (refresh === 'new') {
     const rt = randomToken('rt_');
@@ -53,6 +68,10 @@ export async function issueTokens(
     if (!(await realm.store.upsert('refresh', rt, { clientId: grant.clientId, scope, resources, sub: grant.sub, grantId: grant.grantId, iat }))) {
       await realm.store.destroy('access', access);
       throw revoked();
+    }
+    if (realm.generation !== startedIn) {
+      await Promise.all([realm.store.destroy('access', access), realm.store.destroy('refresh', rt)]);
+      assertSameGeneration(realm, startedIn);
     }
     body.refresh_token = rt;
   } else if (refresh !== 'none') {

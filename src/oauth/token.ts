@@ -7,6 +7,7 @@ import { methodNotAllowed } from '../pipeline/method.js';
 import { strike } from '../pipeline/strike.js';
 import type { GrantType } from '../policy.js';
 import { authenticateClient } from './client-auth.js';
+import { assertSameGeneration } from './issue.js';
 import { GRANTS, isLiveSeed } from './grants/index.js';
 
 /** POST /token: each grant_type the policy lists is served by its handler in grants/ (OAuth 2.1 §4). */
@@ -41,7 +42,10 @@ async function token(c: Ctx): Promise<Response> {
   }
 
   const omit = await strike(c, 'token', { grant });
+  // A reset while the fault made us wait: the client and the grant it showed are gone.
+  assertSameGeneration(realm, c.var.generation);
   const body = await GRANTS[grant as GrantType](form, caller, c);
+  assertSameGeneration(realm, c.var.generation);
   if (grant === 'refresh_token') realm.counters.refreshes++;
   if (caller.adopted) await realm.store.upsertClient(caller.client!, realm.config.maxClients);
   return jsonResponse(omitFields(body, omit), 200, NO_STORE);

@@ -45,6 +45,7 @@ export function createBaseApp(server: ServerName, resolveRealm: RealmResolver): 
       return jsonResponse({ error: 'not_found', error_description: `no realm at ${c.req.path}` }, 404);
     }
     c.set('realm', realm);
+    c.set('generation', realm.generation);
     await next();
     if (!note.silent) realm.events.record(requestEvent(server, c, note, Math.round(performance.now() - started)));
   });

@@ -16,7 +16,8 @@ export type Note = RequestFields & {
   silent?: boolean;
 };
 
-export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { note: Note; realm: Realm } };
+/** `generation`: the realm's generation when the request started (`Realm.generation`); a reset since means it issues nothing. */
+export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { note: Note; realm: Realm; generation: number } };
 export type Ctx = Context<AppEnv>;
 
 /** Finds the realm a request addresses (the default realm today; realms under /r/<id> later). */

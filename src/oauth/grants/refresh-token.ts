@@ -43,7 +43,7 @@ export async function refreshTokenGrant(form: Form, caller: Caller, c: Ctx): Pro
     const spent = await realm.store.consume('refresh', presented, keepUntil);
     if (spent.outcome === 'missing') throw new OAuthError('invalid_grant', 'refresh token is unknown, expired or revoked');
     if (spent.outcome === 'already') throw await reuse();
-    return issueTokens(realm, grant, 'new');
+    return issueTokens(realm, grant, 'new', c.var.generation);
   }
-  return issueTokens(realm, grant, { reuse: presented });
+  return issueTokens(realm, grant, { reuse: presented }, c.var.generation);
 }
