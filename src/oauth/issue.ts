@@ -1,6 +1,7 @@
 import { OAuthError } from '../http/oauth-error.js';
 import type { Realm } from '../realm.js';
 import { randomToken } from '../secrets.js';
+import { flat, flatAll } from '../store/flat.js';
 
 export interface TokenResponse {
   access_token: string;
@@ -24,6 +25,10 @@ export async function issueTokens(
   },
   refresh: 'new' | { reuse: string } | 'none',
 ): Promise<TokenResponse> {
+  // Records keep copies, never slices of the request they came from (store/flat.ts).
+  const clientId = flat(grant.clientId);
+  const sub = flat(grant.sub);
+  const grantScope = flatAll(grant.scope);
   const now = realm.clock.now();
   const iat = Math.floor(now / 1000);
   const ttl = realm.policy.accessTokenTtlSeconds;
@@ -35,11 +40,11 @@ export async function issueTokens(
   // The store refuses tokens for a grant revoked meanwhile (a replay or reuse racing this request).
   const revoked = () => new OAuthError('invalid_grant', 'the grant was revoked while this request was served (a replayed code or a reused refresh token); authorize again');
   const saved = await realm.store.upsert('access', access, {
-    clientId: grant.clientId,
-    scope: grant.scope,
+    clientId,
+    scope: grantScope,
     // A token requested without `resource` is for this server's one protected resource.
-    aud: grant.resources.length > 0 ? grant.resources : [realm.resource],
-    sub: grant.sub,
+    aud: grant.resources.length > 0 ? flatAll(grant.resources) : [realm.resource],
+    sub,
     grantId: grant.grantId,
     iat,
     exp,
@@ -50,7 +55,8 @@ export async function issueTokens(
   if (refresh === 'new') {
     const rt = randomToken('rt_');
     const { scope, resources } = grant.original ?? grant;
-    if (!(await realm.store.upsert('refresh', rt, { clientId: grant.clientId, scope, resources, sub: grant.sub, grantId: grant.grantId, iat }))) {
+    const record = { clientId, scope: flatAll(scope), resources: flatAll(resources), sub, grantId: grant.grantId, iat };
+    if (!(await realm.store.upsert('refresh', rt, record))) {
       await realm.store.destroy('access', access);
       throw revoked();
     }
