@@ -21,6 +21,10 @@ export interface Config {
   introspectionClientSecret: string;
   introspectionTimeoutMs: number;
   maxClients: number;
+  /** Authorization codes kept at most (spent and expired ones until swept included). */
+  maxCodes: number;
+  maxAccessTokens: number;
+  maxRefreshTokens: number;
   eventCapacity: number;
 }
 
@@ -61,6 +65,9 @@ export const SETTINGS: ReadonlyArray<{
   { key: 'introspectionClientSecret', env: 'INTROSPECTION_CLIENT_SECRET', kind: 'string', default: '(random per process)', meaning: 'its secret; set the same value on both sides when they run in separate processes' },
   { key: 'introspectionTimeoutMs', env: 'INTROSPECTION_TIMEOUT_MS', kind: 'positive-int', default: '5000', meaning: 'how long the MCP server waits for /introspect before answering 401' },
   { key: 'maxClients', env: 'MAX_CLIENTS', kind: 'positive-int', default: '10000', meaning: 'registered clients kept at most; /register answers 429 beyond' },
+  { key: 'maxCodes', env: 'MAX_CODES', kind: 'positive-int', default: '100000', meaning: 'authorization codes kept at most; /authorize answers temporarily_unavailable beyond' },
+  { key: 'maxAccessTokens', env: 'MAX_ACCESS_TOKENS', kind: 'positive-int', default: '1000000', meaning: 'access tokens kept at most; /token answers 429 beyond' },
+  { key: 'maxRefreshTokens', env: 'MAX_REFRESH_TOKENS', kind: 'positive-int', default: '1000000', meaning: 'refresh tokens kept at most; /token answers 429 beyond' },
   { key: 'eventCapacity', env: 'EVENT_CAPACITY', kind: 'positive-int', default: '1000', meaning: 'events kept for GET /control/events' },
 ];
 
@@ -74,6 +81,9 @@ const DEFAULTS = {
   introspectionClientId: 'mcp-resource-server',
   introspectionTimeoutMs: 5000,
   maxClients: 10_000,
+  maxCodes: 100_000,
+  maxAccessTokens: 1_000_000,
+  maxRefreshTokens: 1_000_000,
   eventCapacity: 1000,
 };
 
@@ -196,6 +206,9 @@ export function resolveConfig(options: ServerOptions = {}): Config {
     introspectionClientSecret: str(o.introspectionClientSecret, 'introspectionClientSecret') ?? randomSecret(),
     introspectionTimeoutMs: int(o.introspectionTimeoutMs, 'introspectionTimeoutMs', 1, 600_000, DEFAULTS.introspectionTimeoutMs),
     maxClients: int(o.maxClients, 'maxClients', 1, 10_000_000, DEFAULTS.maxClients),
+    maxCodes: int(o.maxCodes, 'maxCodes', 1, 100_000_000, DEFAULTS.maxCodes),
+    maxAccessTokens: int(o.maxAccessTokens, 'maxAccessTokens', 1, 100_000_000, DEFAULTS.maxAccessTokens),
+    maxRefreshTokens: int(o.maxRefreshTokens, 'maxRefreshTokens', 1, 100_000_000, DEFAULTS.maxRefreshTokens),
     eventCapacity: int(o.eventCapacity, 'eventCapacity', 1, 1_000_000, DEFAULTS.eventCapacity),
   };
   if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) {

@@ -57,6 +57,11 @@ export async function resume(c: Ctx, request: AuthorizationRequest, decision: De
   if (decision.kind === 'deny') return redirectError(c, request.redirectUri, request.state, decision.error, decision.omit);
   const realm = c.var.realm;
   const code = await issueCode(realm, request, decision.scope);
+  if (!code) {
+    const cap = realm.config.maxCodes;
+    const err = new OAuthError('temporarily_unavailable', `authorization codes are full (${cap} kept, MAX_CODES); POST /control/reset to clear them`);
+    return redirectError(c, request.redirectUri, request.state, err, decision.omit);
+  }
   const note = c.get('note');
   note.grantId = abbreviate(code.grantId);
   note.scopes = decision.scope;
@@ -64,11 +69,12 @@ export async function resume(c: Ctx, request: AuthorizationRequest, decision: De
   return redirect(realm, request.redirectUri, { code: code.code, state: request.state }, decision.omit);
 }
 
-async function issueCode(realm: Realm, request: AuthorizationRequest, scope: string[]): Promise<{ code: string; grantId: string }> {
+/** A new code, or undefined when MAX_CODES are kept. */
+async function issueCode(realm: Realm, request: AuthorizationRequest, scope: string[]): Promise<{ code: string; grantId: string } | undefined> {
   const code = randomToken('ac_');
   const grantId = randomToken('g_', 12);
   // A parked request may have been built elsewhere: the record keeps copies only (store/flat.ts).
-  await realm.store.upsert('code', code, {
+  const saved = await realm.store.upsert('code', code, {
     clientId: flat(request.clientId),
     redirectUri: flatOpt(request.givenRedirect),
     codeChallenge: flat(request.codeChallenge),
@@ -77,8 +83,8 @@ async function issueCode(realm: Realm, request: AuthorizationRequest, scope: str
     sub: SUBJECT,
     grantId,
     expiresAt: realm.clock.now() + realm.policy.codeTtlSeconds * 1000,
-  });
-  return { code, grantId };
+  }, realm.config.maxCodes);
+  return saved === true ? { code, grantId } : undefined;
 }
 
 function redirectError(c: Ctx, redirectUri: string, state: string | undefined, err: OAuthError, omit: string[]): Response {

@@ -39,6 +39,8 @@ export async function issueTokens(
   const access = randomToken('at_');
   // The store refuses tokens for a grant revoked meanwhile (a replay or reuse racing this request).
   const revoked = () => new OAuthError('invalid_grant', 'the grant was revoked while this request was served (a replayed code or a reused refresh token); authorize again');
+  const full = (what: string, cap: number, setting: string) =>
+    new OAuthError('temporarily_unavailable', `${what} are full (${cap} kept, ${setting}); POST /control/reset to clear them`, 429);
   const saved = await realm.store.upsert('access', access, {
     clientId,
     scope: grantScope,
@@ -49,16 +51,18 @@ export async function issueTokens(
     iat,
     exp,
     expiresAt,
-  });
+  }, realm.config.maxAccessTokens);
+  if (saved === 'full') throw full('access tokens', realm.config.maxAccessTokens, 'MAX_ACCESS_TOKENS');
   if (!saved) throw revoked();
   const body: TokenResponse = { access_token: access, token_type: 'Bearer', expires_in: ttl, scope: grant.scope.join(' ') };
   if (refresh === 'new') {
     const rt = randomToken('rt_');
     const { scope, resources } = grant.original ?? grant;
     const record = { clientId, scope: flatAll(scope), resources: flatAll(resources), sub, grantId: grant.grantId, iat };
-    if (!(await realm.store.upsert('refresh', rt, record))) {
+    const savedRefresh = await realm.store.upsert('refresh', rt, record, realm.config.maxRefreshTokens);
+    if (savedRefresh !== true) {
       await realm.store.destroy('access', access);
-      throw revoked();
+      throw savedRefresh === 'full' ? full('refresh tokens', realm.config.maxRefreshTokens, 'MAX_REFRESH_TOKENS') : revoked();
     }
     body.refresh_token = rt;
   } else if (refresh !== 'none') {
