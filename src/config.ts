@@ -14,6 +14,8 @@ export interface Config {
   tlsKeyFile?: string;
   seedRefreshToken?: string;
   tokenTtlSeconds: number;
+  /** Refresh-token lifetime; the policy's refreshTokenTtlSeconds starts from it. */
+  refreshTokenTtlSeconds: number;
   scopes: string[];
   allowedOrigins: string[];
   controlToken?: string;
@@ -58,6 +60,7 @@ export const SETTINGS: ReadonlyArray<{
   { key: 'tlsKeyFile', env: 'TLS_KEY_FILE', flag: '--tls-key', kind: 'string', default: './certs/localhost-key.pem if present', meaning: 'PEM private key for TLS_CERT_FILE' },
   { key: 'seedRefreshToken', env: 'SEED_REFRESH_TOKEN', flag: '--seed-refresh-token', kind: 'string', default: '(none)', meaning: 'a refresh token valid for any client from startup' },
   { key: 'tokenTtlSeconds', env: 'TOKEN_TTL_SECONDS', flag: '--token-ttl', kind: 'positive-int', default: '3600', meaning: 'access-token lifetime in seconds' },
+  { key: 'refreshTokenTtlSeconds', env: 'REFRESH_TOKEN_TTL_SECONDS', flag: '--refresh-token-ttl', kind: 'positive-int', default: '2592000', meaning: 'refresh-token lifetime in seconds (30 days); expired ones are refused and swept' },
   { key: 'scopes', env: 'SCOPES', flag: '--scopes', kind: 'list', default: 'mcp:read mcp:write', meaning: 'space-separated scopes the server knows; granted in full when a client asks for none' },
   { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', flag: '--allowed-origins', kind: 'list', default: '(own origin and loopback)', meaning: 'extra browser Origins the MCP server accepts (DNS-rebinding guard)' },
   { key: 'controlToken', env: 'CONTROL_TOKEN', flag: '--control-token', kind: 'string', default: '(none: control plane open)', meaning: 'when set, /control/* requires Authorization: Bearer <CONTROL_TOKEN>' },
@@ -76,6 +79,7 @@ const DEFAULTS = {
   oauthPort: 9100,
   mcpPort: 9101,
   tokenTtlSeconds: 3600,
+  refreshTokenTtlSeconds: 30 * 86400,
   scopes: ['mcp:read', 'mcp:write'],
   allowedOrigins: [] as string[],
   introspectionClientId: 'mcp-resource-server',
@@ -199,6 +203,7 @@ export function resolveConfig(options: ServerOptions = {}): Config {
     tlsKeyFile: str(o.tlsKeyFile, 'tlsKeyFile'),
     seedRefreshToken: str(o.seedRefreshToken, 'seedRefreshToken'),
     tokenTtlSeconds: int(o.tokenTtlSeconds, 'tokenTtlSeconds', 1, 10 * 365 * 86400, DEFAULTS.tokenTtlSeconds),
+    refreshTokenTtlSeconds: int(o.refreshTokenTtlSeconds, 'refreshTokenTtlSeconds', 1, 10 * 365 * 86400, DEFAULTS.refreshTokenTtlSeconds),
     scopes,
     allowedOrigins: list(o.allowedOrigins, 'allowedOrigins', DEFAULTS.allowedOrigins),
     controlToken: str(o.controlToken, 'controlToken'),

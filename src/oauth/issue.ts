@@ -58,7 +58,8 @@ export async function issueTokens(
   if (refresh === 'new') {
     const rt = randomToken('rt_');
     const { scope, resources } = grant.original ?? grant;
-    const record = { clientId, scope: flatAll(scope), resources: flatAll(resources), sub, grantId: grant.grantId, iat };
+    const refreshExpiresAt = now + realm.policy.refreshTokenTtlSeconds * 1000;
+    const record = { clientId, scope: flatAll(scope), resources: flatAll(resources), sub, grantId: grant.grantId, iat, expiresAt: refreshExpiresAt };
     const savedRefresh = await realm.store.upsert('refresh', rt, record, realm.config.maxRefreshTokens);
     if (savedRefresh !== true) {
       await realm.store.destroy('access', access);
