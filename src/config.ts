@@ -14,6 +14,8 @@ export interface Config {
   tlsKeyFile?: string;
   seedRefreshToken?: string;
   tokenTtlSeconds: number;
+  /** Refresh-token lifetime; the policy's refreshTokenTtlSeconds starts from it. */
+  refreshTokenTtlSeconds: number;
   scopes: string[];
   allowedOrigins: string[];
   controlToken?: string;
@@ -21,6 +23,10 @@ export interface Config {
   introspectionClientSecret: string;
   introspectionTimeoutMs: number;
   maxClients: number;
+  /** Authorization codes kept at most (spent and expired ones until swept included). */
+  maxCodes: number;
+  maxAccessTokens: number;
+  maxRefreshTokens: number;
   eventCapacity: number;
 }
 
@@ -54,6 +60,7 @@ export const SETTINGS: ReadonlyArray<{
   { key: 'tlsKeyFile', env: 'TLS_KEY_FILE', flag: '--tls-key', kind: 'string', default: './certs/localhost-key.pem if present', meaning: 'PEM private key for TLS_CERT_FILE' },
   { key: 'seedRefreshToken', env: 'SEED_REFRESH_TOKEN', flag: '--seed-refresh-token', kind: 'string', default: '(none)', meaning: 'a refresh token valid for any client from startup' },
   { key: 'tokenTtlSeconds', env: 'TOKEN_TTL_SECONDS', flag: '--token-ttl', kind: 'positive-int', default: '3600', meaning: 'access-token lifetime in seconds' },
+  { key: 'refreshTokenTtlSeconds', env: 'REFRESH_TOKEN_TTL_SECONDS', flag: '--refresh-token-ttl', kind: 'positive-int', default: '2592000', meaning: 'refresh-token lifetime in seconds (30 days); expired ones are refused and swept' },
   { key: 'scopes', env: 'SCOPES', flag: '--scopes', kind: 'list', default: 'mcp:read mcp:write', meaning: 'space-separated scopes the server knows; granted in full when a client asks for none' },
   { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', flag: '--allowed-origins', kind: 'list', default: '(own origin and loopback)', meaning: 'extra browser Origins the MCP server accepts (DNS-rebinding guard), and the only foreign ones either control plane answers' },
   { key: 'controlToken', env: 'CONTROL_TOKEN', flag: '--control-token', kind: 'string', default: '(none: control plane open)', meaning: 'when set, /control/* requires Authorization: Bearer <CONTROL_TOKEN>' },
@@ -61,6 +68,9 @@ export const SETTINGS: ReadonlyArray<{
   { key: 'introspectionClientSecret', env: 'INTROSPECTION_CLIENT_SECRET', kind: 'string', default: '(random per process)', meaning: 'its secret; set the same value on both sides when they run in separate processes' },
   { key: 'introspectionTimeoutMs', env: 'INTROSPECTION_TIMEOUT_MS', kind: 'positive-int', default: '5000', meaning: 'how long the MCP server waits for /introspect before answering 401' },
   { key: 'maxClients', env: 'MAX_CLIENTS', kind: 'positive-int', default: '10000', meaning: 'registered clients kept at most; /register answers 429 beyond' },
+  { key: 'maxCodes', env: 'MAX_CODES', kind: 'positive-int', default: '100000', meaning: 'authorization codes kept at most; /authorize answers temporarily_unavailable beyond' },
+  { key: 'maxAccessTokens', env: 'MAX_ACCESS_TOKENS', kind: 'positive-int', default: '1000000', meaning: 'access tokens kept at most; /token answers 429 beyond' },
+  { key: 'maxRefreshTokens', env: 'MAX_REFRESH_TOKENS', kind: 'positive-int', default: '1000000', meaning: 'refresh tokens kept at most; /token answers 429 beyond' },
   { key: 'eventCapacity', env: 'EVENT_CAPACITY', kind: 'positive-int', default: '1000', meaning: 'events kept for GET /control/events' },
 ];
 
@@ -69,11 +79,15 @@ const DEFAULTS = {
   oauthPort: 9100,
   mcpPort: 9101,
   tokenTtlSeconds: 3600,
+  refreshTokenTtlSeconds: 30 * 86400,
   scopes: ['mcp:read', 'mcp:write'],
   allowedOrigins: [] as string[],
   introspectionClientId: 'mcp-resource-server',
   introspectionTimeoutMs: 5000,
   maxClients: 10_000,
+  maxCodes: 100_000,
+  maxAccessTokens: 1_000_000,
+  maxRefreshTokens: 1_000_000,
   eventCapacity: 1000,
 };
 
@@ -189,6 +203,7 @@ export function resolveConfig(options: ServerOptions = {}): Config {
     tlsKeyFile: str(o.tlsKeyFile, 'tlsKeyFile'),
     seedRefreshToken: str(o.seedRefreshToken, 'seedRefreshToken'),
     tokenTtlSeconds: int(o.tokenTtlSeconds, 'tokenTtlSeconds', 1, 10 * 365 * 86400, DEFAULTS.tokenTtlSeconds),
+    refreshTokenTtlSeconds: int(o.refreshTokenTtlSeconds, 'refreshTokenTtlSeconds', 1, 10 * 365 * 86400, DEFAULTS.refreshTokenTtlSeconds),
     scopes,
     allowedOrigins: list(o.allowedOrigins, 'allowedOrigins', DEFAULTS.allowedOrigins),
     controlToken: str(o.controlToken, 'controlToken'),
@@ -196,6 +211,9 @@ export function resolveConfig(options: ServerOptions = {}): Config {
     introspectionClientSecret: str(o.introspectionClientSecret, 'introspectionClientSecret') ?? randomSecret(),
     introspectionTimeoutMs: int(o.introspectionTimeoutMs, 'introspectionTimeoutMs', 1, 600_000, DEFAULTS.introspectionTimeoutMs),
     maxClients: int(o.maxClients, 'maxClients', 1, 10_000_000, DEFAULTS.maxClients),
+    maxCodes: int(o.maxCodes, 'maxCodes', 1, 100_000_000, DEFAULTS.maxCodes),
+    maxAccessTokens: int(o.maxAccessTokens, 'maxAccessTokens', 1, 100_000_000, DEFAULTS.maxAccessTokens),
+    maxRefreshTokens: int(o.maxRefreshTokens, 'maxRefreshTokens', 1, 100_000_000, DEFAULTS.maxRefreshTokens),
     eventCapacity: int(o.eventCapacity, 'eventCapacity', 1, 1_000_000, DEFAULTS.eventCapacity),
   };
   if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) {

@@ -39,6 +39,8 @@ export const PolicySchema = z
     codeTtlSeconds: z.number().int().min(1).max(600),
     /** TOKEN_TTL_SECONDS; /control/expires-in changes it for tokens issued from then on. */
     accessTokenTtlSeconds: z.number().int().min(1).max(10 * 365 * 86400),
+    /** REFRESH_TOKEN_TTL_SECONDS: lifetime of refresh tokens issued from then on (the seeded one has none). */
+    refreshTokenTtlSeconds: z.number().int().min(1).max(10 * 365 * 86400),
     /** OAuth 2.1 §4.3.1: rotate public clients' refresh tokens (/control/rotate). */
     rotateRefreshTokens: z.boolean(),
     /** How long a rotated refresh token is remembered, so that its reuse still revokes the family. */
@@ -57,7 +59,7 @@ export const PolicyPatchSchema = PolicySchema.partial().strict();
 export type PolicyPatch = z.infer<typeof PolicyPatchSchema>;
 
 /** The startup policy: the newest MCP authorization spec's defaults, with the configured lifetimes and scopes. */
-export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'scopes'>): Policy {
+export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshTokenTtlSeconds' | 'scopes'>): Policy {
   return PolicySchema.parse({
     grantTypes: [...GRANT_TYPES],
     tokenEndpointAuthMethods: [...AUTH_METHODS],
@@ -66,6 +68,7 @@ export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'scopes'>
     pkceMethods: ['S256'],
     codeTtlSeconds: 60,
     accessTokenTtlSeconds: config.tokenTtlSeconds,
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     rotateRefreshTokens: false,
     rotatedRefreshMemorySeconds: 24 * 3600,
     scopes: config.scopes,

@@ -4,6 +4,7 @@ import { EventLog, oneLine, type LogSink } from './events.js';
 import { AS_ENDPOINTS, Faults, RS_ENDPOINTS } from './faults.js';
 import { defaultPolicy, PolicyPatchSchema, PolicySchema, type Policy, type PolicyPatch } from './policy.js';
 import { randomToken } from './secrets.js';
+import { flat } from './store/flat.js';
 import { MemoryStore } from './store/memory.js';
 import type { Store } from './store/store.js';
 import { defaultBaseUrl, RealmUrls } from './urls.js';
@@ -114,7 +115,8 @@ export class Realm {
 
   /** Makes `token` a refresh token any client may use (SEED_REFRESH_TOKEN, /control/seed-refresh). */
   async seedRefresh(token: string): Promise<void> {
-    await this.store.upsert('refresh', token, {
+    // The token may be a slice of a control request's body: the store keeps a copy (store/flat.ts).
+    await this.store.upsert('refresh', flat(token), {
       clientId: null,
       scope: [...this.policy.scopes],
       resources: [],

@@ -3,6 +3,7 @@ import { parseParams } from '../http/form.js';
 import type { Realm } from '../realm.js';
 import { CHALLENGE_RE, parseResources, parseScope } from './params.js';
 import { redirectUriMatches } from './redirect-uri.js';
+import { flat, flatAll, flatOpt } from '../store/flat.js';
 
 /**
  * A validated authorization request: everything needed to decide on it and, later, to issue its code.
@@ -72,7 +73,18 @@ export async function validateAuthorization(query: URLSearchParams, realm: Realm
     const allowed = registered ?? realm.policy.scopes;
     const scope = parseScope(form.get('scope'), allowed, registered ? 'this client registered' : 'this server knows') ?? [...allowed];
     const resources = parseResources(form.all('resource'));
-    return { kind: 'valid', request: { clientId, redirectUri, givenRedirect, state, codeChallenge: challenge, scope, resources } };
+    // Plain data that outlives the request (a parked consent, the code record): copies, never slices
+    // of the URL, which would keep it alive (store/flat.ts). The client id is the registration's own.
+    const request: AuthorizationRequest = {
+      clientId: client.client_id,
+      redirectUri: flat(redirectUri),
+      givenRedirect: flatOpt(givenRedirect),
+      state: flatOpt(state),
+      codeChallenge: flat(challenge),
+      scope: flatAll(scope),
+      resources: flatAll(resources),
+    };
+    return { kind: 'valid', request };
   } catch (err) {
     if (err instanceof OAuthError) return { kind: 'redirect-error', redirectUri, state, error: err, clientId };
     throw err;

@@ -6,6 +6,7 @@ import { methodNotAllowed } from '../pipeline/method.js';
 import { InjectedError, strike } from '../pipeline/strike.js';
 import { SUBJECT, type Realm } from '../realm.js';
 import { abbreviate, randomToken } from '../secrets.js';
+import { flat, flatAll, flatOpt } from '../store/flat.js';
 import { validateAuthorization, type AuthorizationRequest } from './authorization-request.js';
 
 /** What is decided on a valid request: approved (with the scope granted), or denied. */
@@ -58,6 +59,11 @@ export async function resume(c: Ctx, request: AuthorizationRequest, decision: De
   // A reset while the request waited (a latency fault, a parked consent): its client is gone.
   if (realm.generation !== c.var.generation) return redirectError(c, request.redirectUri, request.state, resetWhileInFlight(), decision.omit);
   const code = await issueCode(realm, request, decision.scope);
+  if (!code) {
+    const cap = realm.config.maxCodes;
+    const err = new OAuthError('temporarily_unavailable', `authorization codes are full (${cap} kept, MAX_CODES); POST /control/reset to clear them`);
+    return redirectError(c, request.redirectUri, request.state, err, decision.omit);
+  }
   if (realm.generation !== c.var.generation) {
     await realm.store.destroy('code', code.code);
     return redirectError(c, request.redirectUri, request.state, resetWhileInFlight(), decision.omit);
@@ -69,20 +75,22 @@ export async function resume(c: Ctx, request: AuthorizationRequest, decision: De
   return redirect(realm, request.redirectUri, { code: code.code, state: request.state }, decision.omit);
 }
 
-async function issueCode(realm: Realm, request: AuthorizationRequest, scope: string[]): Promise<{ code: string; grantId: string }> {
+/** A new code, or undefined when MAX_CODES are kept. */
+async function issueCode(realm: Realm, request: AuthorizationRequest, scope: string[]): Promise<{ code: string; grantId: string } | undefined> {
   const code = randomToken('ac_');
   const grantId = randomToken('g_', 12);
-  await realm.store.upsert('code', code, {
-    clientId: request.clientId,
-    redirectUri: request.givenRedirect,
-    codeChallenge: request.codeChallenge,
-    scope,
-    resources: request.resources,
+  // A parked request may have been built elsewhere: the record keeps copies only (store/flat.ts).
+  const saved = await realm.store.upsert('code', code, {
+    clientId: flat(request.clientId),
+    redirectUri: flatOpt(request.givenRedirect),
+    codeChallenge: flat(request.codeChallenge),
+    scope: flatAll(scope),
+    resources: flatAll(request.resources),
     sub: SUBJECT,
     grantId,
     expiresAt: realm.clock.now() + realm.policy.codeTtlSeconds * 1000,
-  });
-  return { code, grantId };
+  }, realm.config.maxCodes);
+  return saved === true ? { code, grantId } : undefined;
 }
 
 /** OAuth 2.1 §4.1.2.1 has no code for it: the request is not approved (its client no longer exists). */

@@ -3,9 +3,11 @@ import { OAuthError } from '../http/oauth-error.js';
 import type { Ctx } from '../pipeline/env.js';
 import type { Realm } from '../realm.js';
 import { safeEqual } from '../secrets.js';
+import { flat } from '../store/flat.js';
 import type { ClientRecord, TokenEndpointAuthMethod } from '../store/types.js';
 
 export interface Caller {
+  /** The registered record's own client_id, never the request's string (a slice of the whole body). */
   clientId: string;
   method: TokenEndpointAuthMethod;
   /** Undefined for the resource server's own introspection credentials. */
@@ -76,14 +78,14 @@ export async function authenticateClient(
   }
 
   if (opts.allowRs && id === realm.config.introspectionClientId) {
-    if (secret !== undefined && safeEqual(secret, realm.config.introspectionClientSecret)) return { clientId: id, method };
+    if (secret !== undefined && safeEqual(secret, realm.config.introspectionClientSecret)) return { clientId: realm.config.introspectionClientId, method };
     throw invalidClient('wrong credentials for the resource server client', basic, realm);
   }
 
   const client = await realm.store.findClient(id);
   if (!client && opts.adoptUnknown) {
     const adopted = await adopt(realm, id, method, secret);
-    if (adopted) return { clientId: id, method, client: adopted, adopted: true };
+    if (adopted) return { clientId: adopted.client_id, method, client: adopted, adopted: true };
   }
   if (!client) throw invalidClient(`unknown client_id ${JSON.stringify(id)}`, basic, realm);
   if (method === 'none') {
@@ -91,14 +93,14 @@ export async function authenticateClient(
       throw invalidClient(`client is confidential (${client.token_endpoint_auth_method}): authenticate with its secret`, basic, realm);
     }
     if (!opts.allowPublic) throw invalidClient('this endpoint requires a confidential client (client_secret_basic or client_secret_post)', basic, realm);
-    return { clientId: id, method, client };
+    return { clientId: client.client_id, method, client };
   }
   if (!client.client_secret || !safeEqual(secret!, client.client_secret)) throw invalidClient('client authentication failed: wrong client_secret', basic, realm);
   // token_endpoint_auth_method binds the token endpoint (RFC 7591 §2); /introspect and /revoke take either secret method.
   if (opts.registeredMethodOnly && client.token_endpoint_auth_method !== method) {
     throw invalidClient(`client registered token_endpoint_auth_method ${client.token_endpoint_auth_method} but used ${method}`, basic, realm);
   }
-  return { clientId: id, method, client };
+  return { clientId: client.client_id, method, client };
 }
 
 /**
@@ -109,14 +111,14 @@ export async function authenticateClient(
 async function adopt(realm: Realm, id: string, method: TokenEndpointAuthMethod, secret: string | undefined): Promise<ClientRecord | undefined> {
   if (!/^[\x21-\x7e]{1,255}$/.test(id) || (await realm.store.countClients()) >= realm.config.maxClients) return undefined;
   const client: ClientRecord = {
-    client_id: id,
+    client_id: flat(id),
     client_id_issued_at: realm.clock.nowSeconds(),
     redirect_uris: [],
     token_endpoint_auth_method: method,
     grant_types: [...realm.policy.grantTypes],
     response_types: ['code'],
     metadata: { client_name: 'adopted with the seeded refresh token' },
-    ...(secret !== undefined ? { client_secret: secret, client_secret_expires_at: 0 } : {}),
+    ...(secret !== undefined ? { client_secret: flat(secret), client_secret_expires_at: 0 } : {}),
   };
   return client;
 }

@@ -1,6 +1,7 @@
 import { OAuthError } from '../http/oauth-error.js';
 import type { Realm } from '../realm.js';
 import { randomToken } from '../secrets.js';
+import { flat, flatAll } from '../store/flat.js';
 
 export interface TokenResponse {
   access_token: string;
@@ -34,6 +35,10 @@ export async function issueTokens(
   startedIn: number = realm.generation,
 ): Promise<TokenResponse> {
   assertSameGeneration(realm, startedIn);
+  // Records keep copies, never slices of the request they came from (store/flat.ts).
+  const clientId = flat(grant.clientId);
+  const sub = flat(grant.sub);
+  const grantScope = flatAll(grant.scope);
   const now = realm.clock.now();
   const iat = Math.floor(now / 1000);
   const ttl = realm.policy.accessTokenTtlSeconds;
@@ -44,17 +49,20 @@ export async function issueTokens(
   const access = randomToken('at_');
   // The store refuses tokens for a grant revoked meanwhile (a replay or reuse racing this request).
   const revoked = () => new OAuthError('invalid_grant', 'the grant was revoked while this request was served (a replayed code or a reused refresh token); authorize again');
+  const full = (what: string, cap: number, setting: string) =>
+    new OAuthError('temporarily_unavailable', `${what} are full (${cap} kept, ${setting}); POST /control/reset to clear them`, 429);
   const saved = await realm.store.upsert('access', access, {
-    clientId: grant.clientId,
-    scope: grant.scope,
+    clientId,
+    scope: grantScope,
     // A token requested without `resource` is for this server's one protected resource.
-    aud: grant.resources.length > 0 ? grant.resources : [realm.resource],
-    sub: grant.sub,
+    aud: grant.resources.length > 0 ? flatAll(grant.resources) : [realm.resource],
+    sub,
     grantId: grant.grantId,
     iat,
     exp,
     expiresAt,
-  });
+  }, realm.config.maxAccessTokens);
+  if (saved === 'full') throw full('access tokens', realm.config.maxAccessTokens, 'MAX_ACCESS_TOKENS');
   if (!saved) throw revoked();
   // A reset while the store saved it: what it saved belongs to no live grant.
   if (realm.generation !== startedIn) {
@@ -65,9 +73,12 @@ export async function issueTokens(
   if (refresh === 'new') {
     const rt = randomToken('rt_');
     const { scope, resources } = grant.original ?? grant;
-    if (!(await realm.store.upsert('refresh', rt, { clientId: grant.clientId, scope, resources, sub: grant.sub, grantId: grant.grantId, iat }))) {
+    const refreshExpiresAt = now + realm.policy.refreshTokenTtlSeconds * 1000;
+    const record = { clientId, scope: flatAll(scope), resources: flatAll(resources), sub, grantId: grant.grantId, iat, expiresAt: refreshExpiresAt };
+    const savedRefresh = await realm.store.upsert('refresh', rt, record, realm.config.maxRefreshTokens);
+    if (savedRefresh !== true) {
       await realm.store.destroy('access', access);
-      throw revoked();
+      throw savedRefresh === 'full' ? full('refresh tokens', realm.config.maxRefreshTokens, 'MAX_REFRESH_TOKENS') : revoked();
     }
     if (realm.generation !== startedIn) {
       await Promise.all([realm.store.destroy('access', access), realm.store.destroy('refresh', rt)]);

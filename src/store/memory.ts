@@ -40,10 +40,15 @@ export class MemoryStore implements Store {
     return this.table(model).get(id);
   }
 
-  async upsert<M extends Model>(model: M, id: string, record: Models[M]): Promise<boolean> {
+  async upsert<M extends Model>(model: M, id: string, record: Models[M], cap?: number): Promise<boolean | 'full'> {
     if (model !== 'code' && this.isRevoked(record.grantId)) return false;
     // A token saved again under another grant (a re-seeded refresh token) leaves its old grant.
     const old = this.table(model).get(id);
+    if (cap !== undefined && !old && this.table(model).size >= cap) {
+      // Full: make room from what is past its expiry before refusing (O(n), only at the cap).
+      this.sweepModel(model, this.now());
+      if (this.table(model).size >= cap) return 'full';
+    }
     if (old && old.grantId !== record.grantId) this.forget(model, id, old.grantId);
     this.table(model).set(id, record);
     if (model !== 'code') this.grant(record.grantId)[model as 'access' | 'refresh'].add(id);
@@ -100,14 +105,16 @@ export class MemoryStore implements Store {
 
   async sweep(): Promise<void> {
     const now = this.now();
-    for (const m of MODELS) {
-      for (const [id, r] of this.table(m)) {
-        if (r.expiresAt === undefined) continue;
-        const grace = m === 'code' && r.consumedAt === undefined ? EXPIRED_CODE_GRACE_MS : 0;
-        if (r.expiresAt + grace <= now) this.forget(m, id, r.grantId);
-      }
-    }
+    for (const m of MODELS) this.sweepModel(m, now);
     for (const [g, until] of this.revoked) if (until <= now) this.revoked.delete(g);
+  }
+
+  private sweepModel(m: Model, now: number): void {
+    for (const [id, r] of this.table(m)) {
+      if (r.expiresAt === undefined) continue;
+      const grace = m === 'code' && r.consumedAt === undefined ? EXPIRED_CODE_GRACE_MS : 0;
+      if (r.expiresAt + grace <= now) this.forget(m, id, r.grantId);
+    }
   }
 
   async clear(): Promise<void> {

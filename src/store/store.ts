@@ -42,8 +42,11 @@ export interface Store {
   /**
    * Saves a record. An access or refresh token whose grant was revoked with a `keepUntil` still ahead
    * is not saved (false): a token minted by a request that raced the revocation dies with its family.
+   * With `cap`, a new record is refused ('full') once `cap` records of the model are kept, counting
+   * spent and expired ones not yet swept; what is past its expiresAt is swept first to make room.
+   * Without `cap` the answer is a boolean, as it always was.
    */
-  upsert<M extends Model>(model: M, id: string, record: Models[M]): Promise<boolean>;
+  upsert<M extends Model>(model: M, id: string, record: Models[M], cap?: number): Promise<boolean | 'full'>;
   /** Marks the record spent; `keepUntil` replaces its expiresAt (how long a spent record is remembered). */
   consume<M extends Model>(model: M, id: string, keepUntil?: number): Promise<Consumption<Models[M]>>;
   destroy(model: Model, id: string): Promise<boolean>;

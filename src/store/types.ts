@@ -48,6 +48,7 @@ export interface AccessRecord extends Stored {
   expiresAt: number;
 }
 
+/** Issued ones expire (policy refreshTokenTtlSeconds); the seeded one has no expiresAt. */
 export interface RefreshRecord extends Stored {
   /** null: valid for any client (the seeded token). */
   clientId: string | null;

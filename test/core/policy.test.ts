@@ -25,6 +25,7 @@ const STARTUP: Policy = {
   pkceMethods: ['S256'],
   codeTtlSeconds: 60,
   accessTokenTtlSeconds: TTL,
+  refreshTokenTtlSeconds: 30 * 86400,
   rotateRefreshTokens: false,
   rotatedRefreshMemorySeconds: 86400,
   scopes: SCOPES,

@@ -188,6 +188,47 @@ export function storeContract(name: string, make: (now: () => number) => Store |
       });
     });
 
+    describe('upsert with a cap', () => {
+      const rec = { code: (g: string) => code(g, T0 + MINUTE), access: (g: string) => access(g, T0 + HOUR), refresh: (g: string) => refresh(g) };
+      for (const m of MODELS) {
+        it(`${m}: a new record is refused ('full', nothing stored) once cap records are kept; without a cap it is saved`, async () => {
+          for (let i = 0; i < 3; i++) expect(await store.upsert(m, `k${i}`, rec[m](`g${i}`), 3)).toBe(true);
+          expect(await store.upsert(m, 'k3', rec[m]('g3'), 3)).toBe('full');
+          expect(await store.find(m, 'k3')).toBeUndefined();
+          expect(await store.list(m)).toHaveLength(3);
+          expect(await store.upsert(m, 'k3', rec[m]('g3'))).toBe(true);
+        });
+      }
+
+      it('with the cap reached, a kept id may still be replaced', async () => {
+        for (let i = 0; i < 2; i++) await store.upsert('access', `a${i}`, access('g', T0 + HOUR), 2);
+        expect(await store.upsert('access', 'a0', access('g', T0 + 2 * HOUR), 2)).toBe(true);
+        expect((await store.find('access', 'a0'))?.expiresAt).toBe(T0 + 2 * HOUR);
+      });
+
+      it('the cap counts spent records still remembered; what is past its expiresAt is swept to make room', async () => {
+        await store.upsert('refresh', 'r0', refresh('g0'), 2);
+        await store.upsert('refresh', 'r1', refresh('g1'), 2);
+        await store.consume('refresh', 'r0', T0 + MINUTE);
+        expect(await store.upsert('refresh', 'r2', refresh('g2'), 2)).toBe('full');
+        t = T0 + MINUTE;
+        expect(await store.upsert('refresh', 'r2', refresh('g2'), 2)).toBe(true);
+        expect(await store.find('refresh', 'r2')).toBeDefined();
+      });
+
+      it('a revoked grant still answers false, not full', async () => {
+        await store.revokeByGrantId('gone', T0 + HOUR);
+        expect(await store.upsert('access', 'a', access('gone', T0 + HOUR), 1)).toBe(false);
+      });
+
+      it('the cap holds under concurrency: 20 parallel new tokens with cap 5 → exactly 5 kept', async () => {
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.upsert('access', `p${i}`, access(`g${i}`, T0 + HOUR), 5)));
+        expect(results.filter((r) => r === true)).toHaveLength(5);
+        expect(results.filter((r) => r === 'full')).toHaveLength(15);
+        expect(await store.list('access')).toHaveLength(5);
+      });
+    });
+
     describe('consume', () => {
       it('answers missing for an unknown id (and stores nothing)', async () => {
         expect(await store.consume('code', 'nope')).toEqual({ outcome: 'missing' });
