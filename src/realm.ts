@@ -4,7 +4,7 @@ import { EventLog, oneLine, type LogSink } from './events.js';
 import { AS_ENDPOINTS, Faults, RS_ENDPOINTS } from './faults.js';
 import { defaultPolicy, PolicyPatchSchema, PolicySchema, type Policy, type PolicyPatch } from './policy.js';
 import { randomToken } from './secrets.js';
-import { flat } from './store/flat.js';
+import { flat } from './http/flat.js';
 import { MemoryStore } from './store/memory.js';
 import type { Store } from './store/store.js';
 import { defaultBaseUrl, RealmUrls } from './urls.js';

@@ -1,4 +1,5 @@
 import type { HonoRequest } from 'hono';
+import { flat, flatAll } from './flat.js';
 import { OAuthError } from './oauth-error.js';
 
 export type Form = { get(name: string): string | undefined; all(name: string): string[] };
@@ -33,5 +34,10 @@ export function parseParams(params: URLSearchParams, repeatable: readonly string
     if (single.has(k)) throw new OAuthError('invalid_request', `parameter ${k} must not be repeated (RFC 6749 §3.1)`);
     single.set(k, v);
   }
-  return { get: (n) => single.get(n), all: (n) => multi.get(n) ?? (single.has(n) ? [single.get(n)!] : []) };
+  // What a handler reads is a copy: a record that kept a slice would keep the whole body or URL alive.
+  const get = (n: string) => {
+    const v = single.get(n);
+    return v === undefined ? undefined : flat(v);
+  };
+  return { get, all: (n) => flatAll(multi.get(n) ?? (single.has(n) ? [single.get(n)!] : [])) };
 }

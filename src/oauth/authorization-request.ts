@@ -3,13 +3,14 @@ import { parseParams } from '../http/form.js';
 import type { Realm } from '../realm.js';
 import { CHALLENGE_RE, parseResources, parseScope } from './params.js';
 import { redirectUriMatches } from './redirect-uri.js';
-import { flat, flatAll, flatOpt } from '../store/flat.js';
+import { flatOpt } from '../http/flat.js';
 
 /**
  * A validated authorization request: everything needed to decide on it and, later, to issue its code.
  * Plain data, so that a consent step can park it and resume it (oidc-provider's interactions).
  */
 export interface AuthorizationRequest {
+  // Every string is a copy, never a slice of the request's URL: the record outlives the request.
   clientId: string;
   /** Where the answer goes: verified against the client's registration. */
   redirectUri: string;
@@ -40,7 +41,8 @@ export async function validateAuthorization(query: URLSearchParams, realm: Realm
   if (!clientId) return refuse('invalid_request', 'client_id is missing');
   const client = await realm.store.findClient(clientId);
   if (!client) return refuse('invalid_client', `unknown client_id ${JSON.stringify(clientId)}; register it first (POST /register)`);
-  const givenRedirect = query.get('redirect_uri') || undefined;
+  // Read before parseParams (so phase 1 can refuse to the browser): copies, as parseParams gives.
+  const givenRedirect = flatOpt(query.get('redirect_uri') || undefined);
   let redirectUri: string;
   if (givenRedirect === undefined) {
     if (client.redirect_uris.length !== 1) return refuse('invalid_request', 'redirect_uri is required: the client registered several', clientId);
@@ -52,7 +54,7 @@ export async function validateAuthorization(query: URLSearchParams, realm: Realm
   }
 
   // Phase 2: the redirect URI is trusted.
-  const state = query.get('state') ?? undefined;
+  const state = flatOpt(query.get('state') ?? undefined);
   try {
     const form = parseParams(query, ['resource']);
     const responseType = form.get('response_type');
@@ -73,17 +75,8 @@ export async function validateAuthorization(query: URLSearchParams, realm: Realm
     const allowed = registered ?? realm.policy.scopes;
     const scope = parseScope(form.get('scope'), allowed, registered ? 'this client registered' : 'this server knows') ?? [...allowed];
     const resources = parseResources(form.all('resource'));
-    // Plain data that outlives the request (a parked consent, the code record): copies, never slices
-    // of the URL, which would keep it alive (store/flat.ts). The client id is the registration's own.
-    const request: AuthorizationRequest = {
-      clientId: client.client_id,
-      redirectUri: flat(redirectUri),
-      givenRedirect: flatOpt(givenRedirect),
-      state: flatOpt(state),
-      codeChallenge: flat(challenge),
-      scope: flatAll(scope),
-      resources: flatAll(resources),
-    };
+    // The client id is the registration's own; the rest was read through parseParams (copies).
+    const request: AuthorizationRequest = { clientId: client.client_id, redirectUri, givenRedirect, state, codeChallenge: challenge, scope, resources };
     return { kind: 'valid', request };
   } catch (err) {
     if (err instanceof OAuthError) return { kind: 'redirect-error', redirectUri, state, error: err, clientId };

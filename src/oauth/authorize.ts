@@ -6,7 +6,6 @@ import { methodNotAllowed } from '../pipeline/method.js';
 import { InjectedError, strike } from '../pipeline/strike.js';
 import { SUBJECT, type Realm } from '../realm.js';
 import { abbreviate, randomToken } from '../secrets.js';
-import { flat, flatAll, flatOpt } from '../store/flat.js';
 import { validateAuthorization, type AuthorizationRequest } from './authorization-request.js';
 
 /** What is decided on a valid request: approved (with the scope granted), or denied. */
@@ -79,13 +78,12 @@ export async function resume(c: Ctx, request: AuthorizationRequest, decision: De
 async function issueCode(realm: Realm, request: AuthorizationRequest, scope: string[]): Promise<{ code: string; grantId: string } | undefined> {
   const code = randomToken('ac_');
   const grantId = randomToken('g_', 12);
-  // A parked request may have been built elsewhere: the record keeps copies only (store/flat.ts).
   const saved = await realm.store.upsert('code', code, {
-    clientId: flat(request.clientId),
-    redirectUri: flatOpt(request.givenRedirect),
-    codeChallenge: flat(request.codeChallenge),
-    scope: flatAll(scope),
-    resources: flatAll(request.resources),
+    clientId: request.clientId,
+    redirectUri: request.givenRedirect,
+    codeChallenge: request.codeChallenge,
+    scope,
+    resources: request.resources,
     sub: SUBJECT,
     grantId,
     expiresAt: realm.clock.now() + realm.policy.codeTtlSeconds * 1000,

@@ -3,7 +3,7 @@ import { OAuthError } from '../http/oauth-error.js';
 import type { Ctx } from '../pipeline/env.js';
 import type { Realm } from '../realm.js';
 import { safeEqual } from '../secrets.js';
-import { flat } from '../store/flat.js';
+import { flat } from '../http/flat.js';
 import type { ClientRecord, TokenEndpointAuthMethod } from '../store/types.js';
 
 export interface Caller {

@@ -1,7 +1,6 @@
 import { OAuthError } from '../http/oauth-error.js';
 import type { Realm } from '../realm.js';
 import { randomToken } from '../secrets.js';
-import { flat, flatAll } from '../store/flat.js';
 
 export interface TokenResponse {
   access_token: string;
@@ -35,10 +34,8 @@ export async function issueTokens(
   startedIn: number = realm.generation,
 ): Promise<TokenResponse> {
   assertSameGeneration(realm, startedIn);
-  // Records keep copies, never slices of the request they came from (store/flat.ts).
-  const clientId = flat(grant.clientId);
-  const sub = flat(grant.sub);
-  const grantScope = flatAll(grant.scope);
+  // Every string here is already a copy: form values (http/form.ts), stored records, the registration.
+  const { clientId, sub } = grant;
   const now = realm.clock.now();
   const iat = Math.floor(now / 1000);
   const ttl = realm.policy.accessTokenTtlSeconds;
@@ -53,9 +50,9 @@ export async function issueTokens(
     new OAuthError('temporarily_unavailable', `${what} are full (${cap} kept, ${setting}); POST /control/reset to clear them`, 429);
   const saved = await realm.store.upsert('access', access, {
     clientId,
-    scope: grantScope,
+    scope: grant.scope,
     // A token requested without `resource` is for this server's one protected resource.
-    aud: grant.resources.length > 0 ? flatAll(grant.resources) : [realm.resource],
+    aud: grant.resources.length > 0 ? grant.resources : [realm.resource],
     sub,
     grantId: grant.grantId,
     iat,
@@ -74,7 +71,7 @@ export async function issueTokens(
     const rt = randomToken('rt_');
     const { scope, resources } = grant.original ?? grant;
     const refreshExpiresAt = now + realm.policy.refreshTokenTtlSeconds * 1000;
-    const record = { clientId, scope: flatAll(scope), resources: flatAll(resources), sub, grantId: grant.grantId, iat, expiresAt: refreshExpiresAt };
+    const record = { clientId, scope, resources, sub, grantId: grant.grantId, iat, expiresAt: refreshExpiresAt };
     const savedRefresh = await realm.store.upsert('refresh', rt, record, realm.config.maxRefreshTokens);
     if (savedRefresh !== true) {
       await realm.store.destroy('access', access);

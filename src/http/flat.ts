@@ -1,8 +1,8 @@
 /**
  * A copy of `s` that shares no memory with it. V8 often hands out a parameter value as a slice of
  * the string it was parsed from (the whole request body or URL); a record that keeps the slice keeps
- * the whole request alive, so 300 refresh grants padded with 60 KB each would hold 18 MB. Every
- * string a record keeps from a request goes through here. The bytes are copied (UTF-16, so lone
+ * the whole request alive, so 300 refresh grants padded with 60 KB each would hold 18 MB. Form and
+ * query values are read through here (form.ts). The bytes are copied (UTF-16, so lone
  * surrogates survive); `(' ' + s).slice(1)` and the like only happen to flatten in some V8 versions.
  */
 export function flat(s: string): string {
