@@ -22,6 +22,10 @@ export class RealmUrls {
   readonly issuer: string;
   /** The MCP resource identifier: exactly the URL clients connect to (RFC 9728 §3, RFC 8707). */
   readonly resource: string;
+  /** The resource as a URL (the SDK's AuthInfo.resource), built once: /mcp hands it out per request. */
+  readonly resourceUrl: URL;
+  /** RFC 9728 §3.1: the metadata URL for the resource inserts the well-known segment before its path. */
+  readonly resourceMetadataUrl: string;
 
   constructor(
     readonly oauthBase: string,
@@ -29,6 +33,8 @@ export class RealmUrls {
   ) {
     this.issuer = oauthBase;
     this.resource = `${mcpBase}/mcp`;
+    this.resourceUrl = new URL(this.resource);
+    this.resourceMetadataUrl = resourceMetadataUrl(this.resource);
   }
 
   endpoint(name: AsEndpoint): string {
@@ -56,10 +62,6 @@ export class RealmUrls {
     return this.issuerPath ? [root, `${root}${this.issuerPath}`] : [root];
   }
 
-  /** RFC 9728 §3.1: the metadata URL for the resource inserts the well-known segment before its path. */
-  get resourceMetadataUrl(): string {
-    return resourceMetadataUrl(this.resource);
-  }
 }
 
 export function resourceMetadataUrl(resource: string): string {

@@ -3,7 +3,7 @@ import { controlOriginAllowed, corsForBrowsers, isControlPath } from '../http/co
 import { createBaseApp } from '../pipeline/base-app.js';
 import type { AppEnv, Ctx, RealmResolver } from '../pipeline/env.js';
 import { methodNotAllowed } from '../pipeline/method.js';
-import { FaultAnswer, InjectedError, strike } from '../pipeline/strike.js';
+import { InjectedError, strike } from '../pipeline/strike.js';
 import type { RealmUrls } from '../urls.js';
 import { checkBearer } from './bearer.js';
 import { chain, type McpExchange, type Step } from './chain.js';
@@ -56,7 +56,7 @@ const mcpFaults: Step = async (c, x) => {
     await strike(c, 'mcp', { rpcMethod: x.rpcMethod });
     return undefined;
   } catch (err) {
-    if (err instanceof FaultAnswer) return err.response;
+    // A FaultAnswer (status, drop) goes on to the base app, which sends it as it is.
     if (!(err instanceof InjectedError)) throw err;
     const status = (err.status === 400 || err.status === 401 || err.status === 403 ? err.status : 401) as 400 | 401 | 403;
     c.get('note').outcome = err.code;
@@ -74,7 +74,7 @@ function serveWith(handler: McpHandler) {
       clientId: facts.clientId ?? '',
       scopes: facts.scope.split(' ').filter(Boolean),
       expiresAt: facts.exp,
-      resource: new URL(c.var.realm.resource),
+      resource: c.var.realm.urls.resourceUrl,
       extra: { facts: whoami },
     };
     // Unparsable JSON goes to the transport as it came, so the SDK answers with its JSON-RPC parse error.

@@ -17,6 +17,11 @@ export function assertSameGeneration(realm: Realm, startedIn: number): void {
   }
 }
 
+/** The store refuses tokens for a grant revoked meanwhile (a replay or reuse racing this request). */
+const revoked = () => new OAuthError('invalid_grant', 'the grant was revoked while this request was served (a replayed code or a reused refresh token); authorize again');
+const full = (what: string, cap: number, setting: string) =>
+  new OAuthError('temporarily_unavailable', `${what} are full (${cap} kept, ${setting}); POST /control/reset to clear them`, 429);
+
 /** Mints an access token (and, when asked, a refresh token) for one grant. */
 export async function issueTokens(
   realm: Realm,
@@ -44,10 +49,6 @@ export async function issueTokens(
   const expiresAt = now + ttl * 1000;
   const exp = iat + ttl;
   const access = randomToken('at_');
-  // The store refuses tokens for a grant revoked meanwhile (a replay or reuse racing this request).
-  const revoked = () => new OAuthError('invalid_grant', 'the grant was revoked while this request was served (a replayed code or a reused refresh token); authorize again');
-  const full = (what: string, cap: number, setting: string) =>
-    new OAuthError('temporarily_unavailable', `${what} are full (${cap} kept, ${setting}); POST /control/reset to clear them`, 429);
   const saved = await realm.store.upsert('access', access, {
     clientId,
     scope: grant.scope,
