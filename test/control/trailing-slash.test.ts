@@ -1,13 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeAS, type AS } from '../support/servers.js';
+import { describe, expect, it } from 'vitest';
+import { freshAS } from '../support/servers.js';
 import { answer } from '../support/answer.js';
 
 describe('a control path with a trailing slash', () => {
-  let as: AS;
-  beforeEach(() => {
-    as = makeAS();
-  });
-  afterEach(() => as.realm.close());
+  const as = freshAS();
 
   it.each([
     ['POST', '/control/reset/', 'POST /control/reset'],

@@ -1,18 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeAS, type AS } from '../support/servers.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { freshAS } from '../support/servers.js';
 import { answer } from '../support/answer.js';
+import { jsonPost } from '../support/http.js';
 
-const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const status = (effect: Record<string, unknown>) => ({ endpoint: 'token', effect: { kind: 'status', status: 503, ...effect } });
 
 describe('a fault the server cannot send is refused at POST /control/faults', () => {
-  let as: AS;
+  const as = freshAS();
   beforeEach(async () => {
-    as = makeAS();
     // One fault already in place: a refusal must leave the list exactly as it was.
-    expect((await as.req('/control/faults', json({ endpoint: 'register', effect: { kind: 'latency', ms: 1 }, id: 'keep' }))).status).toBe(201);
+    expect((await as.req('/control/faults', jsonPost({ endpoint: 'register', effect: { kind: 'latency', ms: 1 }, id: 'keep' }))).status).toBe(201);
   });
-  afterEach(() => as.realm.close());
 
   it.each([
     ['1xx status 101', status({ status: 101 }), /status.*1xx/],
@@ -31,7 +29,7 @@ describe('a fault the server cannot send is refused at POST /control/faults', ()
     ['connection', status({ headers: { connection: 'close' } }), /connection/],
   ])('%s → 400 naming the problem, fault list unchanged', async (_what, spec, message) => {
     const before = (await answer(await as.req('/control/faults'))).json;
-    const a = await answer(await as.req('/control/faults', json(spec)));
+    const a = await answer(await as.req('/control/faults', jsonPost(spec)));
     expect(a.status).toBe(400);
     expect(a.json).toEqual({ error: 'invalid_request', error_description: expect.stringMatching(message) });
     expect((await answer(await as.req('/control/faults'))).json).toEqual(before);
@@ -42,7 +40,7 @@ describe('a fault the server cannot send is refused at POST /control/faults', ()
     ['204 without a body', status({ status: 204 })],
     ['a Latin-1 header value with a tab', status({ headers: { 'x-a': 'caf\u00e9\tb' } })],
   ])('%s is still accepted and served', async (_what, spec) => {
-    const a = await answer(await as.req('/control/faults', json({ ...spec, endpoint: 'as-metadata', times: 1 })));
+    const a = await answer(await as.req('/control/faults', jsonPost({ ...spec, endpoint: 'as-metadata', times: 1 })));
     expect(a.status).toBe(201);
     const hit = await as.req('/.well-known/oauth-authorization-server');
     expect(hit.status).toBe(spec.effect.status);

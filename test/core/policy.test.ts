@@ -5,6 +5,7 @@ import type { Policy } from '../../src/policy.js';
 import { createMcpServer } from '../../src/server.js';
 import { authorize, redeem, REDIRECT, register, token } from '../support/oauth.js';
 import { expectOAuthError } from '../support/oauth-error.js';
+import { jsonPost } from '../support/http.js';
 import { challengeOf, verifier } from '../support/pkce.js';
 import { ISSUER, makeAS, type AS } from '../support/servers.js';
 
@@ -36,8 +37,6 @@ let as: AS;
 afterEach(() => as?.realm.close());
 const fresh = () => (as = makeAS({ tokenTtlSeconds: TTL, scopes: SCOPES.join(' ') }));
 
-const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
-
 async function getPolicy(): Promise<Policy> {
   const res = await as.req('/control/policy');
   expect(res.status).toBe(200);
@@ -46,7 +45,7 @@ async function getPolicy(): Promise<Policy> {
 
 /** POST /control/policy that must be accepted; returns the policy it answers. */
 async function setPolicy(patch: Partial<Policy>): Promise<Policy> {
-  const res = await as.req('/control/policy', json(patch));
+  const res = await as.req('/control/policy', jsonPost(patch));
   expect(res.status, await res.clone().text()).toBe(200);
   const { policy } = (await res.json()) as { policy: Policy };
   expect(policy).toEqual(await getPolicy());
@@ -60,7 +59,7 @@ async function asMetadata() {
 }
 
 const registerRaw = (metadata: Record<string, unknown>) =>
-  as.req('/register', json({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', ...metadata }));
+  as.req('/register', jsonPost({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', ...metadata }));
 
 /** /authorize with PKCE; returns the redirect. */
 async function authorizeRedirect(clientId: string, params: Record<string, string> = {}): Promise<URL> {
@@ -116,7 +115,7 @@ describe('POST /control/policy: the metadata and the handlers follow', () => {
     expect((await asMetadata()).token_endpoint_auth_methods_supported).toEqual(['none']);
     await expectOAuthError(await registerRaw({ token_endpoint_auth_method: 'client_secret_post' }), 400, 'invalid_client_metadata', /"client_secret_post" is not supported; use one of none$/);
     // Omitted, the method is client_secret_basic (RFC 7591 §2): refused too.
-    const defaulted = await as.req('/register', json({ redirect_uris: [REDIRECT] }));
+    const defaulted = await as.req('/register', jsonPost({ redirect_uris: [REDIRECT] }));
     await expectOAuthError(defaulted, 400, 'invalid_client_metadata', /client_secret_basic/);
     expect((await registerRaw({ token_endpoint_auth_method: 'none' })).status).toBe(201);
   });
@@ -147,7 +146,7 @@ describe('POST /control/policy: the metadata and the handlers follow', () => {
     const { client_id: clientId } = await register(as);
     const early = await authorize(as, clientId);
     const late = await authorize(as, clientId);
-    const advance = async (seconds: number) => expect((await as.req('/control/clock', json({ advance: seconds }))).status).toBe(200);
+    const advance = async (seconds: number) => expect((await as.req('/control/clock', jsonPost({ advance: seconds }))).status).toBe(200);
     await advance(4);
     await redeem(as, clientId, early);
     await advance(2);
@@ -164,7 +163,7 @@ describe('POST /control/policy: the metadata and the handlers follow', () => {
       const prm = await mcp.app.request('/.well-known/oauth-protected-resource/mcp');
       expect(prm.status).toBe(200);
       expect(OAuthProtectedResourceMetadataSchema.parse(await prm.json()).scopes_supported).toEqual(['a', 'b']);
-      const challenge = await mcp.app.request('/mcp', json({ jsonrpc: '2.0', id: 1, method: 'tools/list' }));
+      const challenge = await mcp.app.request('/mcp', jsonPost({ jsonrpc: '2.0', id: 1, method: 'tools/list' }));
       expect(challenge.status).toBe(401);
       expect(challenge.headers.get('www-authenticate')).toContain('scope="a b"');
 
@@ -201,7 +200,7 @@ describe('refused patches: 400 invalid_request, a useful description, nothing ch
     fresh();
     const before = await getPolicy();
     const md = await asMetadata();
-    const description = await expectOAuthError(await as.req('/control/policy', json(body)), 400, 'invalid_request', describes);
+    const description = await expectOAuthError(await as.req('/control/policy', jsonPost(body)), 400, 'invalid_request', describes);
     if (!describes.source.includes('not valid JSON')) expect(description).toContain('GET /control/policy');
     expect(await getPolicy()).toEqual(before);
     expect(as.realm.policy).toEqual(before);
@@ -212,9 +211,9 @@ describe('refused patches: 400 invalid_request, a useful description, nothing ch
 describe('switches write the policy; reset restores it', () => {
   it('/control/rotate and /control/expires-in show in GET /control/policy; /control/reset brings back the startup policy', async () => {
     fresh();
-    expect((await as.req('/control/rotate', json({ on: true }))).status).toBe(200);
+    expect((await as.req('/control/rotate', jsonPost({ on: true }))).status).toBe(200);
     expect((await getPolicy()).rotateRefreshTokens).toBe(true);
-    expect((await as.req('/control/expires-in', json({ seconds: 7 }))).status).toBe(200);
+    expect((await as.req('/control/expires-in', jsonPost({ seconds: 7 }))).status).toBe(200);
     expect((await getPolicy()).accessTokenTtlSeconds).toBe(7);
     // …and a change through the policy shows in the switch view.
     await setPolicy({ rotateRefreshTokens: false, accessTokenTtlSeconds: 9, scopes: ['a'], issParameter: false, grantTypes: ['authorization_code'], codeTtlSeconds: 5 });

@@ -18,6 +18,11 @@ export function form(body: Record<string, string> | string, headers: Record<stri
   };
 }
 
+/** A JSON POST; `body` may be a string to send verbatim (malformed or deeply nested JSON). */
+export function jsonPost(body: unknown): RequestInit {
+  return { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) };
+}
+
 /** client_secret_basic: id and secret form-urlencoded first (RFC 6749 §2.3.1). */
 export const basic = (id: string, secret: string): Record<string, string> => ({
   Authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`,

@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { afterEach, beforeEach } from 'vitest';
 import { createAuthServer, startServers, type RunningServers, type StartOptions } from '../../src/server.js';
 import type { AppEnv } from '../../src/pipeline/env.js';
 import type { Realm } from '../../src/realm.js';
@@ -19,6 +20,35 @@ export interface AS {
 export function makeAS(options: StartOptions = {}): AS {
   const { app, realm } = createAuthServer({ oauthBaseUrl: ISSUER, mcpBaseUrl: 'http://localhost:9101', ...options });
   return { app, realm, req: async (path, init) => app.request(path, init) };
+}
+
+/**
+ * A fresh authorization server for each test of the enclosing describe (or file): registers the
+ * beforeEach that makes it and the afterEach that closes its realm. The object answers for the
+ * current test's server, so `as.req(...)` and `as.realm` read as with `makeAS()`.
+ */
+export function freshAS(options: StartOptions = {}): AS {
+  let current: AS | undefined;
+  beforeEach(() => {
+    current = makeAS(options);
+  });
+  afterEach(() => {
+    current?.realm.close();
+    current = undefined;
+  });
+  const now = (): AS => {
+    if (!current) throw new Error('freshAS(): the server exists only while a test runs');
+    return current;
+  };
+  return {
+    get app() {
+      return now().app;
+    },
+    get realm() {
+      return now().realm;
+    },
+    req: (path, init) => now().req(path, init),
+  };
 }
 
 /** Both servers on 127.0.0.1, ephemeral ports, one shared realm. */
