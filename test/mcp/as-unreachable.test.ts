@@ -140,13 +140,13 @@ describe('an authorization server that misbehaves', () => {
     expectIntrospectionFailed(res, cause);
   });
 
-  it('an AS on a port where nothing listens → 401 connection refused, quickly', async () => {
+  it('an AS on a port where nothing listens → 401 whose cause is the refused connection, not a timeout', async () => {
     const probe = net.createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
     const rs = await rsFor(`http://127.0.0.1:${port}`);
-    // Refused, not timed out: the RS did not wait for its 5 s introspection timeout.
+    // The cause names the refusal; a timed-out call would say "no answer within …" instead.
     const { res } = await timedCall(rs.mcpUrl, 'at_whatever');
     expectIntrospectionFailed(res, /ECONNREFUSED/);
   });
