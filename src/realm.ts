@@ -113,17 +113,21 @@ export class Realm {
     return this.store.revokeByGrantId(grantId, this.clock.now() + this.policy.codeTtlSeconds * 1000);
   }
 
-  /** Makes `token` a refresh token any client may use (SEED_REFRESH_TOKEN, /control/seed-refresh). */
-  async seedRefresh(token: string): Promise<void> {
+  /**
+   * Makes `token` a refresh token any client may use (SEED_REFRESH_TOKEN, /control/seed-refresh).
+   * Seeds count against MAX_REFRESH_TOKENS like any other: false when the store is full.
+   */
+  async seedRefresh(token: string): Promise<boolean> {
     // The token may be a slice of a control request's body: the store keeps a copy (store/flat.ts).
-    await this.store.upsert('refresh', flat(token), {
+    const saved = await this.store.upsert('refresh', flat(token), {
       clientId: null,
       scope: [...this.policy.scopes],
       resources: [],
       sub: SUBJECT,
       grantId: `seed-${randomToken('', 9)}`,
       iat: this.clock.nowSeconds(),
-    });
+    }, this.config.maxRefreshTokens);
+    return saved !== 'full';
   }
 
   /** Back to the startup state of the authorization server: clients, tokens, policy, faults, counters. */

@@ -10,7 +10,7 @@ import { PolicyPatchSchema } from '../policy.js';
 import type { Realm } from '../realm.js';
 import { safeEqual } from '../secrets.js';
 import { controlState } from './state.js';
-import { APPLY } from './switches.js';
+import { APPLY, SwitchRefused } from './switches.js';
 import { ARGS, SWITCHES, SWITCH_NAMES, type SwitchName } from './switch-table.js';
 
 /** One step forward; the realm's clock bounds the total (`clock.maxOffsetSeconds`). */
@@ -116,6 +116,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
         outcome = await APPLY[name](parsed.data as Record<string, unknown>, c.var.realm, server);
       } catch (err) {
         if (err instanceof FaultsFull) return bad(c, err.message, 429);
+        if (err instanceof SwitchRefused) return bad(c, err.message, err.status);
         throw err;
       }
       record(c, server, name, `/control/${name}`, outcome);

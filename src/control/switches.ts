@@ -3,6 +3,17 @@ import type { FaultSpec } from '../faults.js';
 import type { Realm } from '../realm.js';
 import { SWITCH_FAULT_IDS, type SwitchName } from './switch-table.js';
 
+/** A switch the realm cannot apply as asked (a cap reached): nothing changed. */
+export class SwitchRefused extends Error {
+  override name = 'SwitchRefused';
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
 type Apply = (body: Record<string, unknown>, realm: Realm, server: ServerName) => Promise<string> | string;
 
 /** A switch that is a standing fault: on adds it under its fixed id, off removes it. */
@@ -31,7 +42,11 @@ export const APPLY: Record<SwitchName, Apply> = {
     endpoint: 'authorize',
     effect: { kind: 'oauth-error', error: 'access_denied', description: 'the user denied consent (deny-consent switch is on)' },
   }),
-  'seed-refresh': async ({ token }, r) => (await r.seedRefresh(token as string), 'seeded'),
+  'seed-refresh': async ({ token }, r) => {
+    if (await r.seedRefresh(token as string)) return 'seeded';
+    const cap = r.config.maxRefreshTokens;
+    throw new SwitchRefused(`refresh tokens are full (${cap} kept, MAX_REFRESH_TOKENS): nothing seeded; POST /control/reset to clear them`, 429);
+  },
   'force-403': standing({
     id: SWITCH_FAULT_IDS.force403,
     endpoint: 'mcp',

@@ -46,4 +46,20 @@ describe('live codes and tokens are capped (issue 10)', () => {
     expect((await s.realm.store.list('access')).length).toBe(1);
     expect((await s.realm.store.list('refresh')).length).toBe(1);
   });
+
+  it('/control/seed-refresh counts against MAX_REFRESH_TOKENS: 429 beyond it, nothing seeded, reseeding a kept one still works', async () => {
+    const s = fresh({ maxRefreshTokens: 2 });
+    const seed = (t: string) => s.req('/control/seed-refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: t }) });
+    expect((await seed('seed-a')).status).toBe(200);
+    expect((await seed('seed-b')).status).toBe(200);
+    const refused = await seed('seed-c');
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error_description: string }).error_description).toMatch(/refresh tokens are full \(2 kept, MAX_REFRESH_TOKENS\): nothing seeded/);
+    expect((await s.realm.store.list('refresh')).length).toBe(2);
+    expect(await s.realm.store.find('refresh', 'seed-c')).toBeUndefined();
+    const res = await token(s, { grant_type: 'refresh_token', refresh_token: 'seed-c', client_id: 'anyone' });
+    // Not a live seed, so the unknown client presenting it is not adopted.
+    await expectOAuthError(res, 401, 'invalid_client');
+    expect((await seed('seed-a')).status).toBe(200);
+  });
 });
