@@ -18,6 +18,12 @@ export function mountRegister(app: Hono<AppEnv>): void {
 
 const badMetadata = (description: string) => new OAuthError('invalid_client_metadata', description);
 
+/**
+ * The client cap counts clients, so each one's size is capped too: 10,000 clients of 64 KiB bodies
+ * would keep 640 MB. 8 KiB holds any real registration (a jwks of three RSA-4096 keys is ~7 KiB).
+ */
+export const MAX_CLIENT_METADATA_BYTES = 8 * 1024;
+
 async function register(c: Ctx): Promise<Response> {
   const realm = c.var.realm;
   const policy = realm.policy;
@@ -40,6 +46,10 @@ async function register(c: Ctx): Promise<Response> {
     throw new OAuthError(code, `${field || 'body'}: ${issue.message}`);
   }
   const m = parsed.data;
+  const size = Buffer.byteLength(JSON.stringify(m));
+  if (size > MAX_CLIENT_METADATA_BYTES) {
+    throw badMetadata(`client metadata is ${size} bytes as registered; at most ${MAX_CLIENT_METADATA_BYTES} (8 KiB) are kept per client`);
+  }
   if (m.redirect_uris.length === 0) throw new OAuthError('invalid_redirect_uri', 'redirect_uris must list at least one URI');
   // Checked as sent: the SDK's schema hands back URIs the URL parser has already cleaned (tabs, line feeds dropped).
   for (const uri of (raw as { redirect_uris: string[] }).redirect_uris) {

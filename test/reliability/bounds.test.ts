@@ -35,6 +35,24 @@ describe('bounds', () => {
     realm.close();
   });
 
+  it('registered metadata is capped per client: 400 invalid_client_metadata beyond 8 KiB, nothing kept; just under it registers', async () => {
+    const before = await s.realm.store.countClients();
+    const key = (i: number) => ({ kty: 'RSA', kid: `k${i}`, e: 'AQAB', n: 'x'.repeat(2000) });
+    const send = (keys: number) =>
+      fetch(`${s.oauthUrl}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:3000/cb'], token_endpoint_auth_method: 'none', jwks: { keys: Array.from({ length: keys }, (_, i) => key(i)) } }),
+      });
+    const big = await send(5);
+    expect(big.status).toBe(400);
+    const body = (await big.json()) as { error: string; error_description: string };
+    expect(body.error).toBe('invalid_client_metadata');
+    expect(body.error_description).toMatch(/^client metadata is \d+ bytes as registered; at most 8192 \(8 KiB\) are kept per client$/);
+    expect(await s.realm.store.countClients()).toBe(before);
+    expect((await send(3)).status).toBe(201);
+  });
+
   it('events are capped', async () => {
     for (let i = 0; i < 150; i++) await fetch(`${s.oauthUrl}/.well-known/oauth-authorization-server`);
     const { events, lastId } = await s.control.events();
