@@ -66,7 +66,7 @@ export const SETTINGS: ReadonlyArray<{
   { key: 'controlToken', env: 'CONTROL_TOKEN', flag: '--control-token', kind: 'string', default: '(none: control plane open)', meaning: 'when set, /control/* requires Authorization: Bearer <CONTROL_TOKEN>' },
   { key: 'introspectionClientId', env: 'INTROSPECTION_CLIENT_ID', kind: 'string', default: 'mcp-resource-server', meaning: 'client id the MCP server authenticates with at /introspect' },
   { key: 'introspectionClientSecret', env: 'INTROSPECTION_CLIENT_SECRET', kind: 'string', default: '(random per process)', meaning: 'its secret; set the same value on both sides when they run in separate processes' },
-  { key: 'introspectionTimeoutMs', env: 'INTROSPECTION_TIMEOUT_MS', kind: 'positive-int', default: '5000', meaning: 'how long the MCP server waits for /introspect before answering 401' },
+  { key: 'introspectionTimeoutMs', env: 'INTROSPECTION_TIMEOUT_MS', kind: 'positive-int', default: '5000', meaning: 'how long one /introspect call may take (from when it has a pooled connection, up to 256) before the MCP server answers 401' },
   { key: 'maxClients', env: 'MAX_CLIENTS', kind: 'positive-int', default: '10000', meaning: 'registered clients kept at most; /register answers 429 beyond' },
   { key: 'maxCodes', env: 'MAX_CODES', kind: 'positive-int', default: '100000', meaning: 'authorization codes kept at most; /authorize answers temporarily_unavailable beyond' },
   { key: 'maxAccessTokens', env: 'MAX_ACCESS_TOKENS', kind: 'positive-int', default: '1000000', meaning: 'access tokens kept at most; /token answers 429 beyond' },

@@ -45,7 +45,10 @@ export interface IntrospectionOptions {
   url: string;
   clientId: string;
   clientSecret: string;
+  /** How long one call may take once it has a connection (waiting for a pooled one is not counted). */
   timeoutMs: number;
+  /** Connections kept to the AS at most; more calls than this wait for a free one. */
+  maxSockets?: number;
   /** Extra PEM certificate to trust (the self-signed one from `certs`), on top of the public roots. */
   ca?: string;
 }
@@ -56,6 +59,13 @@ export interface IntrospectionOptions {
  * server has just closed fails its next request with ECONNRESET, which would be a spurious 401.
  */
 const IDLE_SOCKET_MS = 4000;
+
+/**
+ * The pool opens connections as calls need them, up to this many. At 64, 2,000 concurrent tool calls
+ * queued long enough for valid tokens to get a spurious 401 (issue 10). Calls beyond it wait, and
+ * their timeout starts only when they have a socket: it measures the call, not the queue.
+ */
+const MAX_SOCKETS = 256;
 
 function causeOf(err: unknown): string {
   const e = err as { code?: string; message?: string; errors?: unknown[] };
@@ -77,9 +87,8 @@ export class IntrospectionClient {
   constructor(private readonly opts: IntrospectionOptions) {
     this.target = new URL(opts.url);
     const secure = this.target.protocol === 'https:';
-    this.agent = secure
-      ? new https.Agent({ keepAlive: true, maxSockets: 64, timeout: IDLE_SOCKET_MS, ca: opts.ca ? [...rootCertificates, opts.ca] : undefined })
-      : new http.Agent({ keepAlive: true, maxSockets: 64, timeout: IDLE_SOCKET_MS });
+    const pool = { keepAlive: true, maxSockets: opts.maxSockets ?? MAX_SOCKETS, timeout: IDLE_SOCKET_MS };
+    this.agent = secure ? new https.Agent({ ...pool, ca: opts.ca ? [...rootCertificates, opts.ca] : undefined }) : new http.Agent(pool);
     this.request = secure ? https.request : http.request;
     const enc = (s: string) => encodeURIComponent(s);
     this.auth = `Basic ${Buffer.from(`${enc(opts.clientId)}:${enc(opts.clientSecret)}`).toString('base64')}`;
@@ -131,7 +140,11 @@ export class IntrospectionClient {
           });
         },
       );
-      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
+      let timer: NodeJS.Timeout | undefined;
+      // 'socket' fires once the agent hands this call a connection, new or pooled.
+      req.once('socket', () => {
+        timer = setTimeout(() => req.destroy(new Error(`no answer within ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
+      });
       req.on('error', (err) => {
         clearTimeout(timer);
         reject(new IntrospectionFailed(causeOf(err)));

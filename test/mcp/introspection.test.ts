@@ -140,4 +140,27 @@ describe('IntrospectionClient (RFC 7662 over a keep-alive agent)', () => {
     expect(err).toBeInstanceOf(IntrospectionFailed);
     expect((err as IntrospectionFailed).reason).toBe(reason);
   });
+
+  it('opens more than 64 connections when more calls are in flight (the pool grows with demand)', async () => {
+    // The stand-in answers nobody until 100 calls are waiting at once: a pool capped at 64 never gets there.
+    const held: http.ServerResponse[] = [];
+    behave = (_req, res) => {
+      held.push(res);
+      if (held.length === 100) for (const r of held.splice(0)) ok(_req, r);
+    };
+    const c = client({ timeoutMs: 5_000 });
+    const answers = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => c.introspect(`t${i}`)));
+    expect(answers.filter((a) => a.status === 'fulfilled').length).toBe(100);
+    expect(connections).toBe(100);
+  });
+
+  it('counts the timeout from when a call has its connection, not while it waits for one', async () => {
+    // One connection, twelve calls of ~100 ms each: the last waits over a second for the socket,
+    // longer than the 1 s timeout, yet every call itself is quick.
+    behave = (req, res) => void setTimeout(() => ok(req, res), 100);
+    const c = client({ timeoutMs: 1_000, maxSockets: 1 });
+    const answers = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => c.introspect(`t${i}`)));
+    expect(answers.map((a) => a.status)).toEqual(Array(12).fill('fulfilled'));
+    expect(connections).toBe(1);
+  });
 });
