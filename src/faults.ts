@@ -38,6 +38,21 @@ const FRAMING_HEADERS = ['content-length', 'transfer-encoding', 'connection', 'k
 /** Statuses whose answers carry no content. */
 const NO_BODY_STATUSES = [204, 205, 304];
 
+/**
+ * The status an injected OAuth error gets when the fault names none: the one its code has in the
+ * standards, so a client reacts as it would to the real thing (clients refresh on 401 only).
+ * Resource server, RFC 6750 §3.1: invalid_request 400, invalid_token 401, insufficient_scope 403.
+ * Token-style endpoints, RFC 6749 §5.2: 400, but invalid_client 401; server_error and
+ * temporarily_unavailable (RFC 6749 §4.1.2.1 codes) as the HTTP statuses they name, 500 and 503.
+ */
+export function standardStatus(endpoint: Endpoint, error: string): number {
+  if (error === 'invalid_token' || error === 'invalid_client') return 401;
+  if (error === 'insufficient_scope') return 403;
+  if (error === 'server_error') return 500;
+  if (error === 'temporarily_unavailable') return 503;
+  return endpoint === 'mcp' && error !== 'invalid_request' ? 401 : 400;
+}
+
 const EffectSchema = z.discriminatedUnion('kind', [
   z
     .object({

@@ -1,5 +1,5 @@
 import { OAuthError } from '../http/oauth-error.js';
-import type { Endpoint } from '../faults.js';
+import { standardStatus, type Endpoint } from '../faults.js';
 import type { Ctx } from './env.js';
 
 /** A fault's answer that replaces the endpoint's own (a status, or a dropped connection). */
@@ -45,7 +45,7 @@ export async function strike(c: Ctx, endpoint: Endpoint, sub?: { grant?: string;
     throw new FaultAnswer(new Response(body, { status: e.status, headers }));
   }
   if (e.kind === 'oauth-error') {
-    throw new InjectedError(e.error, e.description ?? `${e.error} injected by fault ${s.answer!.id}`, e.status ?? 400, s.omit);
+    throw new InjectedError(e.error, e.description ?? `${e.error} injected by fault ${s.answer!.id}`, e.status ?? standardStatus(endpoint, e.error), s.omit);
   }
   return s.omit;
 }
