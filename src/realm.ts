@@ -1,7 +1,7 @@
 import type { Config } from './config.js';
 import { Clock } from './clock.js';
 import { EventLog, oneLine, type LogSink } from './events.js';
-import { AS_ENDPOINTS, Faults, RS_ENDPOINTS } from './faults.js';
+import { Faults } from './faults.js';
 import { defaultPolicy, PolicyPatchSchema, PolicySchema, type Policy, type PolicyPatch } from './policy.js';
 import { randomToken } from './secrets.js';
 import { flat } from './http/flat.js';
@@ -130,24 +130,20 @@ export class Realm {
     return saved !== 'full';
   }
 
-  /** Back to the startup state of the authorization server: clients, tokens, policy, faults, counters. */
-  async resetAuthServer(): Promise<void> {
+  /**
+   * Back to the startup state of the whole realm, whichever server was asked: clients, tokens, policy,
+   * both servers' faults and switches, clock, counters. A realm is the unit a user resets; when the
+   * two servers run apart, each has its own realm and resets only what it serves.
+   */
+  async reset(): Promise<void> {
     // First, so that a request in flight sees it before the store is cleared under it.
     this.epoch++;
     await this.store.clear();
-    this.faults.clear(AS_ENDPOINTS);
+    this.faults.clear();
     this.current = this.startupPolicy;
     this.clock.reset();
-    const { mcpRequests, toolCalls } = this.counters;
-    this.counters = { ...freshCounters(), mcpRequests, toolCalls };
+    this.counters = freshCounters();
     await this.seed();
-  }
-
-  /** Back to the startup state of the MCP server's faults. */
-  resetResourceServer(): void {
-    this.faults.clear(RS_ENDPOINTS);
-    this.counters.mcpRequests = 0;
-    this.counters.toolCalls = 0;
   }
 
   /** An operator-facing line (not an event): printed when logging is on. */

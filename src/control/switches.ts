@@ -53,10 +53,6 @@ export const APPLY: Record<SwitchName, Apply> = {
     rpcMethod: 'tools/call',
     effect: { kind: 'oauth-error', error: 'insufficient_scope', status: 403, description: 'the access token lacks the scope this tool needs (force-403 switch is on)' },
   }),
-  // Each server resets what it serves; ControlClient.reset() and the scenario reset both.
-  reset: async (_b, r, server) => {
-    if (server === 'oauth') await r.resetAuthServer();
-    else r.resetResourceServer();
-    return 'reset';
-  },
+  // The whole realm, asked on either port (issue 11: "reset means reset").
+  reset: async (_b, r) => (await r.reset(), 'reset'),
 };

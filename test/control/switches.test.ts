@@ -158,7 +158,9 @@ describe('contract switches over raw HTTP (exact paths and JSON bodies)', () => 
 
     const reset = await post(rs, '/control/reset');
     expect(reset.json.switches.force403).toBe(false);
-    expect((await callTool(s.mcpUrl, tokens.access_token)).status).toBe(200);
+    // Reset at either port resets the whole shared realm: the old token went with it.
+    expect((await callTool(s.mcpUrl, tokens.access_token)).status).toBe(401);
+    expect((await callTool(s.mcpUrl, (await obtainTokens(as)).tokens.access_token)).status).toBe(200);
     expect((await post(rs, '/control/force-403', '{"on":false}')).json.switches.force403).toBe(false);
   });
 
