@@ -3,10 +3,11 @@ import { optionsFromEverywhere } from './env.js';
 import { ControlClient, ControlError } from '../control/client.js';
 import type { ControlState } from '../control/state.js';
 import { resolveConfig } from '../config.js';
-import { SWITCHES, SWITCH_NAMES, type ArgKind } from '../control/switch-table.js';
+import { SWITCHES, SWITCH_ALIASES, SWITCH_NAMES, type ArgKind } from '../control/switch-table.js';
 import { defaultBaseUrl } from '../urls.js';
 import { formatEvent } from '../events.js';
 import { UsageError } from './args.js';
+import { didYouMean } from '../control/did-you-mean.js';
 
 type Arg = 'none' | 'onoff' | 'seconds' | 'token';
 interface Scenario {
@@ -17,14 +18,15 @@ interface Scenario {
 
 const SCENARIO_ARG: Record<ArgKind, Arg> = { on: 'onoff', seconds: 'seconds', token: 'token', none: 'none' };
 
-/** The contract's scenario names: one per switch (from the switch table), plus a few views. */
+/** One scenario per switch, under the switch's one name (from the switch table), plus a few views. */
 export const SCENARIOS: Record<string, Scenario> = {
   state: { arg: 'none', does: 'show switches, counters and live refresh tokens', run: (c) => c.state() },
   ...Object.fromEntries(
     SWITCH_NAMES.map((name) => {
       const sw = SWITCHES[name];
-      const scenario: Scenario = { arg: SCENARIO_ARG[sw.arg], does: sw.does, run: (c, value) => c.switch(name, value as never) };
-      return [sw.scenario, scenario];
+      const also = sw.aliases.length ? ` (also: ${sw.aliases.join(', ')})` : '';
+      const scenario: Scenario = { arg: SCENARIO_ARG[sw.arg], does: `${sw.does}${also}`, run: (c, value) => c.switch(name, value as never) };
+      return [name, scenario];
     }),
   ),
   events: { arg: 'none', does: 'print the recent events of both servers', run: (c) => c.events(0) },
@@ -62,7 +64,7 @@ function summary(state: ControlState): string {
   const s = state.switches;
   const onoff = (b: boolean) => (b ? 'on' : 'off');
   return [
-    `switches: rotate=${onoff(s.rotate)} expires-in=${s.expiresIn}s dead-refresh=${onoff(s.invalidGrant)} deny-consent=${onoff(s.denyConsent)} bad-scope=${onoff(s.force403)}`,
+    `switches: rotate=${onoff(s.rotate)} expires-in=${s['expires-in']}s invalid-grant=${onoff(s['invalid-grant'])} deny-consent=${onoff(s['deny-consent'])} force-403=${onoff(s['force-403'])}`,
     `counters: tokenCalls=${state.counters.tokenCalls} (${Object.entries(state.counters.tokenCallsByGrant).map(([g, n]) => `${g}=${n}`).join(', ') || 'none'}) refreshes=${state.counters.refreshes} introspections=${state.counters.introspections} authorize=${state.counters.authorizeCalls} registrations=${state.counters.registrations} toolCalls=${state.counters.toolCalls}`,
     `live: ${state.live.clients} clients, ${state.live.accessTokens} access tokens, ${state.live.refreshTokens} refresh tokens`,
     ...state.refreshTokens.map((r) => `  refresh ${r.token} client=${r.clientId ?? '(any)'} scope="${r.scope}"`),
@@ -74,8 +76,10 @@ function summary(state: ControlState): string {
 export async function runScenario(words: string[], flags: Record<string, string>): Promise<number> {
   const [name, raw, ...rest] = words;
   if (!name) throw new UsageError('which scenario?');
-  const s = SCENARIOS[name];
-  if (!s) throw new UsageError(`unknown scenario ${JSON.stringify(name)}`);
+  // The contract's other scenario names (bad-scope, dead-refresh…) keep working.
+  const canonical = SWITCH_ALIASES.get(name) ?? name;
+  const s = SCENARIOS[canonical];
+  if (!s) throw new UsageError(`unknown scenario ${JSON.stringify(name)}${didYouMean(name, [...Object.keys(SCENARIOS), ...SWITCH_ALIASES.keys()])}`);
   if (rest.length) throw new UsageError(`too many arguments: ${rest.join(' ')}`);
   const value = parseValue(name, s, raw);
 
@@ -88,15 +92,15 @@ export async function runScenario(words: string[], flags: Record<string, string>
   const client = new ControlClient({ oauthUrl, mcpUrl, token: config.controlToken, ca });
   try {
     const result = await s.run(client, value);
-    if (name === 'events') {
+    if (canonical === 'events') {
       const [as, rs] = [(result as Awaited<ReturnType<ControlClient['events']>>).events, (await client.events(0, 'mcp')).events];
       const all = [...new Map([...as, ...rs].map((e) => [`${e.server}${e.id}${e.at}`, e])).values()].sort((a, b) => a.at.localeCompare(b.at) || a.id - b.id);
       console.log(all.map(formatEvent).join('\n') || '(no events yet)');
-    } else if (name === 'advance') {
+    } else if (canonical === 'advance') {
       console.log(`[scenario] clock advanced ${value}s → ${(result as { now: string }).now}`);
     } else {
       const label = raw === undefined ? name : `${name} ${raw}`;
-      if (name !== 'state') console.log(`[scenario] ${label} ✓`);
+      if (canonical !== 'state') console.log(`[scenario] ${label} ✓`);
       console.log(summary(result as ControlState));
     }
     return 0;

@@ -11,7 +11,8 @@ import type { Realm } from '../realm.js';
 import { safeEqual } from '../secrets.js';
 import { controlState } from './state.js';
 import { APPLY, SwitchRefused } from './switches.js';
-import { ARGS, SWITCHES, SWITCH_NAMES, type SwitchName } from './switch-table.js';
+import { closest } from './did-you-mean.js';
+import { ARGS, SWITCHES, SWITCH_ALIASES, SWITCH_NAMES, type SwitchName } from './switch-table.js';
 
 /** One step forward; the realm's clock bounds the total (`clock.maxOffsetSeconds`). */
 const Advance = z.object({ advance: z.number().int().positive() }).strict();
@@ -62,6 +63,20 @@ function record(c: Ctx, server: ServerName, control: string, path: string, outco
     ...rest,
     ...(fault ? { faultId: fault.id, faultEndpoint: fault.endpoint } : {}),
   });
+}
+
+/** Why a control path is unknown here: the other server serves it, it is an alias, or a near miss. */
+function hint(realm: Realm, server: ServerName, path: string, known: string[]): string {
+  const name = path.slice('/control/'.length);
+  const target = (SWITCH_ALIASES.get(name) ?? name) as SwitchName;
+  const sw = SWITCHES[target] as (typeof SWITCHES)[SwitchName] | undefined;
+  if (sw && !servesOn(target, server)) {
+    const other = sw.server === 'oauth' ? { what: 'authorization', base: realm.urls.issuer } : { what: 'MCP', base: realm.urls.mcpBase };
+    return `: ${target} is a switch of the ${other.what} server; POST ${other.base}/control/${target}`;
+  }
+  if (sw) return `; did you mean POST /control/${target}? (${name} is the scenario alias of that switch)`;
+  const near = closest(name, known.map((k) => k.slice('/control/'.length)));
+  return near === undefined ? '' : `; did you mean /control/${near}?`;
 }
 
 /** Mounts /control/* on a server: its switches plus what both servers share (state, policy, faults, events, clock). */
@@ -236,6 +251,6 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
       return jsonResponse({ error: 'invalid_request', error_description: `method ${c.req.method} is not allowed on ${path}; use ${allowed}` }, 405, { Allow: allowed });
     }
     c.get('note').outcome = 'not_found';
-    return jsonResponse({ error: 'not_found', error_description: `no control endpoint ${path} on the ${server === 'oauth' ? 'authorization' : 'MCP'} server; valid: ${paths.join(', ')}`, valid: paths }, 404);
+    return jsonResponse({ error: 'not_found', error_description: `no control endpoint ${path} on the ${server === 'oauth' ? 'authorization' : 'MCP'} server${hint(c.var.realm, server, path, Object.keys(allow))}; valid: ${paths.join(', ')}`, valid: paths }, 404);
   });
 }

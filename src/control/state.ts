@@ -5,13 +5,14 @@ import { abbreviate } from '../secrets.js';
 import { isLive, type StoreCounts } from '../store/store.js';
 import { SWITCH_FAULT_IDS } from './switch-table.js';
 
+/** The switches with a state, under their one name (the control path's). */
 export interface Switches {
   rotate: boolean;
   /** Access-token TTL in force, seconds. */
-  expiresIn: number;
-  invalidGrant: boolean;
-  denyConsent: boolean;
-  force403: boolean;
+  'expires-in': number;
+  'invalid-grant': boolean;
+  'deny-consent': boolean;
+  'force-403': boolean;
 }
 
 export interface ControlState {
@@ -34,10 +35,10 @@ export async function controlState(realm: Realm, server: ServerName): Promise<Co
     server,
     switches: {
       rotate: realm.policy.rotateRefreshTokens,
-      expiresIn: realm.policy.accessTokenTtlSeconds,
-      invalidGrant: f.has(SWITCH_FAULT_IDS.invalidGrant),
-      denyConsent: f.has(SWITCH_FAULT_IDS.denyConsent),
-      force403: f.has(SWITCH_FAULT_IDS.force403),
+      'expires-in': realm.policy.accessTokenTtlSeconds,
+      'invalid-grant': f.has(SWITCH_FAULT_IDS['invalid-grant']),
+      'deny-consent': f.has(SWITCH_FAULT_IDS['deny-consent']),
+      'force-403': f.has(SWITCH_FAULT_IDS['force-403']),
     },
     counters: structuredClone(realm.counters),
     live: await realm.store.counts(),

@@ -19,23 +19,27 @@ export function bodyFor(arg: ArgKind, value: unknown): unknown {
 }
 
 /**
- * Every switch, once: the control route (`POST /control/<name>` on `server`), the ControlClient
- * method, and the CLI scenario are all derived from this table. Names and bodies are the original
- * contract's; `scenario` is the name `npm run scenario` knows it by.
+ * Every switch, once, under one name: the control route (`POST /control/<name>` on `server`), the
+ * key in `/control/state`'s `switches`, and the CLI scenario. The names are the original contract's
+ * paths; `aliases` are the contract's other scenario names (`bad-scope`…), kept working in the CLI
+ * and answered with "did you mean" at the control plane. `method` is the ControlClient method.
  */
 export const SWITCHES = {
-  rotate: { server: 'oauth', arg: 'on', method: 'rotate', scenario: 'rotate', does: 'rotate the refresh token on every refresh grant' },
-  'expires-in': { server: 'oauth', arg: 'seconds', method: 'expiresIn', scenario: 'expire-access', does: 'TTL of access tokens issued from now on' },
-  'revoke-access': { server: 'oauth', arg: 'none', method: 'revokeAccess', scenario: 'revoke', does: 'revoke every live access token (next MCP call → 401)' },
-  'invalid-grant': { server: 'oauth', arg: 'on', method: 'invalidGrant', scenario: 'dead-refresh', does: 'every refresh grant answers 400 invalid_grant' },
-  'deny-consent': { server: 'oauth', arg: 'on', method: 'denyConsent', scenario: 'deny-consent', does: '/authorize redirects back with error=access_denied' },
-  'seed-refresh': { server: 'oauth', arg: 'token', method: 'seedRefresh', scenario: 'seed-refresh', does: 'make a refresh token valid for any client' },
-  'force-403': { server: 'mcp', arg: 'on', method: 'force403', scenario: 'bad-scope', does: 'tool calls answer 403 insufficient_scope' },
-  reset: { server: 'both', arg: 'none', method: 'reset', scenario: 'reset', does: 'back to the startup state: clients, tokens, switches, faults, clock (clients must consent again)' },
-} as const satisfies Record<string, { server: 'oauth' | 'mcp' | 'both'; arg: ArgKind; method: string; scenario: string; does: string }>;
+  rotate: { server: 'oauth', arg: 'on', method: 'rotate', aliases: [], does: 'rotate the refresh token on every refresh grant' },
+  'expires-in': { server: 'oauth', arg: 'seconds', method: 'expiresIn', aliases: ['expire-access'], does: 'TTL of access tokens issued from now on' },
+  'revoke-access': { server: 'oauth', arg: 'none', method: 'revokeAccess', aliases: ['revoke'], does: 'revoke every live access token (next MCP call → 401)' },
+  'invalid-grant': { server: 'oauth', arg: 'on', method: 'invalidGrant', aliases: ['dead-refresh'], does: 'every refresh grant answers 400 invalid_grant' },
+  'deny-consent': { server: 'oauth', arg: 'on', method: 'denyConsent', aliases: [], does: '/authorize redirects back with error=access_denied' },
+  'seed-refresh': { server: 'oauth', arg: 'token', method: 'seedRefresh', aliases: [], does: 'make a refresh token valid for any client' },
+  'force-403': { server: 'mcp', arg: 'on', method: 'force403', aliases: ['bad-scope'], does: 'tool calls answer 403 insufficient_scope' },
+  reset: { server: 'both', arg: 'none', method: 'reset', aliases: [], does: 'back to the startup state of both servers: clients, tokens, switches, faults, clock (clients must consent again)' },
+} as const satisfies Record<string, { server: 'oauth' | 'mcp' | 'both'; arg: ArgKind; method: string; aliases: readonly string[]; does: string }>;
 
 export type SwitchName = keyof typeof SWITCHES;
 export const SWITCH_NAMES = Object.keys(SWITCHES) as SwitchName[];
 
-/** Switches whose effect is a fault with a fixed id, so GET /control/state can show them as on/off. */
-export const SWITCH_FAULT_IDS = { invalidGrant: 'invalid-grant', denyConsent: 'deny-consent', force403: 'force-403' } as const;
+/** An alias (the contract's other scenario names) → the switch's one name. */
+export const SWITCH_ALIASES: ReadonlyMap<string, SwitchName> = new Map(SWITCH_NAMES.flatMap((n) => SWITCHES[n].aliases.map((a): [string, SwitchName] => [a, n])));
+
+/** Switches whose effect is a fault with a fixed id (the switch's name), so GET /control/state can show them as on/off. */
+export const SWITCH_FAULT_IDS = { 'invalid-grant': 'invalid-grant', 'deny-consent': 'deny-consent', 'force-403': 'force-403' } as const;

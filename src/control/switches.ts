@@ -32,13 +32,13 @@ export const APPLY: Record<SwitchName, Apply> = {
   'expires-in': ({ seconds }, r) => (r.setPolicy({ accessTokenTtlSeconds: seconds as number }), `${seconds}s`),
   'revoke-access': async (_b, r) => `${await r.store.destroyAll('access')} revoked`,
   'invalid-grant': standing({
-    id: SWITCH_FAULT_IDS.invalidGrant,
+    id: SWITCH_FAULT_IDS['invalid-grant'],
     endpoint: 'token',
     grant: 'refresh_token',
     effect: { kind: 'oauth-error', error: 'invalid_grant', description: 'the refresh token is no longer valid (invalid-grant switch is on)' },
   }),
   'deny-consent': standing({
-    id: SWITCH_FAULT_IDS.denyConsent,
+    id: SWITCH_FAULT_IDS['deny-consent'],
     endpoint: 'authorize',
     effect: { kind: 'oauth-error', error: 'access_denied', description: 'the user denied consent (deny-consent switch is on)' },
   }),
@@ -48,7 +48,7 @@ export const APPLY: Record<SwitchName, Apply> = {
     throw new SwitchRefused(`refresh tokens are full (${cap} kept, MAX_REFRESH_TOKENS): nothing seeded; POST /control/reset to clear them`, 429);
   },
   'force-403': standing({
-    id: SWITCH_FAULT_IDS.force403,
+    id: SWITCH_FAULT_IDS['force-403'],
     endpoint: 'mcp',
     rpcMethod: 'tools/call',
     effect: { kind: 'oauth-error', error: 'insufficient_scope', status: 403, description: 'the access token lacks the scope this tool needs (force-403 switch is on)' },

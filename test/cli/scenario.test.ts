@@ -48,12 +48,24 @@ describe('npm run scenario', () => {
     expect((await run('deny-consent', 'on')).code).toBe(0);
     expect((await run('bad-scope', 'on')).code).toBe(0);
     let s = await servers.control.state();
-    expect(s.switches).toEqual({ rotate: true, expiresIn: 5, invalidGrant: true, denyConsent: true, force403: true });
+    expect(s.switches).toEqual({ rotate: true, 'expires-in': 5, 'invalid-grant': true, 'deny-consent': true, 'force-403': true });
     const shown = await run('state');
-    expect(shown.stdout).toContain('rotate=on expires-in=5s dead-refresh=on deny-consent=on bad-scope=on');
+    expect(shown.stdout).toContain('rotate=on expires-in=5s invalid-grant=on deny-consent=on force-403=on');
     expect((await run('reset')).code).toBe(0);
     s = await servers.control.state();
-    expect(s.switches).toEqual({ rotate: false, expiresIn: 3600, invalidGrant: false, denyConsent: false, force403: false });
+    expect(s.switches).toEqual({ rotate: false, 'expires-in': 3600, 'invalid-grant': false, 'deny-consent': false, 'force-403': false });
+  });
+
+  it('knows each switch by its one name as well as by the alias, and suggests a name for a typo', async () => {
+    const run = (...args: string[]) => runCli(['scenario', ...args], { env });
+    expect((await run('force-403', 'on')).code).toBe(0);
+    expect((await run('invalid-grant', 'on')).code).toBe(0);
+    expect((await run('expires-in', '9')).code).toBe(0);
+    expect((await servers.control.state()).switches).toMatchObject({ 'force-403': true, 'invalid-grant': true, 'expires-in': 9 });
+    const typo = await run('force-430', 'on');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('unknown scenario "force-430"; did you mean "force-403"?');
+    expect((await run('reset')).code).toBe(0);
   });
 
   it('revoke kills live access tokens', async () => {

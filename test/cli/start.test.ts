@@ -47,7 +47,7 @@ describe('mcp-oauth-test-server start', () => {
       try {
         const state = await fetch(`${s.oauthUrl}/control/state`).then((r) => r.json());
         const meta = await fetch(`${s.oauthUrl}/.well-known/oauth-authorization-server`).then((r) => r.json());
-        return [state.switches.expiresIn, meta.scopes_supported.join(' ')];
+        return [state.switches['expires-in'], meta.scopes_supported.join(' ')];
       } finally {
         await s.stop();
       }

@@ -153,7 +153,7 @@ describe('controlToken locks /control/* behind Bearer', () => {
 
   it('ControlClient with token works; without it, a ControlError with status 401', async () => {
     expect((await locked.control.rotate(true)).switches.rotate).toBe(true);
-    expect((await locked.control.force403(true)).switches.force403).toBe(true);
+    expect((await locked.control.force403(true)).switches['force-403']).toBe(true);
     const state = await locked.control.reset();
     expect(state.switches.rotate).toBe(false);
     const anonymous = new ControlClient({ oauthUrl: locked.oauthUrl, mcpUrl: locked.mcpUrl });

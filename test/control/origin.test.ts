@@ -17,7 +17,7 @@ describe('the control plane refuses foreign browser origins', () => {
   });
 
   const rotate = async (srv: RunningServers) => (await get(srv.oauthUrl, '/control/state')).json.switches.rotate as boolean;
-  const force403 = async (srv: RunningServers) => (await get(rsBase(srv), '/control/state')).json.switches.force403 as boolean;
+  const force403 = async (srv: RunningServers) => (await get(rsBase(srv), '/control/state')).json.switches['force-403'] as boolean;
 
   it.each(['http://evil.example', 'http://localhost:1234'])('Origin %s with text/plain changes nothing on the AS (403 naming ALLOWED_ORIGINS)', async (origin) => {
     const before = await rotate(s);

@@ -49,7 +49,7 @@ describe('contract switches over raw HTTP (exact paths and JSON bodies)', () => 
     expect(before.tokens.expires_in).toBe(3600);
     const res = await post(as, '/control/expires-in', '{"seconds":5}');
     expect(res.status).toBe(200);
-    expect(res.json.switches.expiresIn).toBe(5);
+    expect(res.json.switches['expires-in']).toBe(5);
     const after = await obtainTokens(as);
     expect(after.tokens.expires_in).toBe(5);
     const refreshed = await refreshGrant(as, after.clientId, after.tokens.refresh_token!);
@@ -77,7 +77,7 @@ describe('contract switches over raw HTTP (exact paths and JSON bodies)', () => 
 
   it('invalid-grant {"on":true} makes refresh grants 400 invalid_grant (code exchange unaffected); off restores', async () => {
     const on = await post(as, '/control/invalid-grant', '{"on":true}');
-    expect(on.json.switches.invalidGrant).toBe(true);
+    expect(on.json.switches['invalid-grant']).toBe(true);
     const { clientId, tokens } = await obtainTokens(as);
     const refused = await refreshGrant(as, clientId, tokens.refresh_token!);
     expect(refused.status).toBe(400);
@@ -85,13 +85,13 @@ describe('contract switches over raw HTTP (exact paths and JSON bodies)', () => 
     expect(refused.headers.get('cache-control')).toBe('no-store');
 
     const off = await post(as, '/control/invalid-grant', '{"on":false}');
-    expect(off.json.switches.invalidGrant).toBe(false);
+    expect(off.json.switches['invalid-grant']).toBe(false);
     expect((await refreshGrant(as, clientId, tokens.refresh_token!)).status).toBe(200);
   });
 
   it('deny-consent {"on":true} makes /authorize redirect with error=access_denied plus state and iss', async () => {
     const on = await post(as, '/control/deny-consent', '{"on":true}');
-    expect(on.json.switches.denyConsent).toBe(true);
+    expect(on.json.switches['deny-consent']).toBe(true);
     const { client_id } = await register(as);
     const denied = await visitAuthorize(as, client_id, pkce().challenge, { state: 'st-42' });
     expect(denied.status).toBe(302);
@@ -133,7 +133,7 @@ describe('contract switches over raw HTTP (exact paths and JSON bodies)', () => 
 
     const res = await post(as, '/control/reset');
     expect(res.status).toBe(200);
-    expect(res.json.switches).toEqual({ rotate: false, expiresIn: 3600, invalidGrant: false, denyConsent: false, force403: false });
+    expect(res.json.switches).toEqual({ rotate: false, 'expires-in': 3600, 'invalid-grant': false, 'deny-consent': false, 'force-403': false });
     expect(res.json.live).toEqual({ clients: 0, codes: 0, accessTokens: 0, refreshTokens: 1 });
     expect(res.json.counters.tokenCalls).toBe(0);
     expect(res.json.clock.offsetSeconds).toBe(0);
@@ -149,7 +149,7 @@ describe('contract switches over raw HTTP (exact paths and JSON bodies)', () => 
     const on = await post(rs, '/control/force-403', '{"on":true}');
     expect(on.status).toBe(200);
     expect(on.json.server).toBe('mcp');
-    expect(on.json.switches.force403).toBe(true);
+    expect(on.json.switches['force-403']).toBe(true);
     const call = await callTool(s.mcpUrl, tokens.access_token);
     expect(call.status).toBe(403);
     expect(call.json.error).toBe('insufficient_scope');
@@ -157,11 +157,11 @@ describe('contract switches over raw HTTP (exact paths and JSON bodies)', () => 
     expect((await rpc(s.mcpUrl, tokens.access_token, 'tools/list')).status).toBe(200);
 
     const reset = await post(rs, '/control/reset');
-    expect(reset.json.switches.force403).toBe(false);
+    expect(reset.json.switches['force-403']).toBe(false);
     // Reset at either port resets the whole shared realm: the old token went with it.
     expect((await callTool(s.mcpUrl, tokens.access_token)).status).toBe(401);
     expect((await callTool(s.mcpUrl, (await obtainTokens(as)).tokens.access_token)).status).toBe(200);
-    expect((await post(rs, '/control/force-403', '{"on":false}')).json.switches.force403).toBe(false);
+    expect((await post(rs, '/control/force-403', '{"on":false}')).json.switches['force-403']).toBe(false);
   });
 
   it('GET /control/state: switches, counters, live tokens and clients, abbreviated refresh tokens', async () => {
@@ -171,7 +171,7 @@ describe('contract switches over raw HTTP (exact paths and JSON bodies)', () => 
     const st = await get(as, '/control/state');
     expect(st.status).toBe(200);
     expect(st.json.server).toBe('oauth');
-    expect(Object.keys(st.json.switches).sort()).toEqual(['denyConsent', 'expiresIn', 'force403', 'invalidGrant', 'rotate']);
+    expect(Object.keys(st.json.switches).sort()).toEqual(['deny-consent', 'expires-in', 'force-403', 'invalid-grant', 'rotate']);
     expect(st.json.counters).toMatchObject({
       tokenCalls: 2,
       tokenCallsByGrant: { authorization_code: 1, refresh_token: 1 },

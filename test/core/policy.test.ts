@@ -217,8 +217,8 @@ describe('switches write the policy; reset restores it', () => {
     expect((await getPolicy()).accessTokenTtlSeconds).toBe(7);
     // …and a change through the policy shows in the switch view.
     await setPolicy({ rotateRefreshTokens: false, accessTokenTtlSeconds: 9, scopes: ['a'], issParameter: false, grantTypes: ['authorization_code'], codeTtlSeconds: 5 });
-    const state = (await (await as.req('/control/state')).json()) as { switches: { rotate: boolean; expiresIn: number } };
-    expect(state.switches).toMatchObject({ rotate: false, expiresIn: 9 });
+    const state = (await (await as.req('/control/state')).json()) as { switches: { rotate: boolean; 'expires-in': number } };
+    expect(state.switches).toMatchObject({ rotate: false, 'expires-in': 9 });
 
     expect((await as.req('/control/reset', { method: 'POST' })).status).toBe(200);
     expect(await getPolicy()).toEqual(STARTUP);

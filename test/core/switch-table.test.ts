@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SCENARIOS, scenarioUsage } from '../../src/cli/scenario.js';
 import { ControlClient } from '../../src/control/client.js';
 import type { ControlState } from '../../src/control/state.js';
-import { ARGS, SWITCHES, SWITCH_NAMES, type ArgValue, type SwitchName } from '../../src/control/switch-table.js';
+import { ARGS, SWITCHES, SWITCH_ALIASES, SWITCH_NAMES, type ArgValue, type SwitchName } from '../../src/control/switch-table.js';
 import type { RunningServers } from '../../src/server.js';
 import { get, post } from '../support/control.js';
 import { obtainTokens } from '../support/oauth.js';
@@ -31,7 +31,7 @@ afterEach(async () => {
 
 type Table = typeof SWITCHES;
 const STATE_KEYS = ['clock', 'counters', 'faults', 'lastEventId', 'live', 'refreshTokens', 'server', 'switches'];
-const STARTUP_SWITCHES = { rotate: false, expiresIn: 3600, invalidGrant: false, denyConsent: false, force403: false };
+const STARTUP_SWITCHES = { rotate: false, 'expires-in': 3600, 'invalid-grant': false, 'deny-consent': false, 'force-403': false };
 const SEED = 'seeded-by-the-switch-table-0123';
 
 /** What one call of each switch does, as GET /control/state shows it. */
@@ -46,7 +46,7 @@ const EFFECTS: { [N in SwitchName]: { value: ArgValue<Table[N]['arg']>; prep?: (
   'expires-in': {
     value: 7,
     check: async (st) => {
-      expect(st.switches).toEqual({ ...STARTUP_SWITCHES, expiresIn: 7 });
+      expect(st.switches).toEqual({ ...STARTUP_SWITCHES, 'expires-in': 7 });
       expect((await obtainTokens(servers.oauth)).tokens.expires_in).toBe(7);
     },
   },
@@ -66,14 +66,14 @@ const EFFECTS: { [N in SwitchName]: { value: ArgValue<Table[N]['arg']>; prep?: (
   'invalid-grant': {
     value: true,
     check: (st) => {
-      expect(st.switches).toEqual({ ...STARTUP_SWITCHES, invalidGrant: true });
+      expect(st.switches).toEqual({ ...STARTUP_SWITCHES, 'invalid-grant': true });
       expect(st.faults.map((f) => [f.id, f.endpoint, f.grant])).toEqual([['invalid-grant', 'token', 'refresh_token']]);
     },
   },
   'deny-consent': {
     value: true,
     check: (st) => {
-      expect(st.switches).toEqual({ ...STARTUP_SWITCHES, denyConsent: true });
+      expect(st.switches).toEqual({ ...STARTUP_SWITCHES, 'deny-consent': true });
       expect(st.faults.map((f) => [f.id, f.endpoint])).toEqual([['deny-consent', 'authorize']]);
     },
   },
@@ -86,7 +86,7 @@ const EFFECTS: { [N in SwitchName]: { value: ArgValue<Table[N]['arg']>; prep?: (
   'force-403': {
     value: true,
     check: (st) => {
-      expect(st.switches).toEqual({ ...STARTUP_SWITCHES, force403: true });
+      expect(st.switches).toEqual({ ...STARTUP_SWITCHES, 'force-403': true });
       expect(st.faults.map((f) => [f.id, f.endpoint, f.rpcMethod])).toEqual([['force-403', 'mcp', 'tools/call']]);
     },
   },
@@ -116,12 +116,16 @@ const EFFECTS: { [N in SwitchName]: { value: ArgValue<Table[N]['arg']>; prep?: (
 const BODY: Record<keyof typeof ARGS, string | undefined> = { on: '{"on":true}', seconds: '{"seconds":5}', token: '{"token":"switch-table-token"}', none: undefined };
 
 describe('the switch table', () => {
-  it("has the original contract's scenario names, each once", () => {
-    for (const name of ['state', 'rotate', 'expire-access', 'revoke', 'dead-refresh', 'deny-consent', 'bad-scope', 'reset']) expect(Object.keys(SCENARIOS)).toContain(name);
+  it("has one name per switch, and the original contract's other scenario names as aliases, each once", () => {
+    for (const name of ['state', 'rotate', 'deny-consent', 'reset', ...SWITCH_NAMES]) expect(Object.keys(SCENARIOS)).toContain(name);
+    for (const [alias, name] of [['expire-access', 'expires-in'], ['revoke', 'revoke-access'], ['dead-refresh', 'invalid-grant'], ['bad-scope', 'force-403']]) {
+      expect(SWITCH_ALIASES.get(alias!)).toBe(name);
+      expect(Object.keys(SCENARIOS)).not.toContain(alias);
+    }
     const methods = SWITCH_NAMES.map((n) => SWITCHES[n].method);
-    const scenarios = SWITCH_NAMES.map((n) => SWITCHES[n].scenario);
     expect(new Set(methods).size).toBe(SWITCH_NAMES.length);
-    expect(new Set(scenarios).size).toBe(SWITCH_NAMES.length);
+    const aliases = SWITCH_NAMES.flatMap((n) => [...SWITCHES[n].aliases]);
+    expect(new Set([...aliases, ...SWITCH_NAMES]).size).toBe(aliases.length + SWITCH_NAMES.length);
     // A switch's scenario must not shadow one of the views (state, events, advance).
     expect(Object.keys(SCENARIOS)).toHaveLength(SWITCH_NAMES.length + 3);
   });
@@ -166,15 +170,15 @@ describe('the switch table', () => {
       await effect.check(state);
     });
 
-    it(`scenario ${sw.scenario}: its does text, its argument, and it runs the switch`, async () => {
-      const scenario = SCENARIOS[sw.scenario];
-      expect(scenario, `SCENARIOS.${sw.scenario}`).toBeDefined();
-      expect(scenario!.does).toBe(sw.does);
+    it(`scenario ${name}: its does text, its argument, and it runs the switch`, async () => {
+      const scenario = SCENARIOS[name];
+      expect(scenario, `SCENARIOS.${name}`).toBeDefined();
+      expect(scenario!.does.startsWith(sw.does)).toBe(true);
       expect(scenario!.arg).toBe({ on: 'onoff', seconds: 'seconds', token: 'token', none: 'none' }[sw.arg]);
       const row = scenarioUsage()
         .split('\n')
-        .find((l) => l.trimStart().startsWith(`${sw.scenario} `));
-      expect(row, `usage row for ${sw.scenario}`).toBeDefined();
+        .find((l) => l.trimStart().startsWith(`${name} `));
+      expect(row, `usage row for ${name}`).toBeDefined();
       expect(row).toContain(sw.does);
       const effect = EFFECTS[name];
       await effect.prep?.();

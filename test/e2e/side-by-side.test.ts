@@ -34,7 +34,7 @@ describe('two instances in one process', () => {
     await a.control.force403(true);
     await a.control.rotate(true);
     const sb = await b.control.state();
-    expect(sb.switches.force403).toBe(false);
+    expect(sb.switches['force-403']).toBe(false);
     expect(sb.switches.rotate).toBe(false);
     expect(sb.live.clients).toBe(1);
     expect((await a.control.state()).live.clients).toBe(1);

@@ -102,7 +102,7 @@ describe('an MCP base URL with a path', () => {
     const s = await startServers({ oauthPort: 0, mcpPort: port, mcpBaseUrl: `http://localhost:${port}/tenant` });
     try {
       expect(s.mcpUrl).toBe(`http://localhost:${port}/tenant/mcp`);
-      expect((await s.control.force403(true)).switches.force403).toBe(true);
+      expect((await s.control.force403(true)).switches['force-403']).toBe(true);
       expect((await fetch(`http://localhost:${port}/control/state`)).status).toBe(200);
     } finally {
       await s.close();
