@@ -4,7 +4,7 @@ import type { ServerName } from '../events.js';
 import { EFFECT_CATALOGUE, ENDPOINTS, FaultSpecSchema, FaultsFull, MAX_FAULTS, type Fault } from '../faults.js';
 import { controlOriginAllowed } from '../http/cors.js';
 import { parseJson, type JsonResult } from '../http/json.js';
-import { jsonResponse } from '../http/oauth-error.js';
+
 import type { AppEnv, Ctx } from '../pipeline/env.js';
 import { PolicyPatchSchema } from '../policy.js';
 import type { Realm } from '../realm.js';
@@ -14,6 +14,11 @@ import { APPLY, SwitchRefused } from './switches.js';
 import { closest } from './did-you-mean.js';
 import { ARGS, SWITCHES, SWITCH_ALIASES, SWITCH_NAMES, type SwitchName } from './switch-table.js';
 
+/** Control answers are read in terminals (curl): each ends with a newline, so the prompt starts on its own line. */
+function controlJson(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(`${JSON.stringify(body)}\n`, { status, headers: { 'Content-Type': 'application/json', ...headers } });
+}
+
 /** One step forward; the realm's clock bounds the total (`clock.maxOffsetSeconds`). */
 const Advance = z.object({ advance: z.number().int().positive() }).strict();
 
@@ -22,7 +27,7 @@ const bad = (c: Ctx, description: string, status = 400) => {
   const note = c.get('note');
   note.outcome = 'invalid_request';
   note.reason = description;
-  return jsonResponse({ error: 'invalid_request', error_description: description }, status);
+  return controlJson({ error: 'invalid_request', error_description: description }, status);
 };
 
 function zodMessage(err: z.ZodError): string {
@@ -93,7 +98,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
       const note = c.get('note');
       note.outcome = 'forbidden_origin';
       note.reason = `Origin ${origin}`;
-      return jsonResponse(
+      return controlJson(
         { error: 'forbidden_origin', error_description: `the control plane answers only its own origin (${own}) or one listed in ALLOWED_ORIGINS; Origin ${origin} is neither: add it to ALLOWED_ORIGINS (--allowed-origins) to allow it` },
         403,
       );
@@ -105,7 +110,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
         const note = c.get('note');
         note.outcome = 'invalid_request';
         note.reason = `content-type ${type || '(none)'}`;
-        return jsonResponse({ error: 'invalid_request', error_description: `a control body must be application/json (or empty), not ${type || 'a body without Content-Type'}; send -H content-type:application/json` }, 415);
+        return controlJson({ error: 'invalid_request', error_description: `a control body must be application/json (or empty), not ${type || 'a body without Content-Type'}; send -H content-type:application/json` }, 415);
       }
     }
     const token = realm.config.controlToken;
@@ -113,7 +118,11 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
       const m = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '');
       if (!m || !safeEqual(m[1]!.trim(), token)) {
         c.get('note').outcome = 'control_unauthorized';
-        return jsonResponse({ error: 'unauthorized', error_description: 'the control plane is locked: send Authorization: Bearer <CONTROL_TOKEN>' }, 401, { 'WWW-Authenticate': 'Bearer realm="control"' });
+        // RFC 6750 §3.1: no credentials, no error code; a wrong token is invalid_token.
+        const sent = m !== null;
+        const description = sent ? 'wrong CONTROL_TOKEN: the control plane is locked' : 'the control plane is locked: send Authorization: Bearer <CONTROL_TOKEN>';
+        const challenge = sent ? `Bearer realm="control", error="invalid_token", error_description="${description}"` : 'Bearer realm="control"';
+        return controlJson(sent ? { error: 'invalid_token', error_description: description } : { error_description: description }, 401, { 'WWW-Authenticate': challenge });
       }
     }
     await next();
@@ -135,18 +144,18 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
         throw err;
       }
       record(c, server, name, `/control/${name}`, outcome);
-      return jsonResponse(await controlState(c.var.realm, server));
+      return controlJson(await controlState(c.var.realm, server));
     });
   }
 
   app.get('/control/state', async (c) => {
     c.get('note').silent = true;
-    return jsonResponse(await controlState(c.var.realm, server));
+    return controlJson(await controlState(c.var.realm, server));
   });
 
   app.get('/control/policy', (c) => {
     c.get('note').silent = true;
-    return jsonResponse({ policy: c.var.realm.policy });
+    return controlJson({ policy: c.var.realm.policy });
   });
   app.post('/control/policy', async (c) => {
     const body = await readJson(c);
@@ -162,7 +171,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
       throw err;
     }
     record(c, server, 'policy', '/control/policy', 'changed', { reason: Object.keys(parsed.data).join(' ') });
-    return jsonResponse({ policy: realm.policy });
+    return controlJson({ policy: realm.policy });
   });
 
   app.get('/control/events', (c) => {
@@ -170,7 +179,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
     const raw = c.req.query('since') ?? '0';
     if (!/^\d+$/.test(raw)) return bad(c, 'since must be a non-negative integer event id; expected /control/events?since=0');
     const events = c.var.realm.events;
-    return jsonResponse({ events: events.since(Number(raw)), lastId: events.lastId });
+    return controlJson({ events: events.since(Number(raw)), lastId: events.lastId });
   });
 
   const faultsView = (realm: Realm) => ({ faults: realm.faults.list(), endpoints: ENDPOINTS, effects: EFFECT_CATALOGUE });
@@ -178,7 +187,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
   const changeView = (realm: Realm) => ({ faults: realm.faults.summaries(), count: realm.faults.size, max: MAX_FAULTS });
   app.get('/control/faults', (c) => {
     c.get('note').silent = true;
-    return jsonResponse(faultsView(c.var.realm));
+    return controlJson(faultsView(c.var.realm));
   });
   app.post('/control/faults', async (c) => {
     const body = await readJson(c);
@@ -196,28 +205,28 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
     }
     const reason = `${fault.endpoint} ${fault.effect.kind}${fault.remaining ? ` ×${fault.remaining}` : ' until removed'}`;
     record(c, server, 'faults', '/control/faults', `added ${fault.id}`, { reason, fault }, 201);
-    return jsonResponse({ fault, ...changeView(c.var.realm) }, 201);
+    return controlJson({ fault, ...changeView(c.var.realm) }, 201);
   });
   app.delete('/control/faults', (c) => {
     c.var.realm.faults.clear();
     record(c, server, 'faults', '/control/faults', 'cleared');
-    return jsonResponse(changeView(c.var.realm));
+    return controlJson(changeView(c.var.realm));
   });
   app.delete('/control/faults/:id', (c) => {
     const id = c.req.param('id');
     const realm = c.var.realm;
     if (!realm.faults.remove(id)) {
       c.get('note').outcome = 'not_found';
-      return jsonResponse({ error: 'not_found', error_description: `no active fault ${JSON.stringify(id)}; GET /control/faults lists them` }, 404);
+      return controlJson({ error: 'not_found', error_description: `no active fault ${JSON.stringify(id)}; GET /control/faults lists them` }, 404);
     }
     record(c, server, 'faults', `/control/faults/${id}`, `removed ${id}`, { faultId: id });
-    return jsonResponse(changeView(realm));
+    return controlJson(changeView(realm));
   });
 
   const clockView = (realm: Realm) => ({ offsetSeconds: realm.clock.offsetSeconds, now: new Date(realm.clock.now()).toISOString() });
   app.get('/control/clock', (c) => {
     c.get('note').silent = true;
-    return jsonResponse(clockView(c.var.realm));
+    return controlJson(clockView(c.var.realm));
   });
   app.post('/control/clock', async (c) => {
     const body = await readJson(c);
@@ -232,7 +241,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
     }
     clock.advance(parsed.data.advance);
     record(c, server, 'clock', '/control/clock', `advanced ${parsed.data.advance}s`);
-    return jsonResponse(clockView(c.var.realm));
+    return controlJson(clockView(c.var.realm));
   });
 
   const allow: Record<string, string> = { '/control/state': 'GET', '/control/policy': 'GET, POST', '/control/events': 'GET', '/control/faults': 'GET, POST, DELETE', '/control/clock': 'GET, POST' };
@@ -243,14 +252,14 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
     if (path !== c.req.path) {
       c.get('note').outcome = 'not_found';
       const meant = allow[path] ? ` (did you mean ${allow[path]!.split(', ').join('|')} ${path}, without the trailing slash?)` : '';
-      return jsonResponse({ error: 'not_found', error_description: `no control endpoint ${c.req.path} on the ${server === 'oauth' ? 'authorization' : 'MCP'} server${meant}; valid: ${paths.join(', ')}`, valid: paths }, 404);
+      return controlJson({ error: 'not_found', error_description: `no control endpoint ${c.req.path} on the ${server === 'oauth' ? 'authorization' : 'MCP'} server${meant}; valid: ${paths.join(', ')}`, valid: paths }, 404);
     }
     const allowed = allow[path] ?? (path.startsWith('/control/faults/') ? 'DELETE' : undefined);
     if (allowed) {
       c.get('note').outcome = 'method_not_allowed';
-      return jsonResponse({ error: 'invalid_request', error_description: `method ${c.req.method} is not allowed on ${path}; use ${allowed}` }, 405, { Allow: allowed });
+      return controlJson({ error: 'invalid_request', error_description: `method ${c.req.method} is not allowed on ${path}; use ${allowed}` }, 405, { Allow: allowed });
     }
     c.get('note').outcome = 'not_found';
-    return jsonResponse({ error: 'not_found', error_description: `no control endpoint ${path} on the ${server === 'oauth' ? 'authorization' : 'MCP'} server${hint(c.var.realm, server, path, Object.keys(allow))}; valid: ${paths.join(', ')}`, valid: paths }, 404);
+    return controlJson({ error: 'not_found', error_description: `no control endpoint ${path} on the ${server === 'oauth' ? 'authorization' : 'MCP'} server${hint(c.var.realm, server, path, Object.keys(allow))}; valid: ${paths.join(', ')}`, valid: paths }, 404);
   });
 }

@@ -5,9 +5,15 @@ export function quote(value: string): string {
   return `"${value.replace(/["\\]/g, (ch) => `\\${ch}`)}"`;
 }
 
-/** RFC 6750 §3: error_description may only use %x20-21 / %x23-5B / %x5D-7E; anything else is replaced. */
+/** Non-ASCII our own descriptions use, spelt in ASCII (a header is no place for `§`). */
+const ASCII: Record<string, string> = { '§': 'section ', '→': '->', '…': '...', '—': '-', '–': '-', '×': 'x', '’': "'", '“': "'", '”': "'" };
+
+/**
+ * RFC 6750 §3: error_description may only use %x20-21 / %x23-5B / %x5D-7E. Our own non-ASCII is spelt
+ * in ASCII (`§` → `section `), quotes and backslashes become `'` and `/`, anything else `?`.
+ */
 export function safeDescription(text: string): string {
-  return text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, (ch) => (ch === '"' ? "'" : ch === '\\' ? '/' : '?'));
+  return text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, (ch) => ASCII[ch] ?? (ch === '"' ? "'" : ch === '\\' ? '/' : '?')).replace(/section +(?=\d)/g, 'section ');
 }
 
 export interface Challenge {
@@ -30,8 +36,9 @@ export function bearerHeader(ch: Challenge, resourceMetadata: string): string {
 
 /** The full response for a challenge: status, header, and the same error as JSON for humans. */
 export function challengeResponse(ch: Challenge, resourceMetadata: string): Response {
+  // RFC 6750 §3.1: a request without credentials gets no error code, in the body either.
   const body = ch.error
     ? { error: ch.error, error_description: ch.description ?? ch.error }
-    : { error: 'unauthorized', error_description: 'a Bearer access token is required; discover how to get one from the resource_metadata in WWW-Authenticate' };
+    : { error_description: 'a Bearer access token is required; discover how to get one from the resource_metadata in WWW-Authenticate' };
   return jsonResponse(body, ch.status, { 'WWW-Authenticate': bearerHeader(ch, resourceMetadata), 'Cache-Control': 'no-store' });
 }

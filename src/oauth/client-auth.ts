@@ -25,6 +25,19 @@ const invalidClient = (description: string, basic: boolean, realm: Realm): OAuth
     basic ? { 'WWW-Authenticate': `Basic realm="${realm.issuer}", charset="UTF-8"` } : {},
   );
 
+const HOW = {
+  client_secret_basic: 'Authorization: Basic base64(urlencode(client_id):urlencode(client_secret)) (client_secret_basic)',
+  client_secret_post: 'client_id and client_secret in the form body (client_secret_post)',
+} as const;
+
+/** What an endpoint accepts, said exactly: the answer to a request that sent no credentials at all. */
+function accepted(allowPublic: boolean, allowRs: boolean, realm: Realm): string {
+  const secret = allowRs ? realm.policy.introspectionAuthMethods : (['client_secret_basic', 'client_secret_post'] as const);
+  const ways = [...(allowPublic ? ['client_id alone in the form body (public clients, auth method none)'] : []), ...secret.map((m) => HOW[m])];
+  const who = allowRs ? `; the MCP server sends INTROSPECTION_CLIENT_ID ${JSON.stringify(realm.config.introspectionClientId)} with its secret` : '';
+  return `send ${ways.join(', or ')}${who}`;
+}
+
 /** Splits `Authorization: Basic` into the form-urlencoded client_id and secret (RFC 6749 §2.3.1). */
 function parseBasic(header: string): { id: string; secret: string } | undefined {
   const m = /^Basic\s+([A-Za-z0-9+/]+=*)\s*$/i.exec(header);
@@ -72,7 +85,7 @@ export async function authenticateClient(
     secret = bodySecret;
     method = 'client_secret_post';
   } else {
-    if (bodyId === undefined) throw invalidClient('client authentication required: send client_id (public clients), or credentials', false, realm);
+    if (bodyId === undefined) throw invalidClient(`client authentication required: ${accepted(opts.allowPublic, opts.allowRs === true, realm)}`, false, realm);
     id = bodyId;
     method = 'none';
   }
