@@ -80,10 +80,11 @@ export function createMcpServer(
 export async function startServers(options: StartOptions = {}): Promise<RunningServers> {
   const config = resolveConfig(options);
   const tls = readTls(config);
-  const oauth = await bind(config.host, config.oauthPort, tls, 'OAUTH_PORT (--oauth-port)');
+  const sink = sinkOf(options.log);
+  const oauth = await bind(config.host, config.oauthPort, tls, 'OAUTH_PORT (--oauth-port)', sink);
   let mcp;
   try {
-    mcp = await bind(config.host, config.mcpPort, tls, 'MCP_PORT (--mcp-port)');
+    mcp = await bind(config.host, config.mcpPort, tls, 'MCP_PORT (--mcp-port)', sink);
   } catch (err) {
     await oauth.close();
     throw err;

@@ -1,8 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import { NO_STORE, jsonResponse } from './oauth-error.js';
+import { tlsFront } from './tls-front.js';
 
 export class StartupError extends Error {
   override name = 'StartupError';
@@ -21,45 +22,56 @@ export interface Bound {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Binds `host:port`; `what` names the setting to change when the port is taken. */
-export function bind(host: string, port: number, tls: Tls | undefined, what: string): Promise<Bound> {
+/**
+ * Binds `host:port`; `what` names the setting to change when the port is taken. With TLS, a plain
+ * listener in front answers plain HTTP itself (`tls-front.ts`); `notice` gets its operator lines.
+ */
+export function bind(host: string, port: number, tls: Tls | undefined, what: string, notice?: (line: string) => void): Promise<Bound> {
   // Host is checked by the request listener (which answers in our JSON shape), not by node:http's empty 400.
   const server = tls ? https.createServer({ cert: tls.cert, key: tls.key, requireHostHeader: false }) : http.createServer({ requireHostHeader: false });
   server.on('clientError', answerClientError);
   // Clients in test suites open many short connections; keep-alive helps them and costs us nothing.
   server.keepAliveTimeout = 5000;
+  const listener: NetServer = tls ? tlsFront(server as https.Server, notice) : server;
   return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
+    listener.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') reject(new StartupError(`port ${port} on ${host} is already in use: stop the other process or set ${what}`));
       else if (err.code === 'EACCES') reject(new StartupError(`no permission to listen on ${host}:${port}: choose a port above 1023 with ${what}`));
       else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new StartupError(`cannot listen on host ${host}: it is not an address of this machine (HOST / --host)`));
       else reject(new StartupError(`cannot listen on ${host}:${port}: ${err.message}`));
     });
-    server.listen(port, host, () => {
-      const actual = (server.address() as AddressInfo).port;
+    listener.listen(port, host, () => {
+      // node:http tracks its connections (idle ones, timeouts) from 'listening' on; behind the front it never listens itself.
+      if (listener !== server) server.emit('listening');
+      const actual = (listener.address() as AddressInfo).port;
       resolve({
         server,
         port: actual,
-        serve: (listener) => server.on('request', listener),
-        close: (graceMs = 3000) => closeGracefully(server, graceMs),
+        serve: (handler) => server.on('request', handler),
+        close: (graceMs = 3000) => closeGracefully(listener, server, graceMs),
       });
     });
   });
 }
 
-/** Stops accepting, lets in-flight requests finish, then drops whatever is left after `graceMs`. */
-function closeGracefully(server: http.Server, graceMs: number): Promise<void> {
+/**
+ * Stops accepting, lets in-flight requests finish, then drops whatever is left after `graceMs`.
+ * `listener` accepts the connections (the server itself, or the TLS front), `server` speaks HTTP on them.
+ */
+function closeGracefully(listener: NetServer, server: http.Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
-    if (!server.listening) return resolve();
+    if (!listener.listening) return resolve();
     const timer = setTimeout(() => server.closeAllConnections(), graceMs);
     timer.unref();
     // A keep-alive connection whose request finishes during shutdown turns idle: close it then too.
     const sweeper = setInterval(() => server.closeIdleConnections(), 25);
-    server.close(() => {
+    listener.close(() => {
       clearTimeout(timer);
       clearInterval(sweeper);
       resolve();
     });
+    // Behind the front, this stops node:http's connection tracking (and closes idle ones) too.
+    if (listener !== server) server.close();
     server.closeIdleConnections();
   });
 }
