@@ -38,7 +38,7 @@ function shapeProblem(err: z.ZodError): string {
   if (member === undefined || member === 'active') return 'authorization server answered without a boolean "active"';
   const want =
     member === 'aud' ? 'a string or an array of strings' : member === 'exp' || member === 'iat' ? 'a number (NumericDate)' : 'a string';
-  return `authorization server answered with a malformed "${String(member)}": it must be ${want} (RFC 7662 §2.2)`;
+  return `authorization server answered with a malformed "${String(member)}": it must be ${want} (RFC 7662 section 2.2)`;
 }
 
 /** The introspection endpoint could not give an answer; `cause` is shown to the client and the operator. */

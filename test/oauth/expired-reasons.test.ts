@@ -56,7 +56,7 @@ describe('expired says expired, after the clock moved far past it', () => {
     const asked1 = await clockNow(srv);
     expect(res.status).toBe(400);
     expect(res.json.error).toBe('invalid_grant');
-    expect(res.json.error_description).toMatch(/^authorization code expired at \S+ \(\d+ s ago\)$/);
+    expect(res.json.error_description).toMatch(/^authorization code expired at \S+ \(\d+ s ago\); codes live 60 s$/);
     const ttl = srv.realm.policy.codeTtlSeconds * 1000;
     expectExpiredAt(res.json.error_description, [t0 + ttl, t1 + ttl], [asked0, asked1]);
     expect(Number(/\((\d+) s ago/.exec(res.json.error_description)![1])).toBeGreaterThanOrEqual(3600 - srv.realm.policy.codeTtlSeconds);
@@ -66,7 +66,17 @@ describe('expired says expired, after the clock moved far past it', () => {
     expect(events.filter((e) => e.type === 'request' && e.endpoint === 'token').at(-1)).toMatchObject({ outcome: 'invalid_grant', reason: res.json.error_description });
   });
 
-  it('an unswept expired code says the same, with the code lifetime', async () => {
+  it('a redeemed code presented after its expiry says it was used, then expired', async () => {
+    const srv = await serve();
+    const { client_id } = await register(srv.oauthUrl);
+    const a = await authorize(srv.oauthUrl, client_id);
+    expect((await tokenRequest(srv.oauthUrl, codeGrantParams(client_id, a))).status).toBe(200);
+    await advance(srv, 600);
+    const res = await tokenRequest(srv.oauthUrl, codeGrantParams(client_id, a));
+    expect(res.json.error_description).toMatch(/^authorization code was used at \S+ and expired at \S+ \(\d+ s ago\); codes live 60 s$/);
+  });
+
+  it('an unswept expired code says the same', async () => {
     const srv = await serve();
     const { client_id } = await register(srv.oauthUrl);
     const a = await authorize(srv.oauthUrl, client_id);

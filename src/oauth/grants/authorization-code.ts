@@ -21,19 +21,23 @@ export async function authorizationCodeGrant(form: Form, caller: Caller, c: Ctx)
   // Consumed before any check: a code is spent by its first redemption, right or wrong.
   const spent = await realm.store.consume('code', code);
   const now = realm.clock.now();
-  // Swept: its tombstone still says expired (or used, then expired) for a while.
-  if (spent.outcome === 'missing') throw new OAuthError('invalid_grant', (await whyDead(realm, 'code', code)) ?? unknown('authorization code'));
+  const lifetime = `codes live ${realm.policy.codeTtlSeconds} s`;
+  if (spent.outcome === 'missing') {
+    // Swept: a code dies only by expiring, and its tombstone says so for a while.
+    const why = await whyDead(realm, 'code', code);
+    throw new OAuthError('invalid_grant', why === undefined ? unknown('authorization code') : `${why}; ${lifetime}`);
+  }
   const record = spent.record;
   note.grantId = abbreviate(record.grantId);
   if (spent.outcome === 'already') {
     // A spent code is watched for replay until it would have expired; after that it only says so.
-    if (record.expiresAt <= now) throw new OAuthError('invalid_grant', (await whyDead(realm, 'code', code, record))!);
+    if (record.expiresAt <= now) throw new OAuthError('invalid_grant', `${await whyDead(realm, 'code', code, record)}; ${lifetime}`);
     const revoked = await realm.revokeGrant(record.grantId, 'code-replayed');
     note.revoked = revoked;
     throw new OAuthError('invalid_grant', `authorization code was already used; the ${revoked} token(s) issued from it are revoked (OAuth 2.1 §4.1.3)`);
   }
   if (record.expiresAt <= now) {
-    throw new OAuthError('invalid_grant', `authorization code expired at ${when(realm, record.expiresAt)}; codes live ${realm.policy.codeTtlSeconds} s`);
+    throw new OAuthError('invalid_grant', `authorization code expired at ${when(realm, record.expiresAt)}; ${lifetime}`);
   }
   if (record.clientId !== caller.clientId) throw new OAuthError('invalid_grant', 'authorization code was issued to another client');
   const redirectUri = form.get('redirect_uri');
