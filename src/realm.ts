@@ -110,7 +110,7 @@ export class Realm {
    * had already consumed one of its codes or refresh tokens can take to save what it minted. Each of
    * its tokens remembers `cause` (their tombstones), so a later presentation is told why.
    */
-  revokeGrant(grantId: string, cause: GrantRevocation): Promise<number> {
+  revokeGrant(grantId: string, cause: GrantRevocation = 'grant-revoked'): Promise<number> {
     return this.store.revokeByGrantId(grantId, this.clock.now() + this.policy.codeTtlSeconds * 1000, cause);
   }
 

@@ -9,7 +9,7 @@ import { strike } from '../pipeline/strike.js';
 import type { Realm } from '../realm.js';
 import { isLive } from '../store/store.js';
 import { authenticateClient } from './client-auth.js';
-import { unknown, whyDead } from './why-inactive.js';
+import { unknown, whyDead, type Kept } from './why-inactive.js';
 
 const INACTIVE = { active: false } as const;
 
@@ -70,7 +70,7 @@ type Introspection = { active: false; why: string } | ({ active: true } & Record
 async function describe(realm: Realm, token: string, hint: string | undefined): Promise<Introspection> {
   const now = realm.clock.now();
   const order = hint === 'refresh_token' ? (['refresh', 'access'] as const) : (['access', 'refresh'] as const);
-  const kept: { access?: { expiresAt?: number; consumedAt?: number }; refresh?: { expiresAt?: number; consumedAt?: number } } = {};
+  const kept: { access?: Kept; refresh?: Kept } = {};
   for (const kind of order) {
     if (kind === 'access') {
       const r = (kept.access = await realm.store.find('access', token));

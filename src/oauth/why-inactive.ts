@@ -7,7 +7,7 @@ import { MAX_TOMBSTONES, TOMBSTONE_TTL_MS, type Cause, type Model } from '../sto
  * (RFC 6750 §3: "section", never the sign).
  */
 
-export const NOUN: Record<Model, string> = { code: 'authorization code', access: 'access token', refresh: 'refresh token' };
+const NOUN: Record<Model, string> = { code: 'authorization code', access: 'access token', refresh: 'refresh token' };
 
 const BY: Record<Exclude<Cause, 'expired'>, string> = {
   revoked: 'by POST /revoke (RFC 7009)',
@@ -22,13 +22,14 @@ export function when(realm: Realm, at: number): string {
   return `${new Date(at).toISOString()} (${Math.max(0, Math.floor((realm.clock.now() - at) / 1000))} s ago)`;
 }
 
-/** What is known of a dead record: its kept record (spent, or past expiresAt) or its tombstone. */
-interface Death {
-  cause?: Cause;
-  at?: number;
+/** A record `find` still gives although it is not live: spent, or past its expiresAt. */
+export interface Kept {
   expiresAt?: number;
   consumedAt?: number;
 }
+
+/** What is known of a dead record: its kept record or its tombstone. */
+type Death = Kept & { cause?: Cause; at?: number };
 
 function predicate(realm: Realm, model: Model, d: Death): string {
   const spent = d.consumedAt === undefined ? undefined : new Date(d.consumedAt).toISOString();
@@ -44,7 +45,7 @@ function predicate(realm: Realm, model: Model, d: Death): string {
  * Why the `model` record kept under `id` is not live, from `kept` (what `find` gave, when it is spent
  * or past expiry) or else its tombstone; undefined when nothing is remembered of it.
  */
-export async function whyDead(realm: Realm, model: Model, id: string, kept?: { expiresAt?: number; consumedAt?: number }): Promise<string | undefined> {
+export async function whyDead(realm: Realm, model: Model, id: string, kept?: Kept): Promise<string | undefined> {
   if (kept) return `${NOUN[model]} ${predicate(realm, model, kept)}`;
   const t = await realm.store.tombstone(model, id);
   return t ? `${NOUN[model]} ${predicate(realm, model, t)}` : undefined;
