@@ -6,7 +6,7 @@ import { defaultPolicy, PolicyPatchSchema, PolicySchema, type Policy, type Polic
 import { randomToken } from './secrets.js';
 import { flat } from './http/flat.js';
 import { MemoryStore } from './store/memory.js';
-import type { Store } from './store/store.js';
+import type { GrantRevocation, Store } from './store/store.js';
 import { defaultBaseUrl, RealmUrls } from './urls.js';
 
 /** A Config whose public URLs are known (after the ports are bound, or given explicitly). */
@@ -107,10 +107,11 @@ export class Realm {
 
   /**
    * Revokes a grant's tokens, and keeps it revoked for a code's lifetime: longer than any request that
-   * had already consumed one of its codes or refresh tokens can take to save what it minted.
+   * had already consumed one of its codes or refresh tokens can take to save what it minted. Each of
+   * its tokens remembers `cause` (their tombstones), so a later presentation is told why.
    */
-  revokeGrant(grantId: string): Promise<number> {
-    return this.store.revokeByGrantId(grantId, this.clock.now() + this.policy.codeTtlSeconds * 1000);
+  revokeGrant(grantId: string, cause: GrantRevocation = 'grant-revoked'): Promise<number> {
+    return this.store.revokeByGrantId(grantId, this.clock.now() + this.policy.codeTtlSeconds * 1000, cause);
   }
 
   /**

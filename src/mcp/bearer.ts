@@ -21,7 +21,7 @@ export async function checkBearer(
   verifier: TokenVerifier,
 ): Promise<BearerCheck> {
   if (query.has('access_token')) {
-    return { ok: false, challenge: { status: 400, error: 'invalid_request', description: 'send the access token in the Authorization header, not the query string (RFC 6750 §2.1; MCP authorization)', scope } };
+    return { ok: false, challenge: { status: 400, error: 'invalid_request', description: 'send the access token in the Authorization header, not the query string (RFC 6750 section 2.1; MCP authorization)', scope } };
   }
   // No credentials, or another scheme: a plain challenge without an error code (RFC 6750 §3.1).
   if (authorization === undefined || !/^bearer(\s|$)/i.test(authorization)) return { ok: false, challenge: { status: 401, scope } };

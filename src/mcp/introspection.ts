@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { z } from 'zod';
+import { INACTIVE_REASON_MEMBER, MAX_INACTIVE_REASON } from '../http/inactive-reason.js';
 
 /**
  * The RFC 7662 §2.2 answer: `active` is required; the members this server reads have the types the
@@ -18,6 +19,13 @@ const IntrospectionSchema = z.looseObject({
   exp: z.number().optional(),
   iat: z.number().optional(),
   token_type: z.string().optional(),
+  // Our own authorization server's word on why (README: "Why a token was refused"). Another server's
+  // member of that name that is not a string is ignored rather than failing the answer.
+  [INACTIVE_REASON_MEMBER]: z
+    .string()
+    .transform((s) => (s.length > MAX_INACTIVE_REASON ? `${s.slice(0, MAX_INACTIVE_REASON)}...` : s))
+    .optional()
+    .catch(undefined),
 });
 
 export type Introspection = z.infer<typeof IntrospectionSchema>;
@@ -30,7 +38,7 @@ function shapeProblem(err: z.ZodError): string {
   if (member === undefined || member === 'active') return 'authorization server answered without a boolean "active"';
   const want =
     member === 'aud' ? 'a string or an array of strings' : member === 'exp' || member === 'iat' ? 'a number (NumericDate)' : 'a string';
-  return `authorization server answered with a malformed "${String(member)}": it must be ${want} (RFC 7662 §2.2)`;
+  return `authorization server answered with a malformed "${String(member)}": it must be ${want} (RFC 7662 section 2.2)`;
 }
 
 /** The introspection endpoint could not give an answer; `cause` is shown to the client and the operator. */

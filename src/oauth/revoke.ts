@@ -32,7 +32,7 @@ async function revoke(c: Ctx): Promise<Response> {
     const r = await realm.store.find('access', token);
     if (!r) return false;
     if (r.clientId !== caller.clientId) throw notYours();
-    await realm.store.destroy('access', token);
+    await realm.store.destroy('access', token, 'revoked');
     note.revoked = 1;
     note.reason = 'access token revoked';
     return true;
@@ -41,7 +41,7 @@ async function revoke(c: Ctx): Promise<Response> {
     const r = await realm.store.find('refresh', token);
     if (!r) return false;
     if (r.clientId !== null && r.clientId !== caller.clientId) throw notYours();
-    note.revoked = await realm.revokeGrant(r.grantId);
+    note.revoked = await realm.revokeGrant(r.grantId, 'grant-revoked');
     note.reason = `refresh token revoked with its grant (${note.revoked} tokens)`;
     return true;
   };

@@ -1,7 +1,21 @@
-import { EXPIRED_CODE_GRACE_MS, isLive, MODELS, type Consumption, type Model, type Models, type Store, type StoreCounts } from './store.js';
+import {
+  isLive,
+  MAX_TOMBSTONES,
+  MODELS,
+  TOMBSTONE_TTL_MS,
+  type Cause,
+  type Consumption,
+  type GrantRevocation,
+  type Model,
+  type Models,
+  type Store,
+  type StoreCounts,
+  type Tombstone,
+} from './store.js';
 import type { ClientRecord } from './types.js';
 
 type Tables = { [M in Model]: Map<string, Models[M]> };
+type Graves = { [M in Model]: Map<string, Tombstone> };
 
 /**
  * The Store in memory. JavaScript runs each method body to completion before any other request is
@@ -15,6 +29,8 @@ export class MemoryStore implements Store {
   private readonly grants = new Map<string, { access: Set<string>; refresh: Set<string> }>();
   /** Revoked grants → until when they stay revoked. */
   private readonly revoked = new Map<string, number>();
+  /** Per model, id → why and when it died; in the order they were laid, so the oldest go first at the cap. */
+  private readonly graves: Graves = { code: new Map(), access: new Map(), refresh: new Map() };
 
   constructor(private readonly now: () => number) {}
 
@@ -50,6 +66,7 @@ export class MemoryStore implements Store {
       if (this.table(model).size >= cap) return 'full';
     }
     if (old && old.grantId !== record.grantId) this.forget(model, id, old.grantId);
+    this.graves[model].delete(id);
     this.table(model).set(id, record);
     if (model !== 'code') this.grant(record.grantId)[model as 'access' | 'refresh'].add(id);
     return true;
@@ -65,19 +82,23 @@ export class MemoryStore implements Store {
     return { outcome: 'consumed', record: spent };
   }
 
-  async destroy(model: Model, id: string): Promise<boolean> {
+  async destroy(model: Model, id: string, cause?: 'revoked'): Promise<boolean> {
     const record = this.table(model).get(id);
     if (!record) return false;
-    this.forget(model, id, record.grantId);
+    this.forget(model, id, record.grantId, cause);
     return true;
   }
 
-  async revokeByGrantId(grantId: string, keepUntil?: number): Promise<number> {
+  async revokeByGrantId(grantId: string, keepUntil?: number, cause: GrantRevocation = 'grant-revoked'): Promise<number> {
     if (keepUntil !== undefined && keepUntil > (this.revoked.get(grantId) ?? 0)) this.revoked.set(grantId, keepUntil);
     const g = this.grants.get(grantId);
     if (!g) return 0;
-    for (const t of g.access) this.tables.access.delete(t);
-    for (const t of g.refresh) this.tables.refresh.delete(t);
+    for (const m of ['access', 'refresh'] as const) {
+      for (const t of g[m]) {
+        this.bury(m, t, this.tables[m].get(t), cause);
+        this.tables[m].delete(t);
+      }
+    }
     this.grants.delete(grantId);
     return g.access.size + g.refresh.size;
   }
@@ -85,8 +106,14 @@ export class MemoryStore implements Store {
   async destroyAll(model: Model): Promise<number> {
     const table = this.table(model);
     const n = table.size;
-    for (const [id, r] of [...table]) this.forget(model, id, r.grantId);
+    for (const [id, r] of [...table]) this.forget(model, id, r.grantId, 'revoked-all');
     return n;
+  }
+
+  async tombstone(model: Model, id: string): Promise<Tombstone | undefined> {
+    const t = this.graves[model].get(id);
+    // Past its age, a tombstone not yet swept is forgotten already.
+    return t && t.at + TOMBSTONE_TTL_MS > this.now() ? t : undefined;
   }
 
   async list<M extends Model>(model: M): Promise<Array<[string, Models[M]]>> {
@@ -105,15 +132,17 @@ export class MemoryStore implements Store {
 
   async sweep(): Promise<void> {
     const now = this.now();
-    for (const m of MODELS) this.sweepModel(m, now);
+    for (const m of MODELS) {
+      this.sweepModel(m, now);
+      const graves = this.graves[m];
+      for (const [id, t] of graves) if (t.at + TOMBSTONE_TTL_MS <= now) graves.delete(id);
+    }
     for (const [g, until] of this.revoked) if (until <= now) this.revoked.delete(g);
   }
 
   private sweepModel(m: Model, now: number): void {
     for (const [id, r] of this.table(m)) {
-      if (r.expiresAt === undefined) continue;
-      const grace = m === 'code' && r.consumedAt === undefined ? EXPIRED_CODE_GRACE_MS : 0;
-      if (r.expiresAt + grace <= now) this.forget(m, id, r.grantId);
+      if (r.expiresAt !== undefined && r.expiresAt <= now) this.forget(m, id, r.grantId, 'expired');
     }
   }
 
@@ -122,6 +151,7 @@ export class MemoryStore implements Store {
     for (const m of MODELS) this.table(m).clear();
     this.grants.clear();
     this.revoked.clear();
+    for (const m of MODELS) this.graves[m].clear();
   }
 
   private table<M extends Model>(model: M): Map<string, Models[M]> {
@@ -142,7 +172,22 @@ export class MemoryStore implements Store {
     return g;
   }
 
-  private forget(model: Model, id: string, grantId: string): void {
+  /**
+   * Lays the tombstone of a record about to be forgotten: only why and when, so that nothing of the
+   * record (nor of the request that made it) stays alive. One already past its age is not laid.
+   */
+  private bury(model: Model, id: string, record: Models[Model] | undefined, cause: Cause): void {
+    const now = this.now();
+    const at = cause === 'expired' && record?.expiresAt !== undefined ? record.expiresAt : now;
+    if (at + TOMBSTONE_TTL_MS <= now) return;
+    const graves = this.graves[model];
+    graves.delete(id);
+    graves.set(id, record?.consumedAt !== undefined ? { cause, at, consumedAt: record.consumedAt } : { cause, at });
+    if (graves.size > MAX_TOMBSTONES) graves.delete(graves.keys().next().value!);
+  }
+
+  private forget(model: Model, id: string, grantId: string, cause?: Cause): void {
+    if (cause !== undefined) this.bury(model, id, this.table(model).get(id), cause);
     this.table(model).delete(id);
     if (model === 'code') return;
     const g = this.grants.get(grantId);

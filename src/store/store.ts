@@ -15,6 +15,45 @@ export const MODELS: readonly Model[] = ['code', 'access', 'refresh'];
  */
 export type Consumption<R> = { outcome: 'consumed'; record: R } | { outcome: 'already'; record: R } | { outcome: 'missing' };
 
+/** Why a grant was revoked (revokeByGrantId): each of its tokens remembers it. */
+export type GrantRevocation =
+  /** A refresh token of the grant was revoked (POST /revoke, RFC 7009 §2.1). */
+  | 'grant-revoked'
+  /** An authorization code of the grant was redeemed twice (OAuth 2.1 §4.1.3). */
+  | 'code-replayed'
+  /** A rotated refresh token of the grant was used again (OAuth 2.1 §4.3.1). */
+  | 'refresh-reused';
+
+/** Why a token-like record is gone, as its tombstone remembers it. */
+export type Cause =
+  /** Past its expiresAt: swept (or swept to make room at a cap). */
+  | 'expired'
+  /** Destroyed by itself, with this cause (POST /revoke of an access token). */
+  | 'revoked'
+  /** Destroyed with every record of its model (destroyAll: the revoke-access switch). */
+  | 'revoked-all'
+  | GrantRevocation;
+
+/**
+ * What is remembered of a record once it is gone: why and when, never the record itself. It lets an
+ * answer say "expired at T" or "revoked with its grant" instead of "unknown".
+ */
+export interface Tombstone {
+  cause: Cause;
+  /** When it died, ms on the store's clock: its expiresAt when it expired, else when it was removed. */
+  at: number;
+  /** Set when the record had been consumed (a spent code, a rotated refresh token): when. */
+  consumedAt?: number;
+}
+
+/**
+ * Tombstones are bounded twice: each is forgotten TOMBSTONE_TTL_MS after its `at`, and at most
+ * MAX_TOMBSTONES are kept per model (the oldest laid are forgotten first). Past either, a dead
+ * record is "unknown", as one never issued is.
+ */
+export const TOMBSTONE_TTL_MS = 24 * 3600_000;
+export const MAX_TOMBSTONES = 10_000;
+
 export interface StoreCounts {
   clients: number;
   /** Records neither consumed nor past `expiresAt`. */
@@ -49,29 +88,37 @@ export interface Store {
   upsert<M extends Model>(model: M, id: string, record: Models[M], cap?: number): Promise<boolean | 'full'>;
   /** Marks the record spent; `keepUntil` replaces its expiresAt (how long a spent record is remembered). */
   consume<M extends Model>(model: M, id: string, keepUntil?: number): Promise<Consumption<Models[M]>>;
-  destroy(model: Model, id: string): Promise<boolean>;
   /**
-   * Destroys the access and refresh tokens of a grant (a refresh family); spent codes stay remembered.
+   * Destroys a record. With `cause` it leaves a tombstone; without, it is forgotten at once (a token
+   * taken back before it was handed out was never issued).
+   */
+  destroy(model: Model, id: string, cause?: 'revoked'): Promise<boolean>;
+  /**
+   * Destroys the access and refresh tokens of a grant (a refresh family), each leaving a tombstone
+   * with `cause` ('grant-revoked' when not given); spent codes stay remembered.
    * With `keepUntil`, the grant stays revoked until then: tokens upserted into it are refused.
    */
-  revokeByGrantId(grantId: string, keepUntil?: number): Promise<number>;
-  /** Destroys every record of a model (the revoke-access switch). */
+  revokeByGrantId(grantId: string, keepUntil?: number, cause?: GrantRevocation): Promise<number>;
+  /** Destroys every record of a model (the revoke-access switch), each leaving a 'revoked-all' tombstone. */
   destroyAll(model: Model): Promise<number>;
+  /**
+   * Why the record kept under `id` is gone, if it is remembered (see MAX_TOMBSTONES, TOMBSTONE_TTL_MS).
+   * Undefined for a record that is still kept, or was never kept, or is forgotten. Upserting the id
+   * again removes its tombstone.
+   */
+  tombstone(model: Model, id: string): Promise<Tombstone | undefined>;
   /** Every kept record of a model, expired and consumed ones included. */
   list<M extends Model>(model: M): Promise<Array<[string, Models[M]]>>;
   counts(): Promise<StoreCounts>;
 
   /**
-   * Forgets what is past its expiresAt, except an unspent code: it is kept EXPIRED_CODE_GRACE_MS
-   * longer, so that its late redemption is answered "expired", not "unknown".
+   * Forgets what is past its expiresAt, leaving an 'expired' tombstone at its expiresAt (so that a
+   * late redemption is answered "expired", not "unknown"), and the tombstones past TOMBSTONE_TTL_MS.
    */
   sweep(): Promise<void>;
-  /** Back to empty (POST /control/reset). */
+  /** Back to empty, tombstones included (POST /control/reset). */
   clear(): Promise<void>;
 }
-
-/** How long `sweep` keeps an unspent code past its expiresAt (part of the contract). */
-export const EXPIRED_CODE_GRACE_MS = 60_000;
 
 /** Live: neither spent nor past its expiry at `now`. */
 export function isLive(record: { expiresAt?: number; consumedAt?: number }, now: number): boolean {

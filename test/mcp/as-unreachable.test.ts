@@ -65,7 +65,7 @@ describe('the authorization server goes away and comes back', () => {
     expect(rs.notices.at(-1)).toMatch(/works again/);
     // Tokens of the old process are simply unknown now: an ordinary invalid_token, not a failure.
     const old = await timedCall(rs.mcpUrl, before.tokens.access_token);
-    expect(bearerChallenge(old.res).error_description).toMatch(/not active/);
+    expect(bearerChallenge(old.res).error_description).toMatch(/^token is unknown: never issued here/);
   });
 });
 

@@ -72,7 +72,7 @@ describe('Bearer challenges of the MCP endpoint (raw HTTP, real sockets)', () =>
     expect(res.status).toBe(401);
     const p = bearerChallenge(res);
     expect(p).toMatchObject({ error: 'invalid_token', scope: SCOPE, resource_metadata: prm });
-    expect(p.error_description).toMatch(/not active/);
+    expect(p.error_description).toMatch(/^token is unknown: never issued here/);
     expect(await res.json()).toMatchObject({ error: 'invalid_token' });
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ISSUER, RESOURCE, makeAS, type AS } from '../support/servers.js';
 import { introspect, obtainTokens, register, token, type Tokens } from '../support/oauth.js';
+import { INACTIVE_REASON_MEMBER } from '../../src/http/inactive-reason.js';
 import { OVERSIZED, basic, form } from '../support/http.js';
 import { expectOAuthError } from '../support/oauth-error.js';
 import { snapshot } from '../support/snapshot.js';
@@ -20,6 +21,24 @@ beforeAll(async () => {
   confidential = { id: c.client_id, secret: c.client_secret! };
 });
 afterAll(() => as.realm.close());
+
+/**
+ * Exactly {"active":false} to any client (RFC 7662 §2.2); our own MCP server (the RS credentials)
+ * is told why as well, in the one extension member. Both answers are exact, member for member.
+ */
+const inactive = async (t: string, why: RegExp, on: AS = as) => {
+  const c = await register(on, { token_endpoint_auth_method: 'client_secret_basic' });
+  const res = await on.req('/introspect', form({ token: t }, basic(c.client_id, c.client_secret!)));
+  expect(res.status).toBe(200);
+  expect(await res.text()).toBe('{"active":false}');
+  const toRs = await on.req('/introspect', form({ token: t }, rs));
+  expect(toRs.status).toBe(200);
+  const body = (await toRs.json()) as Record<string, unknown>;
+  expect(Object.keys(body)).toEqual(['active', INACTIVE_REASON_MEMBER]);
+  expect(body.active).toBe(false);
+  expect(body[INACTIVE_REASON_MEMBER]).toMatch(why);
+  expect(body[INACTIVE_REASON_MEMBER]).toMatch(/^[\x20-\x7e]+$/);
+};
 
 describe('POST /introspect: bad input', () => {
   const cases: Array<[string, () => RequestInit, number, string, RegExp]> = [
@@ -84,21 +103,15 @@ describe('POST /introspect: answers', () => {
     }
   });
 
-  const inactive = async (t: string) => {
-    const res = await as.req('/introspect', form({ token: t }, rs));
-    expect(res.status).toBe(200);
-    expect(await res.text()).toBe('{"active":false}');
-  };
-
-  it('unknown tokens are exactly {"active":false}', async () => {
-    await inactive('at_does-not-exist');
-    await inactive(`${tokens.access_token}x`);
+  it('unknown tokens are exactly {"active":false}; the RS is told "unknown"', async () => {
+    await inactive('at_does-not-exist', /^token is unknown: never issued here, or forgotten since \(a reset; dead ones are remembered 24 h, at most 10000 of each kind\)$/);
+    await inactive(`${tokens.access_token}x`, /^token is unknown/);
   });
 
-  it('a revoked token is exactly {"active":false}', async () => {
+  it('a revoked token is exactly {"active":false}; the RS is told it was revoked at /revoke', async () => {
     const t = await obtainTokens(as);
     await as.req('/revoke', form({ token: t.tokens.access_token, client_id: t.clientId }));
-    await inactive(t.tokens.access_token);
+    await inactive(t.tokens.access_token, /^access token was revoked at \d{4}-\d\d-\d\dT\S+Z \(0 s ago\) by POST \/revoke \(RFC 7009\)$/);
     expect((await introspect(as, t.tokens.refresh_token!)).active).toBe(true);
   });
 
@@ -108,7 +121,7 @@ describe('POST /introspect: answers', () => {
     try {
       const res = await token(as, { grant_type: 'refresh_token', refresh_token: t.tokens.refresh_token!, client_id: t.clientId });
       expect(res.status).toBe(200);
-      await inactive(t.tokens.refresh_token!);
+      await inactive(t.tokens.refresh_token!, /^refresh token was replaced at \S+ by rotation \(OAuth 2.1 section 4.3.1\); use the newest refresh token$/);
     } finally {
       as.realm.setPolicy({ rotateRefreshTokens: false });
     }
@@ -122,8 +135,7 @@ describe('POST /introspect: answers', () => {
       fresh.realm.clock.advance(58);
       expect((await introspect(fresh, t.tokens.access_token)).active).toBe(true);
       fresh.realm.clock.advance(3);
-      const res = await fresh.req('/introspect', form({ token: t.tokens.access_token }, rs));
-      expect(await res.text()).toBe('{"active":false}');
+      await inactive(t.tokens.access_token, /^access token expired at \S+ \([0-2] s ago\)$/, fresh);
       // The refresh token outlives it.
       expect((await introspect(fresh, t.tokens.refresh_token!)).active).toBe(true);
     } finally {
@@ -144,8 +156,7 @@ describe('expiry without a sweep', () => {
       // Only Date moves: the realm clock's advance() (which sweeps) is not involved.
       vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 61_000 });
       expect(((await fresh.realm.store.find('access', t.tokens.access_token)) !== undefined)).toBe(true);
-      const res = await fresh.req('/introspect', form({ token: t.tokens.access_token }, rs));
-      expect(await res.text()).toBe('{"active":false}');
+      await inactive(t.tokens.access_token, /^access token expired at \S+ \([01] s ago\)$/, fresh);
     } finally {
       fresh.realm.close();
     }

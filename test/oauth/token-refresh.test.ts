@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthTokensSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { makeAS, type AS } from '../support/servers.js';
-import { authorize, introspect, obtainTokens, redeem, register, token, type Tokens } from '../support/oauth.js';
+import { authorize, inactiveToRs, introspect, obtainTokens, redeem, register, token, type Tokens } from '../support/oauth.js';
 import { basic } from '../support/http.js';
 import { expectOAuthError } from '../support/oauth-error.js';
 import { snapshot } from '../support/snapshot.js';
@@ -29,7 +29,7 @@ const refreshRes = (clientId: string, refreshToken: string, extra: Record<string
 
 describe('refresh_token grant: bad input', () => {
   it.each([
-    ['unknown refresh token', 'rt_unknown', {}, 400, 'invalid_grant', /unknown, expired or revoked/],
+    ['unknown refresh token', 'rt_unknown', {}, 400, 'invalid_grant', /^refresh token is unknown: never issued here/],
     ['unknown scope', null, { scope: 'mcp:admin' }, 400, 'invalid_scope', /"mcp:admin"/],
     ['resource outside the authorization', null, { resource: 'https://elsewhere.example/mcp' }, 400, 'invalid_target', /elsewhere/],
     ['resource with fragment', null, { resource: 'https://rs.example/mcp#f' }, 400, 'invalid_target', /fragment/],
@@ -100,7 +100,7 @@ describe('refresh_token grant: rotation on', () => {
       expect(r.refresh_token).toMatch(/^rt_[A-Za-z0-9_-]{43,}$/);
       expect(seen.has(r.refresh_token)).toBe(false);
       seen.add(r.refresh_token);
-      expect(await introspect(as, current)).toEqual({ active: false });
+      expect(await introspect(as, current)).toEqual(inactiveToRs(/^refresh token was replaced at .* by rotation/));
       current = r.refresh_token!;
     }
     expect((await introspect(as, current)).active).toBe(true);
@@ -115,7 +115,7 @@ describe('refresh_token grant: rotation on', () => {
     const reuse = await refreshRes(clientId, tokens.refresh_token!);
     await expectOAuthError(reuse, 400, 'invalid_grant', /already rotated.*revoked/);
     for (const t of [second.refresh_token!, second.access_token, first.access_token, tokens.access_token]) {
-      expect(await introspect(as, t)).toEqual({ active: false });
+      expect(await introspect(as, t)).toEqual(inactiveToRs(/ was revoked at .* a rotated refresh token of the grant was used again/));
     }
     await expectOAuthError(await refreshRes(clientId, second.refresh_token!), 400, 'invalid_grant');
     // Another grant is untouched.

@@ -96,10 +96,10 @@ describe(`store atomicity end to end (${K} parallel requests, ${ROUNDS} rounds)`
         expect(rt1).not.toBe(rt0);
 
         // A loser either saw rt0 spent (reuse: it revoked the family and says how many tokens), or
-        // came after a reuse had already destroyed rt0 (unknown). The first revocation is a reuse.
+        // came after a reuse had already destroyed rt0 (its tombstone says so). The first revocation is a reuse.
         const REUSE = /already rotated; its reuse revoked the whole family \((\d+) tokens/;
-        const UNKNOWN = /unknown, expired or revoked/;
-        for (const l of losers) expect(l.json.error_description).toMatch(new RegExp(`${REUSE.source}|${UNKNOWN.source}`));
+        const REVOKED = /^refresh token was revoked at .* with its grant: a rotated refresh token of the grant was used again/;
+        for (const l of losers) expect(l.json.error_description).toMatch(new RegExp(`${REUSE.source}|${REVOKED.source}`));
         const counts = losers.flatMap((l) => {
           const m = REUSE.exec(l.json.error_description);
           return m ? [Number(m[1])] : [];
@@ -119,10 +119,10 @@ describe(`store atomicity end to end (${K} parallel requests, ${ROUNDS} rounds)`
         expect((await callTool(s.mcpUrl, at1)).status).toBe(401);
         expect((await refreshGrant(as, clientId, rt1)).json.error).toBe('invalid_grant');
 
-        // rt0 is forgotten now (revoked, not merely spent): presenting it again is just unknown.
+        // rt0 is destroyed now (revoked, not merely spent): presenting it again says why, and revokes nothing more.
         const late = await refreshGrant(as, clientId, rt0);
         expect([late.status, late.json.error]).toEqual([400, 'invalid_grant']);
-        expect(late.json.error_description).toMatch(UNKNOWN);
+        expect(late.json.error_description).toMatch(REVOKED);
       }
     } finally {
       await post(as, '/control/rotate', '{"on":false}');

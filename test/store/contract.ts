@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { EXPIRED_CODE_GRACE_MS, MODELS, type Store } from '../../src/store/store.js';
+import { MAX_TOMBSTONES, MODELS, TOMBSTONE_TTL_MS, type Store } from '../../src/store/store.js';
 import type { AccessRecord, ClientRecord, CodeRecord, RefreshRecord } from '../../src/store/types.js';
 
 /** Milliseconds on the clock the store is given; tests move it by hand. */
@@ -516,15 +516,11 @@ export function storeContract(name: string, make: (now: () => number) => Store |
         await store.upsert('code', 'k-spent-past', code('g1', t - 1));
         await store.consume('code', 'k-spent-past');
         await store.sweep();
-        // Unspent codes past expiry are kept a grace period, so a late redemption says "expired".
-        expect((await store.list('code')).map(([id]) => id).sort()).toEqual(['k-later', 'k-now', 'k-past']);
+        // A code is forgotten at its expiry like the rest: its tombstone answers a late redemption.
+        expect((await store.list('code')).map(([id]) => id)).toEqual(['k-later']);
         expect((await store.list('access')).map(([id]) => id)).toEqual(['a-later']);
         expect((await store.list('refresh')).map(([id]) => id).sort()).toEqual(['r-forever', 'r-spent-forever']);
         expect(await store.findClient('c1')).toBeDefined();
-
-        t += EXPIRED_CODE_GRACE_MS - 1;
-        await store.sweep();
-        expect((await store.list('code')).map(([id]) => id).sort()).toEqual(['k-later', 'k-now']);
         t += HOUR;
         await store.sweep();
         expect(await store.list('code')).toEqual([]);
@@ -563,6 +559,125 @@ export function storeContract(name: string, make: (now: () => number) => Store |
         expect(await store.upsertClient(client('c2'), 1)).toBe(true);
         await store.upsert('access', 'y', access('g1', t + HOUR));
         expect(await store.revokeByGrantId('g1')).toBe(1);
+      });
+    });
+    describe('tombstones: why a record is gone', () => {
+      it('sweep leaves an expired tombstone at the expiresAt, with consumedAt for a spent record', async () => {
+        await store.upsert('code', 'k', code('g1', t + MINUTE));
+        await store.upsert('code', 'k-spent', code('g1', t + MINUTE));
+        await store.consume('code', 'k-spent');
+        await store.upsert('access', 'a', access('g1', t + HOUR));
+        await store.upsert('refresh', 'r', refresh('g1'));
+        await store.consume('refresh', 'r', t + 2 * MINUTE);
+        t += 5 * HOUR;
+        await store.sweep();
+        expect(await store.find('code', 'k')).toBeUndefined();
+        expect(await store.tombstone('code', 'k')).toEqual({ cause: 'expired', at: T0 + MINUTE });
+        expect(await store.tombstone('code', 'k-spent')).toEqual({ cause: 'expired', at: T0 + MINUTE, consumedAt: T0 });
+        expect(await store.tombstone('access', 'a')).toEqual({ cause: 'expired', at: T0 + HOUR });
+        expect(await store.tombstone('refresh', 'r')).toEqual({ cause: 'expired', at: T0 + 2 * MINUTE, consumedAt: T0 });
+      });
+
+      it('a record still kept, or never kept, has no tombstone; models are separate', async () => {
+        await store.upsert('access', 'a', access('g1', t - 1)); // expired, not swept yet
+        expect(await store.tombstone('access', 'a')).toBeUndefined();
+        expect(await store.tombstone('access', 'never')).toBeUndefined();
+        await store.sweep();
+        expect(await store.tombstone('access', 'a')).toBeDefined();
+        expect(await store.tombstone('refresh', 'a')).toBeUndefined();
+        expect(await store.tombstone('code', 'a')).toBeUndefined();
+      });
+
+      it('destroy with a cause leaves a revoked tombstone at the time of destruction; without one, none', async () => {
+        await store.upsert('access', 'a1', access('g1', t + HOUR));
+        await store.upsert('access', 'a2', access('g1', t + HOUR));
+        t += 1000;
+        expect(await store.destroy('access', 'a1', 'revoked')).toBe(true);
+        expect(await store.destroy('access', 'a2')).toBe(true);
+        expect(await store.tombstone('access', 'a1')).toEqual({ cause: 'revoked', at: T0 + 1000 });
+        expect(await store.tombstone('access', 'a2')).toBeUndefined();
+        // Nothing to destroy: nothing laid.
+        expect(await store.destroy('access', 'nope', 'revoked')).toBe(false);
+        expect(await store.tombstone('access', 'nope')).toBeUndefined();
+      });
+
+      it('revokeByGrantId lays its cause on every token of the grant (grant-revoked by default); codes keep their record', async () => {
+        await store.upsert('code', 'k', code('g1', t + MINUTE));
+        await store.consume('code', 'k');
+        await store.upsert('access', 'a', access('g1', t + HOUR));
+        await store.upsert('refresh', 'r-old', refresh('g1'));
+        await store.consume('refresh', 'r-old', t + HOUR);
+        await store.upsert('refresh', 'r', refresh('g1'));
+        await store.upsert('access', 'b', access('g2', t + HOUR));
+        await store.upsert('access', 'c', access('g3', t + HOUR));
+        t += 1000;
+        expect(await store.revokeByGrantId('g1', t + MINUTE, 'refresh-reused')).toBe(3);
+        expect(await store.revokeByGrantId('g2')).toBe(1);
+        expect(await store.revokeByGrantId('g3', undefined, 'code-replayed')).toBe(1);
+        expect(await store.tombstone('access', 'a')).toEqual({ cause: 'refresh-reused', at: T0 + 1000 });
+        expect(await store.tombstone('refresh', 'r')).toEqual({ cause: 'refresh-reused', at: T0 + 1000 });
+        expect(await store.tombstone('refresh', 'r-old')).toEqual({ cause: 'refresh-reused', at: T0 + 1000, consumedAt: T0 });
+        expect(await store.tombstone('access', 'b')).toEqual({ cause: 'grant-revoked', at: T0 + 1000 });
+        expect(await store.tombstone('access', 'c')).toEqual({ cause: 'code-replayed', at: T0 + 1000 });
+        expect(await store.tombstone('code', 'k')).toBeUndefined();
+        expect((await store.find('code', 'k'))?.consumedAt).toBe(T0);
+      });
+
+      it('destroyAll lays revoked-all on every record of the model only', async () => {
+        await store.upsert('access', 'a1', access('g1', t + HOUR));
+        await store.upsert('access', 'a2', access('g2', t + HOUR));
+        await store.upsert('refresh', 'r', refresh('g1'));
+        await store.destroyAll('access');
+        expect(await store.tombstone('access', 'a1')).toEqual({ cause: 'revoked-all', at: T0 });
+        expect(await store.tombstone('access', 'a2')).toEqual({ cause: 'revoked-all', at: T0 });
+        expect(await store.tombstone('refresh', 'r')).toBeUndefined();
+      });
+
+      it(`a tombstone is forgotten TOMBSTONE_TTL_MS after it was laid (at), swept or not; one older than that is never laid`, async () => {
+        await store.upsert('access', 'a', access('g1', t + HOUR));
+        await store.upsert('access', 'b', access('g1', t + 2 * HOUR));
+        await store.destroy('access', 'a', 'revoked');
+        t += TOMBSTONE_TTL_MS - 1;
+        expect(await store.tombstone('access', 'a')).toBeDefined();
+        t += 1;
+        expect(await store.tombstone('access', 'a')).toBeUndefined();
+        await store.sweep();
+        expect(await store.tombstone('access', 'a')).toBeUndefined();
+        // b expired at T0 + 2 h, and is swept only now: its tombstone counts from its expiry.
+        expect(await store.tombstone('access', 'b')).toEqual({ cause: 'expired', at: T0 + 2 * HOUR });
+        t = T0 + 2 * HOUR + TOMBSTONE_TTL_MS;
+        await store.sweep();
+        expect(await store.tombstone('access', 'b')).toBeUndefined();
+        await store.upsert('access', 'c', access('g1', T0 + 3 * HOUR));
+        t += TOMBSTONE_TTL_MS; // far past c's expiry: swept with nothing to remember
+        await store.sweep();
+        expect(await store.find('access', 'c')).toBeUndefined();
+        expect(await store.tombstone('access', 'c')).toBeUndefined();
+      });
+
+      it(`at most MAX_TOMBSTONES (${MAX_TOMBSTONES}) per model: the oldest laid are forgotten first; other models keep theirs`, async () => {
+        await store.upsert('refresh', 'r', refresh('rg'));
+        await store.destroy('refresh', 'r', 'revoked');
+        for (let i = 0; i <= MAX_TOMBSTONES; i++) await store.upsert('access', `a${i}`, access(`g${i}`, t + HOUR));
+        expect(await store.destroyAll('access')).toBe(MAX_TOMBSTONES + 1);
+        expect(await store.tombstone('access', 'a0')).toBeUndefined();
+        expect(await store.tombstone('access', 'a1')).toEqual({ cause: 'revoked-all', at: T0 });
+        expect(await store.tombstone('access', `a${MAX_TOMBSTONES}`)).toEqual({ cause: 'revoked-all', at: T0 });
+        let kept = 0;
+        for (let i = 0; i <= MAX_TOMBSTONES; i++) if (await store.tombstone('access', `a${i}`)) kept++;
+        expect(kept).toBe(MAX_TOMBSTONES);
+        expect(await store.tombstone('refresh', 'r')).toEqual({ cause: 'revoked', at: T0 });
+      });
+
+      it('upserting the id again removes its tombstone; clear forgets every tombstone', async () => {
+        await store.upsert('refresh', 'seed', refresh('s1'));
+        await store.destroy('refresh', 'seed', 'revoked');
+        await store.upsert('refresh', 'seed', refresh('s2'));
+        expect(await store.tombstone('refresh', 'seed')).toBeUndefined();
+        await store.upsert('access', 'a', access('g1', t + HOUR));
+        await store.destroy('access', 'a', 'revoked');
+        await store.clear();
+        expect(await store.tombstone('access', 'a')).toBeUndefined();
       });
     });
   });

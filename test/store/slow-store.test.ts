@@ -53,8 +53,8 @@ describe('a store whose saves take time: no token of a replayed or reused grant 
     expect(wins.length).toBeLessThanOrEqual(1);
     for (const x of answers.filter((y) => y.status !== 200)) expect(x.body.error).toBe('invalid_grant');
     for (const w of wins) {
-      expect(await introspect(as, w.body.access_token!)).toEqual({ active: false });
-      expect(await introspect(as, w.body.refresh_token!)).toEqual({ active: false });
+      expect(await introspect(as, w.body.access_token!)).toMatchObject({ active: false });
+      expect(await introspect(as, w.body.refresh_token!)).toMatchObject({ active: false });
     }
     if (wins.length === 0) expect(answers.map((x) => x.body.error_description).join('\n')).toContain('revoked while this request was served');
     expect((await as.realm.store.counts()).accessTokens + (await as.realm.store.counts()).refreshTokens).toBe(0);
@@ -75,8 +75,8 @@ describe('a store whose saves take time: no token of a replayed or reused grant 
     for (const x of answers) {
       if (x.status !== 200) expect(x.body.error).toBe('invalid_grant');
       else {
-        expect(await introspect(as, x.body.access_token!)).toEqual({ active: false });
-        expect(await introspect(as, x.body.refresh_token!)).toEqual({ active: false });
+        expect(await introspect(as, x.body.access_token!)).toMatchObject({ active: false });
+        expect(await introspect(as, x.body.refresh_token!)).toMatchObject({ active: false });
       }
     }
     expect((await as.realm.store.counts()).accessTokens + (await as.realm.store.counts()).refreshTokens).toBe(0);

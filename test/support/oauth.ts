@@ -5,6 +5,8 @@
  * send the request and hand back what came.
  */
 import { OAuthClientInformationFullSchema, OAuthTokensSchema, type OAuthClientInformationFull } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { expect } from 'vitest';
+import { INACTIVE_REASON_MEMBER } from '../../src/http/inactive-reason.js';
 import { answer, type Answer } from './answer.js';
 import { basic, expectStatus, form, sender, type Send, type Target } from './http.js';
 import { pkce } from './pkce.js';
@@ -149,6 +151,12 @@ export async function introspect(as: { req: Send } & Introspector, tokenValue: s
   await expectStatus(res, 200, 'POST /introspect');
   return (await res.json()) as Record<string, unknown>;
 }
+
+/**
+ * What `introspect` (the resource server's credentials) answers for an inactive token: `{"active":false}`
+ * and, for our own MCP server only, why (the extension member), matching `why`.
+ */
+export const inactiveToRs = (why: RegExp): Record<string, unknown> => ({ active: false, [INACTIVE_REASON_MEMBER]: expect.stringMatching(why) });
 
 /** GET /introspect?token= — the test-only shortcut answering {active, scope}; nothing checked. */
 export async function introspectByQuery(target: Target, tokenValue: string): Promise<{ active: boolean; scope?: string }> {

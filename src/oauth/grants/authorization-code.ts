@@ -5,6 +5,7 @@ import { abbreviate, s256, safeEqual } from '../../secrets.js';
 import type { Caller } from '../client-auth.js';
 import { issueTokens, type TokenResponse } from '../issue.js';
 import { VERIFIER_RE } from '../params.js';
+import { unknown, when, whyDead } from '../why-inactive.js';
 import { narrowResources } from './resources.js';
 
 /** grant_type=authorization_code with PKCE (OAuth 2.1 §4.1.3). */
@@ -20,17 +21,24 @@ export async function authorizationCodeGrant(form: Form, caller: Caller, c: Ctx)
   // Consumed before any check: a code is spent by its first redemption, right or wrong.
   const spent = await realm.store.consume('code', code);
   const now = realm.clock.now();
-  if (spent.outcome === 'missing') throw new OAuthError('invalid_grant', 'authorization code is unknown');
+  const lifetime = `codes live ${realm.policy.codeTtlSeconds} s`;
+  if (spent.outcome === 'missing') {
+    // Swept: a code dies only by expiring, and its tombstone says so for a while.
+    const why = await whyDead(realm, 'code', code);
+    throw new OAuthError('invalid_grant', why === undefined ? unknown('authorization code') : `${why}; ${lifetime}`);
+  }
   const record = spent.record;
   note.grantId = abbreviate(record.grantId);
   if (spent.outcome === 'already') {
-    // A spent code is remembered until it would have expired; after that it is simply unknown.
-    if (record.expiresAt <= now) throw new OAuthError('invalid_grant', 'authorization code is unknown');
-    const revoked = await realm.revokeGrant(record.grantId);
+    // A spent code is watched for replay until it would have expired; after that it only says so.
+    if (record.expiresAt <= now) throw new OAuthError('invalid_grant', `${await whyDead(realm, 'code', code, record)}; ${lifetime}`);
+    const revoked = await realm.revokeGrant(record.grantId, 'code-replayed');
     note.revoked = revoked;
     throw new OAuthError('invalid_grant', `authorization code was already used; the ${revoked} token(s) issued from it are revoked (OAuth 2.1 §4.1.3)`);
   }
-  if (record.expiresAt <= now) throw new OAuthError('invalid_grant', `authorization code has expired (codes live ${realm.policy.codeTtlSeconds} s)`);
+  if (record.expiresAt <= now) {
+    throw new OAuthError('invalid_grant', `authorization code expired at ${when(realm, record.expiresAt)}; ${lifetime}`);
+  }
   if (record.clientId !== caller.clientId) throw new OAuthError('invalid_grant', 'authorization code was issued to another client');
   const redirectUri = form.get('redirect_uri');
   if (record.redirectUri !== undefined && redirectUri !== record.redirectUri) {

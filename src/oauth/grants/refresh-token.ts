@@ -6,6 +6,7 @@ import type { Caller } from '../client-auth.js';
 import { issueTokens, type TokenResponse } from '../issue.js';
 import { parseScope } from '../params.js';
 import { narrowResources } from './resources.js';
+import { unknown, whyDead } from '../why-inactive.js';
 
 const familyRevoked = (revoked: number) =>
   new OAuthError('invalid_grant', `refresh token was already rotated; its reuse revoked the whole family (${revoked} tokens, OAuth 2.1 §4.3.1)`);
@@ -17,12 +18,13 @@ export async function refreshTokenGrant(form: Form, caller: Caller, c: Ctx): Pro
   const presented = form.get('refresh_token');
   if (presented === undefined) throw new OAuthError('invalid_request', 'refresh_token is missing');
   const record = await realm.store.find('refresh', presented);
+  // Past expiresAt (a rotated one: past the time its reuse is watched for), or gone: say which.
   if (!record || (record.expiresAt !== undefined && record.expiresAt <= realm.clock.now())) {
-    throw new OAuthError('invalid_grant', 'refresh token is unknown, expired or revoked');
+    throw new OAuthError('invalid_grant', (await whyDead(realm, 'refresh', presented, record)) ?? unknown('refresh token'));
   }
   note.grantId = abbreviate(record.grantId);
   const reuse = async () => {
-    const revoked = await realm.revokeGrant(record.grantId);
+    const revoked = await realm.revokeGrant(record.grantId, 'refresh-reused');
     note.revoked = revoked;
     return familyRevoked(revoked);
   };
@@ -41,7 +43,8 @@ export async function refreshTokenGrant(form: Form, caller: Caller, c: Ctx): Pro
     // The store decides the one winner: of parallel refreshes with one token, the others are reuse.
     const keepUntil = realm.clock.now() + realm.policy.rotatedRefreshMemorySeconds * 1000;
     const spent = await realm.store.consume('refresh', presented, keepUntil);
-    if (spent.outcome === 'missing') throw new OAuthError('invalid_grant', 'refresh token is unknown, expired or revoked');
+    // Revoked (or swept) between the find above and now.
+    if (spent.outcome === 'missing') throw new OAuthError('invalid_grant', (await whyDead(realm, 'refresh', presented)) ?? unknown('refresh token'));
     if (spent.outcome === 'already') throw await reuse();
     return issueTokens(realm, grant, 'new', c.var.generation);
   }
