@@ -6,14 +6,14 @@ export function quote(value: string): string {
 }
 
 /** Non-ASCII our own descriptions use, spelt in ASCII (a header is no place for `§`). */
-const ASCII: Record<string, string> = { '§': 'section ', '→': '->', '…': '...', '—': '-', '–': '-', '×': 'x', '’': "'", '“': "'", '”': "'" };
+const ASCII: Record<string, string> = { '→': '->', '…': '...', '—': '-', '–': '-', '×': 'x', '’': "'", '“': "'", '”': "'" };
 
 /**
  * RFC 6750 §3: error_description may only use %x20-21 / %x23-5B / %x5D-7E. Our own non-ASCII is spelt
  * in ASCII (`§` → `section `), quotes and backslashes become `'` and `/`, anything else `?`.
  */
 export function safeDescription(text: string): string {
-  return text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, (ch) => ASCII[ch] ?? (ch === '"' ? "'" : ch === '\\' ? '/' : '?')).replace(/section +(?=\d)/g, 'section ');
+  return text.replace(/§ */g, 'section ').replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, (ch) => ASCII[ch] ?? (ch === '"' ? "'" : ch === '\\' ? '/' : '?'));
 }
 
 export interface Challenge {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServers } from '../../src/server.js';
 import { rsBase, start } from '../support/servers.js';
 import { form } from '../support/http.js';
+import { obtainTokens } from '../support/oauth.js';
 import { MCP_HEADERS, toolsListBody } from '../support/mcp.js';
 
 let s: RunningServers;
@@ -15,13 +16,22 @@ const post = (url: string, body: unknown, headers: Record<string, string> = {}) 
   fetch(url, { method: 'POST', headers: { ...MCP_HEADERS, ...headers }, body: JSON.stringify(body) });
 
 describe('errors are ASCII-clean and exact (issue 11)', () => {
-  it('WWW-Authenticate stays ASCII: § is spelt "section", while the JSON body keeps it', async () => {
+  it('WWW-Authenticate stays ASCII: § is spelt "section"', async () => {
     const res = await post(`${s.mcpUrl}?access_token=abc`, toolsListBody());
     expect(res.status).toBe(400);
     const header = res.headers.get('www-authenticate')!;
     expect(header).toMatch(/^[\x20-\x7e]+$/);
     expect(header).toContain('RFC 6750 section 2.1');
-    expect(((await res.json()) as { error_description: string }).error_description).toContain('RFC 6750 §2.1');
+  });
+
+  it('a § in an injected description reads "section" in the header and stays in the JSON body', async () => {
+    const fault = { endpoint: 'mcp', effect: { kind: 'oauth-error', error: 'invalid_token', description: 'see RFC 6750 §3.1 → refresh' }, times: 1 };
+    expect((await fetch(`${rsBase(s)}/control/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) })).status).toBe(201);
+    const { tokens } = await obtainTokens(s.oauthUrl);
+    const res = await post(s.mcpUrl, toolsListBody(), { Authorization: `Bearer ${tokens.access_token}` });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('error_description="see RFC 6750 section 3.1 -> refresh"');
+    expect(((await res.json()) as { error_description: string }).error_description).toBe('see RFC 6750 §3.1 → refresh');
   });
 
   it('no credentials: no error code in the challenge nor in the body (RFC 6750 §3.1)', async () => {

@@ -66,7 +66,7 @@ describe('a malformed RFC 7662 answer', () => {
     ['a reason that is not a string (ignored)', { active: false, mcp_oauth_test_server_inactive_reason: { why: 1 } }, 'the access token is not active: expired, revoked or unknown'],
     ['a reason', { active: false, mcp_oauth_test_server_inactive_reason: 'access token expired at 2030-01-01T00:00:00.000Z (5 s ago)' }, 'access token expired at 2030-01-01T00:00:00.000Z (5 s ago)'],
     ['an overlong reason (cut at 300)', { active: false, mcp_oauth_test_server_inactive_reason: 'y'.repeat(5000) }, `${'y'.repeat(300)}...`],
-    ['a reason with characters a header may not carry', { active: false, mcp_oauth_test_server_inactive_reason: 'a "quoted" \\ \u00a7 reason\r\nX-Injected: 1' }, "a 'quoted' / ? reason??X-Injected: 1"],
+    ['a reason with characters a header may not carry', { active: false, mcp_oauth_test_server_inactive_reason: 'a "quoted" \\ \u00a7 reason\r\nX-Injected: 1' }, "a 'quoted' / section reason??X-Injected: 1"],
   ])('inactive with %s: 401 invalid_token saying so, in ASCII', async (_n, answer, description) => {
     body = JSON.stringify(answer);
     const res = await postMcp(rs.mcpUrl, toolsCallBody('echo', { message: 'x' }), { Authorization: 'Bearer at_whatever' });
