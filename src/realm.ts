@@ -7,10 +7,15 @@ import { randomToken } from './secrets.js';
 import { flat } from './http/flat.js';
 import { MemoryStore } from './store/memory.js';
 import type { GrantRevocation, Store } from './store/store.js';
-import { defaultBaseUrl, RealmUrls } from './urls.js';
+import { defaultBaseUrl, HostAwareUrls, RealmUrls, type DerivedBases } from './urls.js';
 
 /** A Config whose public URLs are known (after the ports are bound, or given explicitly). */
-export type BoundConfig = Config & { oauthBaseUrl: string; mcpBaseUrl: string };
+export type BoundConfig = Config & {
+  oauthBaseUrl: string;
+  mcpBaseUrl: string;
+  /** Which base URLs were derived from bound ports rather than configured (those follow the Host a client used). */
+  derived?: DerivedBases;
+};
 
 /** Counters shown by GET /control/state; names follow the original contract (`tokenCalls`). */
 export interface Counters {
@@ -53,6 +58,8 @@ export class Realm {
   readonly faults = new Faults();
   readonly events: EventLog;
   readonly urls: RealmUrls;
+  /** `urls` as each request's Host names them (`c.var.urls`). */
+  readonly hosts: HostAwareUrls;
   counters = freshCounters();
   /** Resolves once the startup state (the seeded refresh token) is in the store. */
   readonly ready: Promise<void>;
@@ -69,6 +76,7 @@ export class Realm {
     this.store = store ?? new MemoryStore(() => this.clock.now());
     this.events = new EventLog(config.eventCapacity, log);
     this.urls = new RealmUrls(config.oauthBaseUrl, config.mcpBaseUrl);
+    this.hosts = new HostAwareUrls(this.urls, config.derived, (line) => this.notice(line));
     this.startupPolicy = defaultPolicy(config);
     this.current = this.startupPolicy;
     this.ready = this.seed();
@@ -164,8 +172,12 @@ export class Realm {
 
 /** Fills in base URLs from the ports when they were not configured. */
 export function bindConfig(config: Config, ports?: { oauth: number; mcp: number }, tls = false): BoundConfig {
+  const derived: DerivedBases | undefined = ports
+    ? { oauthPort: config.oauthBaseUrl === undefined ? ports.oauth : undefined, mcpPort: config.mcpBaseUrl === undefined ? ports.mcp : undefined, tls, bindHost: config.host }
+    : undefined;
   return {
     ...config,
+    derived,
     oauthBaseUrl: config.oauthBaseUrl ?? defaultBaseUrl(config.host, ports?.oauth ?? config.oauthPort, tls),
     mcpBaseUrl: config.mcpBaseUrl ?? defaultBaseUrl(config.host, ports?.mcp ?? config.mcpPort, tls),
   };

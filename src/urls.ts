@@ -72,10 +72,76 @@ export function resourceMetadataPath(resource: string): string {
   return `/.well-known/oauth-protected-resource${new URL(resource).pathname.replace(/\/$/, '')}`;
 }
 
-/** The host part of a default base URL: loopback and wildcard binds are advertised as `localhost`. */
+/**
+ * The host part of a default base URL: loopback and wildcard binds are advertised as `localhost`,
+ * except `::1`, which `localhost` may not reach (it resolves to 127.0.0.1 first on many systems).
+ */
 export function advertisedHost(host: string): string {
-  if (['127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'].includes(host)) return 'localhost';
+  if (['127.0.0.1', '0.0.0.0', '::', 'localhost'].includes(host)) return 'localhost';
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The names of this machine a client may use for a loopback or wildcard bind, as URL hosts. */
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'] as const;
+const LOOPBACK_BINDS = ['127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'];
+
+/** The loopback name in a Host header (`127.0.0.1:9101` → `127.0.0.1`), if it is one. */
+function loopbackName(hostHeader: string): (typeof LOOPBACK_NAMES)[number] | undefined {
+  const name = hostHeader.toLowerCase().replace(/:\d+$/, '');
+  return (LOOPBACK_NAMES as readonly string[]).includes(name) ? (name as (typeof LOOPBACK_NAMES)[number]) : undefined;
+}
+
+/** How a realm's default base URLs were derived: only those may follow the name a client used. */
+export interface DerivedBases {
+  oauthPort?: number;
+  mcpPort?: number;
+  tls: boolean;
+  bindHost: string;
+}
+
+/**
+ * The realm's URLs as a client sees them. When a base URL was not configured, a client that came
+ * through `localhost`, `127.0.0.1` or `[::1]` gets discovery, challenges, `iss` and the audience
+ * check for the name it used (the SDK client refuses a resource whose origin differs from the URL
+ * it was given). Configured base URLs are never rewritten: a request naming another host is told
+ * once on the console.
+ */
+export class HostAwareUrls {
+  private readonly byName = new Map<string, RealmUrls>();
+  private readonly warned = new Set<string>();
+
+  constructor(
+    readonly canonical: RealmUrls,
+    private readonly derived: DerivedBases | undefined,
+    private readonly notice?: (line: string) => void,
+  ) {}
+
+  /** The URLs for a request that arrived at `server` with this Host header. */
+  for(server: 'oauth' | 'mcp', hostHeader: string | undefined): RealmUrls {
+    if (hostHeader === undefined) return this.canonical;
+    const d = this.derived;
+    const derivedHere = d !== undefined && (server === 'oauth' ? d.oauthPort : d.mcpPort) !== undefined;
+    const name = derivedHere && LOOPBACK_BINDS.includes(d!.bindHost) ? loopbackName(hostHeader) : undefined;
+    if (name === undefined) {
+      if (!derivedHere) this.warnOnce(server, hostHeader);
+      return this.canonical;
+    }
+    let urls = this.byName.get(name);
+    if (!urls) {
+      const base = (port: number | undefined, configured: string) => (port === undefined ? configured : `${d!.tls ? 'https' : 'http'}://${name}:${port}`);
+      urls = new RealmUrls(base(d!.oauthPort, this.canonical.oauthBase), base(d!.mcpPort, this.canonical.mcpBase));
+      this.byName.set(name, urls);
+    }
+    return urls;
+  }
+
+  private warnOnce(server: 'oauth' | 'mcp', hostHeader: string): void {
+    const base = new URL(server === 'oauth' ? this.canonical.oauthBase : this.canonical.mcpBase);
+    if (!this.notice || hostHeader.toLowerCase() === base.host || this.warned.has(hostHeader) || this.warned.size >= 16) return;
+    this.warned.add(hostHeader);
+    const setting = server === 'oauth' ? 'OAUTH_BASE_URL' : 'MCP_BASE_URL';
+    this.notice(`[${server}] a request came in for Host ${hostHeader}, but ${setting} is ${base.origin}: discovery, iss and audiences name ${base.origin} (once per host)`);
+  }
 }
 
 /** The base URL a server has when none is configured: its scheme, advertised host and port. */

@@ -8,6 +8,7 @@ import { parseJson, type JsonResult } from '../http/json.js';
 import type { AppEnv, Ctx } from '../pipeline/env.js';
 import { PolicyPatchSchema } from '../policy.js';
 import type { Realm } from '../realm.js';
+import type { RealmUrls } from '../urls.js';
 import { safeEqual } from '../secrets.js';
 import { controlState } from './state.js';
 import { APPLY, SwitchRefused } from './switches.js';
@@ -71,12 +72,12 @@ function record(c: Ctx, server: ServerName, control: string, path: string, outco
 }
 
 /** Why a control path is unknown here: the other server serves it, it is an alias, or a near miss. */
-function hint(realm: Realm, server: ServerName, path: string, known: string[]): string {
+function hint(urls: RealmUrls, server: ServerName, path: string, known: string[]): string {
   const name = path.slice('/control/'.length);
   const target = (SWITCH_ALIASES.get(name) ?? name) as SwitchName;
   const sw = SWITCHES[target] as (typeof SWITCHES)[SwitchName] | undefined;
   if (sw && !servesOn(target, server)) {
-    const other = sw.server === 'oauth' ? { what: 'authorization', base: realm.urls.issuer } : { what: 'MCP', base: realm.urls.mcpBase };
+    const other = sw.server === 'oauth' ? { what: 'authorization', base: urls.issuer } : { what: 'MCP', base: urls.mcpBase };
     return `: ${target} is a switch of the ${other.what} server; POST ${other.base}/control/${target}`;
   }
   if (sw) return `; did you mean POST /control/${target}? (${name} is the scenario alias of that switch)`;
@@ -93,7 +94,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
     const realm = c.var.realm;
     // A browser page on another site (or another localhost port) must not read or flip the switches.
     const origin = c.req.header('origin');
-    const own = new URL(server === 'oauth' ? realm.urls.issuer : realm.urls.mcpBase).origin;
+    const own = new URL(server === 'oauth' ? c.var.urls.issuer : c.var.urls.mcpBase).origin;
     if (!controlOriginAllowed(origin, own, realm.config.allowedOrigins)) {
       const note = c.get('note');
       note.outcome = 'forbidden_origin';
@@ -260,6 +261,6 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
       return controlJson({ error: 'invalid_request', error_description: `method ${c.req.method} is not allowed on ${path}; use ${allowed}` }, 405, { Allow: allowed });
     }
     c.get('note').outcome = 'not_found';
-    return controlJson({ error: 'not_found', error_description: `no control endpoint ${path} on the ${server === 'oauth' ? 'authorization' : 'MCP'} server${hint(c.var.realm, server, path, Object.keys(allow))}; valid: ${paths.join(', ')}`, valid: paths }, 404);
+    return controlJson({ error: 'not_found', error_description: `no control endpoint ${path} on the ${server === 'oauth' ? 'authorization' : 'MCP'} server${hint(c.var.urls, server, path, Object.keys(allow))}; valid: ${paths.join(', ')}`, valid: paths }, 404);
   });
 }

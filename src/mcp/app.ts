@@ -27,7 +27,7 @@ function requireBearer(verifier: TokenVerifier): Step {
     const q = c.req.url.indexOf('?');
     const query = q < 0 ? NO_QUERY : new URLSearchParams(c.req.url.slice(q + 1));
     const scope = realm.policy.scopes.join(' ');
-    const check = await checkBearer(c.req.header('authorization'), query, realm.resource, scope, verifier);
+    const check = await checkBearer(c.req.header('authorization'), query, c.var.urls.resource, scope, verifier);
     const cause = check.ok ? undefined : check.verifierUnavailable;
     if (cause !== undefined && !down) {
       down = true;
@@ -39,7 +39,7 @@ function requireBearer(verifier: TokenVerifier): Step {
     if (!check.ok) {
       note.outcome = check.challenge.error ?? 'unauthorized';
       note.reason = check.challenge.description;
-      return challengeResponse(check.challenge, realm.urls.resourceMetadataUrl);
+      return challengeResponse(check.challenge, c.var.urls.resourceMetadataUrl);
     }
     note.clientId = check.facts.clientId;
     x.token = check.token;
@@ -60,7 +60,7 @@ const mcpFaults: Step = async (c, x) => {
     if (!(err instanceof InjectedError)) throw err;
     const status = (err.status === 400 || err.status === 401 || err.status === 403 ? err.status : 401) as 400 | 401 | 403;
     c.get('note').outcome = err.code;
-    return challengeResponse({ status, error: err.code, description: err.description, scope: realm.policy.scopes.join(' ') }, realm.urls.resourceMetadataUrl);
+    return challengeResponse({ status, error: err.code, description: err.description, scope: realm.policy.scopes.join(' ') }, c.var.urls.resourceMetadataUrl);
   }
 };
 
@@ -74,7 +74,7 @@ function serveWith(handler: McpHandler) {
       clientId: facts.clientId ?? '',
       scopes: facts.scope.split(' ').filter(Boolean),
       expiresAt: facts.exp,
-      resource: c.var.realm.urls.resourceUrl,
+      resource: c.var.urls.resourceUrl,
       extra: { facts: whoami },
     };
     // Unparsable JSON goes to the transport as it came, so the SDK answers with its JSON-RPC parse error.

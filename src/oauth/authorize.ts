@@ -71,7 +71,7 @@ export async function resume(c: Ctx, request: AuthorizationRequest, decision: De
   note.grantId = abbreviate(code.grantId);
   note.scopes = decision.scope;
   note.resources = request.resources;
-  return redirect(realm, request.redirectUri, { code: code.code, state: request.state }, decision.omit);
+  return redirect(c, request.redirectUri, { code: code.code, state: request.state }, decision.omit);
 }
 
 /** A new code, or undefined when MAX_CODES are kept. */
@@ -99,11 +99,12 @@ function redirectError(c: Ctx, redirectUri: string, state: string | undefined, e
   const note = c.get('note');
   note.outcome = err.code;
   note.reason = err.description;
-  return redirect(c.var.realm, redirectUri, { error: err.code, error_description: err.description, state }, omit);
+  return redirect(c, redirectUri, { error: err.code, error_description: err.description, state }, omit);
 }
 
-function redirect(realm: Realm, redirectUri: string, params: Record<string, string | undefined>, omit: string[]): Response {
-  const all = { ...params, iss: realm.policy.issParameter ? realm.issuer : undefined };
+function redirect(c: Ctx, redirectUri: string, params: Record<string, string | undefined>, omit: string[]): Response {
+  // RFC 9207: iss is the issuer of the metadata this client read (the loopback name it used, when not configured).
+  const all = { ...params, iss: c.var.realm.policy.issParameter ? c.var.urls.issuer : undefined };
   const ours = new URLSearchParams();
   for (const [k, v] of Object.entries(all)) if (v !== undefined && !omit.includes(k)) ours.append(k, v);
   // RFC 6749 §3.1.2: the registered query component is retained as it is (re-serialising it would turn

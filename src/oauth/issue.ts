@@ -31,6 +31,8 @@ export async function issueTokens(
     resources: string[];
     sub: string;
     grantId: string;
+    /** The audience of a token requested without `resource`: this server's resource as the client names it (`c.var.urls.resource`). */
+    defaultAudience?: string;
     /** A rotated refresh token keeps the original grant's scope and resources (RFC 6749 §6). */
     original?: { scope: string[]; resources: string[] };
   },
@@ -53,7 +55,7 @@ export async function issueTokens(
     clientId,
     scope: grant.scope,
     // A token requested without `resource` is for this server's one protected resource.
-    aud: grant.resources.length > 0 ? grant.resources : [realm.resource],
+    aud: grant.resources.length > 0 ? grant.resources : [grant.defaultAudience ?? realm.resource],
     sub,
     grantId: grant.grantId,
     iat,

@@ -46,6 +46,7 @@ export function createBaseApp(server: ServerName, resolveRealm: RealmResolver): 
     }
     c.set('realm', realm);
     c.set('generation', realm.generation);
+    c.set('urls', realm.hosts.for(server, c.req.header('host')));
     await next();
     if (!note.silent) realm.events.record(requestEvent(server, c, note, Math.round(performance.now() - started)));
   });

@@ -2,6 +2,7 @@ import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import type { RequestEndpoint, RequestFields } from '../events.js';
 import type { Realm } from '../realm.js';
+import type { RealmUrls } from '../urls.js';
 
 /**
  * What a handler tells the event log about its request: the endpoint it served and the typed facts
@@ -16,8 +17,12 @@ export type Note = RequestFields & {
   silent?: boolean;
 };
 
-/** `generation`: the realm's generation when the request started (`Realm.generation`); a reset since means it issues nothing. */
-export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { note: Note; realm: Realm; generation: number } };
+/**
+ * `generation`: the realm's generation when the request started (`Realm.generation`); a reset since
+ * means it issues nothing. `urls`: the realm's URLs as this request's Host names them (a loopback
+ * client gets the name it used when the base URLs were not configured; see `HostAwareUrls`).
+ */
+export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { note: Note; realm: Realm; generation: number; urls: RealmUrls } };
 export type Ctx = Context<AppEnv>;
 
 /** Finds the realm a request addresses (the default realm today; realms under /r/<id> later). */

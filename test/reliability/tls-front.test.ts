@@ -56,7 +56,7 @@ describe('an HTTPS port in front of plain HTTP clients (issue 11)', () => {
     for (let i = 0; i < 3; i++) {
       const r = await get(s.ports.oauth, '/.well-known/oauth-authorization-server', agent);
       expect(r.status).toBe(200);
-      expect(JSON.parse(r.body).issuer).toBe(s.oauthUrl);
+      expect(JSON.parse(r.body).issuer).toBe(`https://127.0.0.1:${s.ports.oauth}`);
     }
     const other = await start({ tlsCertFile: s.config.tlsCertFile, tlsKeyFile: s.config.tlsKeyFile });
     expect((await get(other.ports.mcp, '/.well-known/oauth-protected-resource/mcp', agent)).status).toBe(200);

@@ -48,5 +48,5 @@ export async function authorizationCodeGrant(form: Form, caller: Caller, c: Ctx)
   const resources = narrowResources(form, record.resources);
   note.scopes = record.scope;
   note.resources = resources;
-  return issueTokens(realm, { ...record, clientId: caller.clientId, resources }, caller.client!.grant_types.includes('refresh_token') ? 'new' : 'none', c.var.generation);
+  return issueTokens(realm, { ...record, clientId: caller.clientId, resources, defaultAudience: c.var.urls.resource }, caller.client!.grant_types.includes('refresh_token') ? 'new' : 'none', c.var.generation);
 }
