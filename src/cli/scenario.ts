@@ -1,45 +1,171 @@
-import { readFileSync } from 'node:fs';
-import { optionsFromEverywhere } from './env.js';
 import { ControlClient, ControlError } from '../control/client.js';
-import type { ControlState } from '../control/state.js';
-import { resolveConfig } from '../config.js';
-import { SWITCHES, SWITCH_NAMES, type ArgKind } from '../control/switch-table.js';
-import { defaultBaseUrl } from '../urls.js';
-import { formatEvent } from '../events.js';
-import { UsageError } from './args.js';
+import { SWITCHES, SWITCH_NAMES, type ArgKind, type SwitchName } from '../control/switch-table.js';
+import { formatEvent, type ServerEvent } from '../events.js';
+import type { FaultSpec } from '../faults.js';
+import { refuseBools, UsageError, type ParsedArgs } from './args.js';
+import { EventCursor, followEvents } from './events.js';
+import { invocation } from './invocation.js';
+import { faultLine, summary } from './print.js';
+import { findTarget, type Target } from './target.js';
 
-type Arg = 'none' | 'onoff' | 'seconds' | 'token';
+type Arg = 'none' | 'onoff' | 'seconds' | 'token' | 'follow';
+type Value = boolean | number | string | undefined;
+/** What a scenario prints: `--json` the control plane's answer as it came, otherwise a readable form. */
+interface Out {
+  json: boolean;
+  line: (s: string) => void;
+  answer: (raw: unknown, text: () => string) => void;
+}
 interface Scenario {
   arg: Arg;
   does: string;
-  run: (c: ControlClient, value: boolean | number | string | undefined) => Promise<unknown>;
+  /** Without `out` it prints nothing (a caller in code wants the effect, not the text). */
+  run: (c: ControlClient, value: Value, target?: Target, out?: Out) => Promise<void>;
 }
+
+const QUIET: Out = { json: false, line: () => {}, answer: () => {} };
 
 const SCENARIO_ARG: Record<ArgKind, Arg> = { on: 'onoff', seconds: 'seconds', token: 'token', none: 'none' };
 
-/** The contract's scenario names: one per switch (from the switch table), plus a few views. */
-export const SCENARIOS: Record<string, Scenario> = {
-  state: { arg: 'none', does: 'show switches, counters and live refresh tokens', run: (c) => c.state() },
-  ...Object.fromEntries(
-    SWITCH_NAMES.map((name) => {
-      const sw = SWITCHES[name];
-      const scenario: Scenario = { arg: SCENARIO_ARG[sw.arg], does: sw.does, run: (c, value) => c.switch(name, value as never) };
-      return [sw.scenario, scenario];
-    }),
-  ),
-  events: { arg: 'none', does: 'print the recent events of both servers', run: (c) => c.events(0) },
-  advance: { arg: 'seconds', does: "move the servers' clock forward (expiry without waiting)", run: (c, s) => c.advanceClock(s as number) },
-};
-
-export function scenarioUsage(): string {
-  const rows = Object.entries(SCENARIOS).map(([name, s]) => {
-    const arg = s.arg === 'onoff' ? '[on|off]' : s.arg === 'seconds' ? '<secs>' : s.arg === 'token' ? '<token>' : '';
-    return `  ${`${name} ${arg}`.padEnd(22)} ${s.does}`;
-  });
-  return `usage: npm run scenario -- <name> [on|off|secs]\n       mcp-oauth-test-server scenario <name> [on|off|secs]\n\nscenarios:\n${rows.join('\n')}\n\nIt talks to OAUTH_PORT/MCP_PORT (or OAUTH_BASE_URL/MCP_BASE_URL), over HTTPS when ./certs exists.`;
+/**
+ * `off` for a seconds switch is the value the server started with: its state file records that;
+ * a server found by its ports alone gets the lifetime this command reads (flag, environment, .env).
+ */
+function startupSeconds(name: SwitchName, target: Target | undefined): number {
+  const recorded = (target?.record?.startupSwitches as unknown as Record<string, unknown> | undefined)?.[SWITCHES[name].method];
+  return typeof recorded === 'number' ? recorded : (target ?? findTarget({})).config.tokenTtlSeconds;
 }
 
-function parseValue(name: string, s: Scenario, raw: string | undefined): boolean | number | string | undefined {
+function switchScenario(name: SwitchName): Scenario {
+  const sw = SWITCHES[name];
+  return {
+    arg: SCENARIO_ARG[sw.arg],
+    does: sw.does,
+    run: async (c, value, target, out = QUIET) => {
+      const v = sw.arg === 'seconds' && value === 'off' ? startupSeconds(name, target) : value;
+      const state = await c.switch(name, v as never);
+      const label = value === undefined ? sw.scenario : `${sw.scenario} ${value === 'off' ? `off (${v}s, the startup value)` : typeof value === 'boolean' ? (value ? 'on' : 'off') : value}`;
+      out.answer(state, () => `[scenario] ${label} ✓\n${summary(state)}`);
+    },
+  };
+}
+
+const printEvents = (out: Out) => (e: ServerEvent) => (out.json ? out.line(JSON.stringify(e)) : out.line(formatEvent(e)));
+
+/** The contract's scenario names: one per switch (from the switch table), plus a few views. */
+export const SCENARIOS: Record<string, Scenario> = {
+  state: {
+    arg: 'none',
+    does: 'show switches, counters, live refresh tokens and faults',
+    run: async (c, _v, _t, out = QUIET) => {
+      const state = await c.state();
+      out.answer(state, () => summary(state));
+    },
+  },
+  ...Object.fromEntries(SWITCH_NAMES.map((name) => [SWITCHES[name].scenario, switchScenario(name)])),
+  events: {
+    arg: 'follow',
+    does: 'print the recent events of both servers (--follow: and then each as it happens, until Ctrl-C)',
+    run: async (c, follow, _t, out = QUIET) => {
+      if (follow) return followEvents(c, printEvents(out));
+      const events = await new EventCursor(c).next();
+      out.answer({ events }, () => events.map(formatEvent).join('\n') || '(no events yet)');
+    },
+  },
+  advance: {
+    arg: 'seconds',
+    does: "move the servers' clock forward (expiry without waiting)",
+    run: async (c, s, _t, out = QUIET) => {
+      const r = await c.advanceClock(s as number);
+      out.answer(r, () => `[scenario] clock advanced ${s}s → ${r.now}`);
+    },
+  },
+};
+
+const FAULT_USAGE = [
+  ["fault add '<json>'", 'add a fault, e.g. \'{"endpoint":"token","effect":{"kind":"oauth-error","error":"temporarily_unavailable","status":503},"times":2}\''],
+  ['fault list', 'list the faults of both servers, and what each breaks'],
+  ['fault rm <id>', 'remove one fault (wherever it is held)'],
+  ['fault clear', 'remove every fault (the fault-backed switches go off too)'],
+] as const;
+
+type Run = (c: ControlClient, out: Out) => Promise<void>;
+
+const listed = (view: Awaited<ReturnType<ControlClient['faults']>>) => (view.faults.length ? view.faults.map((f) => `${faultLine(f)}\n    breaks ${f.breaks}`).join('\n') : '(no faults)');
+
+/** `fault add|list|rm|clear`: the arguments checked before anything is sent. */
+function faultCommand(words: string[]): Run {
+  const [verb, arg, ...rest] = words;
+  if (rest.length) throw new UsageError(`too many arguments: ${rest.join(' ')}`);
+  const none = () => {
+    if (arg !== undefined) throw new UsageError(`fault ${verb} takes no argument`);
+  };
+  switch (verb) {
+    case 'add': {
+      if (arg === undefined) throw new UsageError(`fault add needs a fault as JSON, e.g. fault add '{"endpoint":"token","effect":{"kind":"latency","ms":3000}}'`);
+      let spec: unknown;
+      try {
+        spec = JSON.parse(arg);
+      } catch (err) {
+        throw new UsageError(`fault add: not JSON (${(err as Error).message}); quote it whole: fault add '{"endpoint":"token",…}'`);
+      }
+      if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new UsageError('fault add takes a JSON object: {"endpoint":…,"effect":{…}}');
+      // The server validates the rest and says what is wrong (400): one place knows what a fault is.
+      return async (c, out) => {
+        const fault = await c.addFault(spec as FaultSpec);
+        out.answer(fault, () => `[scenario] fault added: ${faultLine(fault)}\n    breaks ${fault.breaks}`);
+      };
+    }
+    case 'list':
+    case 'ls':
+      none();
+      return async (c, out) => {
+        const view = await c.faults();
+        out.answer(view, () => listed(view));
+      };
+    case 'rm':
+    case 'remove': {
+      if (arg === undefined) throw new UsageError('fault rm needs the id of a fault (fault list shows them)');
+      return async (c, out) => {
+        const view = await c.removeFault(arg);
+        out.answer(view, () => `[scenario] fault ${arg} removed\n${listed(view)}`);
+      };
+    }
+    case 'clear':
+      none();
+      return async (c, out) => {
+        const view = await c.clearFaults();
+        out.answer(view, () => '[scenario] every fault removed');
+      };
+    default:
+      throw new UsageError(verb === undefined ? 'fault needs add, list, rm or clear' : `unknown fault command ${JSON.stringify(verb)}: add, list, rm or clear`);
+  }
+}
+
+export function scenarioUsage(): string {
+  const argOf = (a: Arg) => (a === 'onoff' ? '[on|off]' : a === 'seconds' ? '<secs>' : a === 'token' ? '<token>' : a === 'follow' ? '[--follow]' : '');
+  const rows = [
+    ...Object.entries(SCENARIOS).map(([name, s]) => [`${name} ${argOf(s.arg)}${s.arg === 'seconds' && name !== 'advance' ? '|off' : ''}`, s.does] as const),
+    ...FAULT_USAGE,
+  ].map(([what, does]) => `  ${what.padEnd(24)} ${does}`);
+  const cmd = invocation('scenario');
+  return `usage: ${cmd} <name> [on|off|secs|token] [--json]
+
+scenarios:
+${rows.join('\n')}
+
+--json prints the control plane's answer as JSON (events --follow: one event per line).
+It talks to the server that ${invocation('start')} started in this directory (it records where it listens),
+else to OAUTH_PORT/MCP_PORT or OAUTH_BASE_URL/MCP_BASE_URL; a flag or environment variable naming
+them wins. HTTPS when ./certs exists.`;
+}
+
+function parseValue(name: string, s: Scenario, raw: string | undefined, follow: boolean): Value {
+  if (follow && s.arg !== 'follow') throw new UsageError(`${name} takes no --follow (events does)`);
+  if (s.arg === 'follow') {
+    if (raw !== undefined) throw new UsageError(`${name} takes no argument`);
+    return follow;
+  }
   if (s.arg === 'token') {
     if (raw === undefined) throw new UsageError(`${name} needs a token, e.g. ${name} my-refresh-token`);
     return raw;
@@ -53,58 +179,50 @@ function parseValue(name: string, s: Scenario, raw: string | undefined): boolean
     if (raw === 'off') return false;
     throw new UsageError(`${name} takes on or off, not ${JSON.stringify(raw)}`);
   }
-  if (raw === undefined) throw new UsageError(`${name} needs a number of seconds, e.g. ${name} 5`);
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`${name} takes a positive whole number of seconds, not ${JSON.stringify(raw)}`);
+  const takesOff = name !== 'advance';
+  if (raw === 'off' && takesOff) return 'off';
+  if (raw === undefined) throw new UsageError(`${name} needs a number of seconds, e.g. ${name} 5${takesOff ? ` (or off: back to the startup value)` : ''}`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`${name} takes a positive whole number of seconds${takesOff ? ' or off' : ''}, not ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 
-function summary(state: ControlState): string {
-  const s = state.switches;
-  const onoff = (b: boolean) => (b ? 'on' : 'off');
-  return [
-    `switches: rotate=${onoff(s.rotate)} expires-in=${s.expiresIn}s dead-refresh=${onoff(s.invalidGrant)} deny-consent=${onoff(s.denyConsent)} bad-scope=${onoff(s.force403)}`,
-    `counters: tokenCalls=${state.counters.tokenCalls} (${Object.entries(state.counters.tokenCallsByGrant).map(([g, n]) => `${g}=${n}`).join(', ') || 'none'}) refreshes=${state.counters.refreshes} introspections=${state.counters.introspections} authorize=${state.counters.authorizeCalls} registrations=${state.counters.registrations} toolCalls=${state.counters.toolCalls}`,
-    `live: ${state.live.clients} clients, ${state.live.accessTokens} access tokens, ${state.live.refreshTokens} refresh tokens`,
-    ...state.refreshTokens.map((r) => `  refresh ${r.token} client=${r.clientId ?? '(any)'} scope="${r.scope}"`),
-    ...(state.faults.length ? [`faults: ${state.faults.map((f) => `${f.id}(${f.endpoint} ${f.effect.kind}${f.remaining !== null ? ` ×${f.remaining}` : ''})`).join(', ')}`] : []),
-  ].join('\n');
-}
-
 /** `scenario <name> [arg]`: exit 0 done, 1 server unreachable or refused, 2 bad usage. */
-export async function runScenario(words: string[], flags: Record<string, string>): Promise<number> {
-  const [name, raw, ...rest] = words;
+export async function runScenario(words: string[], args: ParsedArgs): Promise<number> {
+  refuseBools(args, 'scenario', ['json', 'follow']);
+  const [name, ...rest] = words;
   if (!name) throw new UsageError('which scenario?');
-  const s = SCENARIOS[name];
-  if (!s) throw new UsageError(`unknown scenario ${JSON.stringify(name)}`);
-  if (rest.length) throw new UsageError(`too many arguments: ${rest.join(' ')}`);
-  const value = parseValue(name, s, raw);
+  let run: (c: ControlClient, target: Target, out: Out) => Promise<void>;
+  if (name === 'fault') {
+    if (args.bools.has('follow')) throw new UsageError('fault takes no --follow (events does)');
+    const fault = faultCommand(rest);
+    run = (c, _t, out) => fault(c, out);
+  } else {
+    const s = SCENARIOS[name];
+    if (!s) throw new UsageError(`unknown scenario ${JSON.stringify(name)}`);
+    const [raw, ...extra] = rest;
+    if (extra.length) throw new UsageError(`too many arguments: ${extra.join(' ')}`);
+    const value = parseValue(name, s, raw, args.bools.has('follow'));
+    run = (c, target, out) => s.run(c, value, target, out);
+  }
 
-  const { tlsFromCertsDir: _, ...options } = optionsFromEverywhere(flags);
-  const config = resolveConfig(options);
-  const tls = Boolean(config.tlsCertFile);
-  const oauthUrl = config.oauthBaseUrl ?? defaultBaseUrl(config.host, config.oauthPort, tls);
-  const mcpUrl = config.mcpBaseUrl ?? defaultBaseUrl(config.host, config.mcpPort, tls);
-  const ca = config.tlsCertFile ? readFileSync(config.tlsCertFile, 'utf8') : undefined;
-  const client = new ControlClient({ oauthUrl, mcpUrl, token: config.controlToken, ca });
+  const json = args.bools.has('json');
+  const target = findTarget(args.flags);
+  const client = new ControlClient({ oauthUrl: target.oauthUrl, mcpUrl: target.mcpUrl, token: target.token, ca: target.ca });
+  const out: Out = {
+    json,
+    line: (s) => console.log(s),
+    answer: (raw, text) => console.log(json ? JSON.stringify(raw, null, 2) : text()),
+  };
+  // With --json, stdout is the answer alone; where it was sent goes to stderr.
+  (json ? console.error : console.log)(`[scenario] ${target.oauthUrl} · ${target.mcpUrl} (${target.foundBy})`);
   try {
-    const result = await s.run(client, value);
-    if (name === 'events') {
-      const [as, rs] = [(result as Awaited<ReturnType<ControlClient['events']>>).events, (await client.events(0, 'mcp')).events];
-      const all = [...new Map([...as, ...rs].map((e) => [`${e.server}${e.id}${e.at}`, e])).values()].sort((a, b) => a.at.localeCompare(b.at) || a.id - b.id);
-      console.log(all.map(formatEvent).join('\n') || '(no events yet)');
-    } else if (name === 'advance') {
-      console.log(`[scenario] clock advanced ${value}s → ${(result as { now: string }).now}`);
-    } else {
-      const label = raw === undefined ? name : `${name} ${raw}`;
-      if (name !== 'state') console.log(`[scenario] ${label} ✓`);
-      console.log(summary(result as ControlState));
-    }
+    await run(client, target, out);
     return 0;
   } catch (err) {
-    if (err instanceof ControlError) {
-      console.error(`[scenario] ${err.message}`);
-      return 1;
-    }
-    throw err;
+    if (!(err instanceof ControlError)) throw err;
+    const unreachable = err.status === undefined;
+    const hint = unreachable && !target.record && target.foundBy.startsWith('the default') ? ` No server was started here either: start one with ${invocation('start')}, or name its ports (--oauth-port, --mcp-port).` : '';
+    console.error(`[scenario] ${err.message}${hint}`);
+    return 1;
   }
 }
