@@ -50,7 +50,7 @@ describe('npm run scenario', () => {
     let s = await servers.control.state();
     expect(s.switches).toEqual({ rotate: true, expiresIn: 5, invalidGrant: true, denyConsent: true, force403: true });
     const shown = await run('state');
-    expect(shown.stdout).toContain('rotate=on expires-in=5s dead-refresh=on deny-consent=on bad-scope=on');
+    expect(shown.stdout).toContain('rotate=on expire-access=5s dead-refresh=on deny-consent=on bad-scope=on');
     expect((await run('reset')).code).toBe(0);
     s = await servers.control.state();
     expect(s.switches).toEqual({ rotate: false, expiresIn: 3600, invalidGrant: false, denyConsent: false, force403: false });
