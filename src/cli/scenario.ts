@@ -44,8 +44,8 @@ function switchScenario(name: SwitchName): Scenario {
     run: async (c, value, target, out = QUIET) => {
       const v = sw.arg === 'seconds' && value === 'off' ? startupSeconds(name, target) : value;
       const state = await c.switch(name, v as never);
-      const label = value === undefined ? sw.scenario : `${sw.scenario} ${value === 'off' ? `off (${v}s, the startup value)` : typeof value === 'boolean' ? (value ? 'on' : 'off') : value}`;
-      out.answer(state, () => `[scenario] ${label} ✓\n${summary(state)}`);
+      const said = value === undefined ? '' : value === 'off' ? ` off (${v}s, the startup value)` : typeof value === 'boolean' ? (value ? ' on' : ' off') : ` ${value}`;
+      out.answer(state, () => `[scenario] ${sw.scenario}${said} ✓\n${summary(state)}`);
     },
   };
 }
@@ -221,7 +221,14 @@ export async function runScenario(words: string[], args: ParsedArgs): Promise<nu
   } catch (err) {
     if (!(err instanceof ControlError)) throw err;
     const unreachable = err.status === undefined;
-    const hint = unreachable && !target.record && target.foundBy.startsWith('the default') ? ` No server was started here either: start one with ${invocation('start')}, or name its ports (--oauth-port, --mcp-port).` : '';
+    // Looked only where the settings point: say that nothing was started here either, and what to do.
+    const hint = !unreachable
+      ? ''
+      : target.how === 'defaults'
+        ? ` No server was started here either: start one with ${invocation('start')}, or name its ports (--oauth-port, --mcp-port).`
+        : target.how === 'record'
+          ? ` Its process (pid ${target.record!.pid}) still runs but does not answer: stop it, or name the ports (--oauth-port, --mcp-port).`
+          : '';
     console.error(`[scenario] ${err.message}${hint}`);
     return 1;
   }

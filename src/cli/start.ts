@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { resolveConfig } from '../config.js';
 import { startServers } from '../server.js';
 import { optionsFromEverywhere } from './env.js';
@@ -11,16 +12,24 @@ export async function runStart(flags: Record<string, string>): Promise<void> {
   refuseEqualPorts(resolveConfig(options));
   const servers = await startServers({ ...options, log: true });
   const stateFile = stateFilePath();
-  writeServerRecord({
-    pid: process.pid,
-    cwd: process.cwd(),
-    oauthUrl: servers.oauthUrl,
-    mcpUrl: servers.config.mcpBaseUrl,
-    tls: servers.tls,
-    ...(servers.tls && options.tlsCertFile ? { tlsCertFile: options.tlsCertFile } : {}),
-    startupSwitches: (await servers.control.state()).switches,
-    startedAt: new Date().toISOString(),
-  }, stateFile);
+  try {
+    writeServerRecord(
+      {
+        pid: process.pid,
+        cwd: process.cwd(),
+        oauthUrl: servers.oauthUrl,
+        mcpUrl: servers.config.mcpBaseUrl,
+        tls: servers.tls,
+        ...(servers.tls && options.tlsCertFile ? { tlsCertFile: resolve(options.tlsCertFile) } : {}),
+        startupSwitches: (await servers.control.state()).switches,
+        startedAt: new Date().toISOString(),
+      },
+      stateFile,
+    );
+  } catch (err) {
+    // The servers work without it; only `scenario` needs telling where they are.
+    console.log(`[warn] cannot write ${stateFile} (${(err as NodeJS.ErrnoException).code ?? err}): scenario needs --oauth-port/--mcp-port to find these servers`);
+  }
   const scheme = servers.tls ? 'https' : 'http';
   const local = (port: number, configured: boolean) => (configured ? ` · listening on ${servers.config.host}:${port}` : '');
   console.log(`[oauth] authorization server ${servers.oauthUrl} (${scheme})${local(servers.ports.oauth, options.oauthBaseUrl !== undefined)}`);

@@ -10,7 +10,9 @@ export interface Target {
   mcpUrl: string;
   ca?: string;
   token?: string;
-  /** Said next to the URLs, and in the line when nothing answers. */
+  /** How it was found: the state file, a flag or variable naming it, or the configured ports. */
+  how: 'record' | 'named' | 'defaults';
+  /** Said next to the URLs. */
   foundBy: string;
   /** The running `start` that recorded these URLs, when it was found that way. */
   record?: ServerRecord;
@@ -47,6 +49,7 @@ export function findTarget(flags: Record<string, string>, env: NodeJS.ProcessEnv
       mcpUrl: record.mcpUrl,
       ca: readCa(record.tlsCertFile ?? config.tlsCertFile),
       token: config.controlToken,
+      how: 'record',
       foundBy: `found in ${stateFilePath()}, pid ${record.pid}`,
       record,
       config,
@@ -58,6 +61,7 @@ export function findTarget(flags: Record<string, string>, env: NodeJS.ProcessEnv
     mcpUrl: config.mcpBaseUrl ?? defaultBaseUrl(config.host, config.mcpPort, tls),
     ca: readCa(config.tlsCertFile),
     token: config.controlToken,
+    how: named ? 'named' : 'defaults',
     foundBy: named ? `from ${named}` : `the default ports: no running server recorded for ${process.cwd()}`,
     config,
   };
