@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolveConfig, SETTINGS, type Config } from '../config.js';
+import { ConfigError, resolveConfig, SETTINGS, type Config } from '../config.js';
 import { defaultBaseUrl } from '../urls.js';
 import { optionsFromEverywhere } from './env.js';
 import { liveServerRecord, stateFilePath, type ServerRecord } from './state-file.js';
@@ -40,7 +40,14 @@ function namedExplicitly(flags: Record<string, string>, env: NodeJS.ProcessEnv):
 export function findTarget(flags: Record<string, string>, env: NodeJS.ProcessEnv = process.env): Target {
   const { tlsFromCertsDir: _, ...options } = optionsFromEverywhere(flags, env);
   const config = resolveConfig(options);
-  const readCa = (file: string | undefined) => (file ? readFileSync(file, 'utf8') : undefined);
+  const readCa = (file: string | undefined) => {
+    if (!file) return undefined;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read the certificate to trust, ${file} (TLS_CERT_FILE or ./certs): ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+  };
   const named = namedExplicitly(flags, env);
   const record = named ? undefined : liveServerRecord(stateFilePath());
   if (record) {

@@ -94,6 +94,16 @@ describe('scenario finds the server start left running', () => {
   });
 });
 
+describe('scenario with a certificate it cannot read', () => {
+  it('says which file in one line, exit 1, no stack', async () => {
+    const p = place();
+    writeFileSync(join(p.cwd, '.env'), 'TLS_CERT_FILE=/nonexistent/cert.pem\nTLS_KEY_FILE=/nonexistent/key.pem\n');
+    const r = await runCli(['scenario', 'state'], p);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual(['error: cannot read the certificate to trust, /nonexistent/cert.pem (TLS_CERT_FILE or ./certs): ENOENT']);
+  });
+});
+
 describe('start refuses two equal ports', () => {
   it('with one line, before binding anything (a port it could not bind is not what it reports)', async () => {
     const blocker = net.createServer();
