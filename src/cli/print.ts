@@ -2,6 +2,13 @@ import type { ControlState } from '../control/state.js';
 import { SWITCHES, SWITCH_NAMES } from '../control/switch-table.js';
 import type { Fault } from '../faults.js';
 
+/** What a scenario prints: `--json` the control plane's answer as it came, otherwise a readable form. */
+export interface Out {
+  json: boolean;
+  line: (s: string) => void;
+  answer: (raw: unknown, text: () => string) => void;
+}
+
 type StateSwitches = ControlState['switches'];
 
 /** Switches by their scenario names, in the table's order: the state's keys are the table's methods. */

@@ -45,6 +45,14 @@ describe('scenario fault', () => {
     expect(removed.code).toBe(0);
     expect(removed.stdout).toContain('[scenario] fault slow-token removed\n(no faults)');
     expect((await servers.control.faults()).faults).toEqual([]);
+
+    await servers.control.addFault({ endpoint: 'register', effect: { kind: 'drop' } });
+    await servers.control.denyConsent(true);
+    const cleared = await scenario('fault', 'clear');
+    expect(cleared.code).toBe(0);
+    expect(cleared.stdout).toContain('[scenario] every fault removed');
+    expect((await servers.control.faults()).faults).toEqual([]);
+    expect((await servers.control.state()).switches.denyConsent).toBe(false);
   });
 
   it('a fault the server refuses: exit 1, its error_description in one line, nothing added', async () => {
