@@ -1,6 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { generate } from 'selfsigned';
 
 export const CERT_FILE = 'localhost.pem';
 export const KEY_FILE = 'localhost-key.pem';
@@ -25,6 +24,9 @@ export function certsPresent(dir = 'certs'): CertPaths | undefined {
  * macOS accepts for a trusted TLS certificate) and its key, readable by the owner only.
  */
 export async function writeCerts(dir = 'certs'): Promise<CertPaths> {
+  // Loaded here, not at the top: `start` and `scenario` look for ./certs through this module, and
+  // the generator costs them a third of their start-up time.
+  const { generate } = await import('selfsigned');
   const now = new Date();
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keyType: 'ec',

@@ -1,69 +1,81 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { ConfigError, SETTINGS } from './config.js';
-import { writeCerts } from './certs.js';
-import { parseArgs, UsageError } from './cli/args.js';
-import { runScenario, scenarioUsage } from './cli/scenario.js';
-import { runStart } from './cli/start.js';
-import { StartupError } from './http/listen.js';
+import { ConfigError } from './config.js';
+import { parseArgs, refuseBools, UsageError, type ParsedArgs } from './cli/args.js';
+import { endQuietlyWhenStdoutCloses } from './cli/stdout.js';
+import { usage } from './cli/usage.js';
+
+// Each command loads its own modules when it runs: a `scenario` flip need not load the servers, the
+// MCP SDK and Hono (half its start-up time on a loaded machine).
+const scenario = () => import('./cli/scenario.js');
+const certs = () => import('./cli/certs.js');
+const start = () => import('./cli/start.js');
 
 const version = (): string => (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-function usage(): string {
-  const flags = SETTINGS.filter((s) => s.flag).map((s) => `  ${`${s.flag} <value>`.padEnd(30)} ${s.env}: ${s.meaning} (default ${s.default})`);
-  return `mcp-oauth-test-server ${version()}: an OAuth 2.1 authorization server and a protected MCP server for testing OAuth-MCP clients (test only: consent is automatic).
-
-usage:
-  mcp-oauth-test-server [start] [flags]        start both servers (default)
-  mcp-oauth-test-server scenario <name> [arg]  flip a switch on running servers (scenario --help lists them)
-  mcp-oauth-test-server certs                  write a self-signed certificate for localhost into ./certs
-  mcp-oauth-test-server --help | --version
-
-flags (win over the environment, which wins over .env):
-${flags.join('\n')}`;
+interface Command {
+  /** Its line in `--help`: arguments, then what it does. */
+  synopsis: readonly [string, string];
+  help: () => Promise<string>;
+  /** An exit code, or -1 while it keeps running (a server). */
+  run: (words: string[], args: ParsedArgs) => Promise<number>;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
-  if (args.version) {
-    console.log(version());
-    return 0;
-  }
-  const [command = 'start', ...words] = args.words;
-  switch (command) {
-    case 'start':
-      if (args.help) return console.log(usage()), 0;
+const COMMANDS: Record<string, Command> = {
+  start: {
+    synopsis: ['[start] [flags]', 'start both servers (the default command)'],
+    help: async () => mainUsage(),
+    run: async (words, args) => {
+      refuseBools(args, 'start', []);
       if (words.length) throw new UsageError(`start takes no arguments (got ${words.join(' ')})`);
-      await runStart(args.flags);
+      await (await start()).runStart(args.flags);
       return -1;
-    case 'scenario':
-      if (args.help || words.length === 0) {
-        console.log(scenarioUsage());
-        return args.help ? 0 : 2;
-      }
-      return runScenario(words, args.flags);
-    case 'certs': {
-      if (args.help) return console.log('usage: mcp-oauth-test-server certs   (writes ./certs/localhost.pem and ./certs/localhost-key.pem)'), 0;
-      const p = await writeCerts();
-      console.log(`[certs] wrote ${p.cert} and ${p.key} (localhost, 127.0.0.1, ::1)`);
-      console.log('[certs] npm start now serves HTTPS. Trust it: NODE_EXTRA_CA_CERTS=./certs/localhost.pem for Node clients; see the README for macOS.');
-      return 0;
-    }
-    default:
-      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-  }
+    },
+  },
+  scenario: {
+    synopsis: ['scenario <name> [arg]', 'flip a switch, add a fault, follow events on running servers (scenario --help)'],
+    help: async () => (await scenario()).scenarioUsage(),
+    run: async (words, args) => {
+      const { runScenario, scenarioUsage } = await scenario();
+      if (words.length === 0) return console.log(scenarioUsage()), 2;
+      return runScenario(words, args);
+    },
+  },
+  certs: {
+    synopsis: ['certs [--force]', 'write a self-signed certificate for localhost into ./certs'],
+    help: async () => (await certs()).certsUsage,
+    run: async (words, args) => {
+      refuseBools(args, 'certs', ['force']);
+      if (words.length) throw new UsageError(`certs takes no arguments (got ${words.join(' ')})`);
+      return (await certs()).runCerts(args.bools.has('force'));
+    },
+  },
+};
+
+const mainUsage = () => usage(version(), Object.values(COMMANDS).map((c) => c.synopsis));
+
+async function main(argv: string[]): Promise<number> {
+  endQuietlyWhenStdoutCloses();
+  const args = parseArgs(argv);
+  if (args.version) return console.log(version()), 0;
+  const [name = 'start', ...words] = args.words;
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+  if (args.help) return console.log(await command.help()), 0;
+  return command.run(words, args);
 }
 
 main(process.argv.slice(2)).then(
   (code) => {
     if (code >= 0) process.exitCode = code;
   },
-  (err: unknown) => {
+  async (err: unknown) => {
     if (err instanceof UsageError) {
       console.error(`error: ${err.message}`);
-      console.error(process.argv.includes('scenario') ? scenarioUsage() : 'see --help');
+      console.error(process.argv.includes('scenario') ? (await scenario()).scenarioUsage() : 'see --help');
       process.exitCode = 2;
-    } else if (err instanceof ConfigError || err instanceof StartupError) {
+    } else if (err instanceof ConfigError || (err instanceof Error && err.name === 'StartupError')) {
+      // StartupError by name: importing http/listen.ts for its class would load the HTTP stack into every command.
       console.error(`error: ${err.message}`);
       process.exitCode = 1;
     } else {

@@ -1,7 +1,9 @@
-/** `--name value` / `--name=value` / bare words; booleans only for `--help` and `--version`. */
+/** `--name value` / `--name=value` / bare words; a few named flags are booleans (`--help`, `--json`…). */
 export interface ParsedArgs {
   words: string[];
   flags: Record<string, string>;
+  /** Boolean flags given, by name without dashes (`json`, `follow`, `force`). */
+  bools: Set<string>;
   help: boolean;
   version: boolean;
 }
@@ -10,15 +12,18 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-const BOOLEAN = new Set(['--help', '-h', '--version', '-v']);
+/** Flags that take no value; a command says which of them it accepts (`refuseBools`). */
+const BOOLEAN: Record<string, string> = { '--help': 'help', '-h': 'help', '--version': 'version', '-v': 'version', '--json': 'json', '--follow': 'follow', '-f': 'follow', '--force': 'force' };
 
 export function parseArgs(argv: string[]): ParsedArgs {
-  const out: ParsedArgs = { words: [], flags: {}, help: false, version: false };
+  const out: ParsedArgs = { words: [], flags: {}, bools: new Set(), help: false, version: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (BOOLEAN.has(a)) {
-      if (a === '--help' || a === '-h') out.help = true;
-      else out.version = true;
+    const bool = BOOLEAN[a];
+    if (bool) {
+      if (bool === 'help') out.help = true;
+      else if (bool === 'version') out.version = true;
+      else out.bools.add(bool);
       continue;
     }
     if (a.startsWith('--')) {
@@ -36,4 +41,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
     out.words.push(a);
   }
   return out;
+}
+
+/** A boolean flag the command has no use for is a mistake worth saying, not something to ignore. */
+export function refuseBools(args: ParsedArgs, command: string, accepted: readonly string[]): void {
+  for (const b of args.bools) if (!accepted.includes(b)) throw new UsageError(`${command} takes no --${b}`);
 }

@@ -1,47 +1,106 @@
-import { readFileSync } from 'node:fs';
-import { optionsFromEverywhere } from './env.js';
 import { ControlClient, ControlError } from '../control/client.js';
-import type { ControlState } from '../control/state.js';
-import { resolveConfig } from '../config.js';
-import { SWITCHES, SWITCH_ALIASES, SWITCH_NAMES, type ArgKind } from '../control/switch-table.js';
-import { defaultBaseUrl } from '../urls.js';
-import { formatEvent } from '../events.js';
-import { UsageError } from './args.js';
 import { didYouMean } from '../control/did-you-mean.js';
+import { SWITCHES, SWITCH_ALIASES, SWITCH_NAMES, type ArgKind, type SwitchName } from '../control/switch-table.js';
+import { formatEvent, type ServerEvent } from '../events.js';
+import { refuseBools, UsageError, type ParsedArgs } from './args.js';
+import { EventCursor, followEvents } from './events.js';
+import { invocation } from './invocation.js';
+import { FAULT_USAGE, faultCommand } from './fault-command.js';
+import { summary, type Out } from './print.js';
+import { findTarget, type Target } from './target.js';
 
-type Arg = 'none' | 'onoff' | 'seconds' | 'token';
+type Arg = 'none' | 'onoff' | 'seconds' | 'token' | 'follow';
+type Value = boolean | number | string | undefined;
 interface Scenario {
   arg: Arg;
   does: string;
-  run: (c: ControlClient, value: boolean | number | string | undefined) => Promise<unknown>;
+  /** Without `out` it prints nothing (a caller in code wants the effect, not the text). */
+  run: (c: ControlClient, value: Value, target?: Target, out?: Out) => Promise<void>;
 }
+
+const QUIET: Out = { json: false, line: () => {}, answer: () => {} };
 
 const SCENARIO_ARG: Record<ArgKind, Arg> = { on: 'onoff', seconds: 'seconds', token: 'token', none: 'none' };
 
+/**
+ * `off` for a seconds switch is the value the server started with: its state file records that;
+ * a server found by its ports alone gets the lifetime this command reads (flag, environment, .env).
+ */
+function startupSeconds(name: SwitchName, target: Target | undefined): number {
+  const recorded = (target?.record?.startupSwitches as unknown as Record<string, unknown> | undefined)?.[name];
+  return typeof recorded === 'number' ? recorded : (target ?? findTarget({})).config.tokenTtlSeconds;
+}
+
+function switchScenario(name: SwitchName): Scenario {
+  const sw = SWITCHES[name];
+  return {
+    arg: SCENARIO_ARG[sw.arg],
+    does: `${sw.does}${sw.aliases.length ? ` (also: ${sw.aliases.join(', ')})` : ''}`,
+    run: async (c, value, target, out = QUIET) => {
+      const v = sw.arg === 'seconds' && value === 'off' ? startupSeconds(name, target) : value;
+      const state = await c.switch(name, v as never);
+      const said = value === undefined ? '' : value === 'off' ? ` off (${v}s, the startup value)` : typeof value === 'boolean' ? (value ? ' on' : ' off') : ` ${value}`;
+      out.answer(state, () => `[scenario] ${name}${said} ✓\n${summary(state)}`);
+    },
+  };
+}
+
+const printEvents = (out: Out) => (e: ServerEvent) => (out.json ? out.line(JSON.stringify(e)) : out.line(formatEvent(e)));
+
 /** One scenario per switch, under the switch's one name (from the switch table), plus a few views. */
 export const SCENARIOS: Record<string, Scenario> = {
-  state: { arg: 'none', does: 'show switches, counters and live refresh tokens', run: (c) => c.state() },
-  ...Object.fromEntries(
-    SWITCH_NAMES.map((name) => {
-      const sw = SWITCHES[name];
-      const also = sw.aliases.length ? ` (also: ${sw.aliases.join(', ')})` : '';
-      const scenario: Scenario = { arg: SCENARIO_ARG[sw.arg], does: `${sw.does}${also}`, run: (c, value) => c.switch(name, value as never) };
-      return [name, scenario];
-    }),
-  ),
-  events: { arg: 'none', does: 'print the recent events of both servers', run: (c) => c.events(0) },
-  advance: { arg: 'seconds', does: "move the servers' clock forward (expiry without waiting)", run: (c, s) => c.advanceClock(s as number) },
+  state: {
+    arg: 'none',
+    does: 'show switches, counters, live refresh tokens and faults',
+    run: async (c, _v, _t, out = QUIET) => {
+      const state = await c.state();
+      out.answer(state, () => summary(state));
+    },
+  },
+  ...Object.fromEntries(SWITCH_NAMES.map((name) => [name, switchScenario(name)])),
+  events: {
+    arg: 'follow',
+    does: 'print the recent events of both servers (--follow: and then each as it happens, until Ctrl-C)',
+    run: async (c, follow, _t, out = QUIET) => {
+      if (follow) return followEvents(c, printEvents(out));
+      const events = await new EventCursor(c).next();
+      out.answer({ events }, () => events.map(formatEvent).join('\n') || '(no events yet)');
+    },
+  },
+  advance: {
+    arg: 'seconds',
+    does: "move the servers' clock forward (expiry without waiting)",
+    run: async (c, s, _t, out = QUIET) => {
+      const r = await c.advanceClock(s as number);
+      out.answer(r, () => `[scenario] clock advanced ${s}s → ${r.now}`);
+    },
+  },
 };
 
 export function scenarioUsage(): string {
-  const rows = Object.entries(SCENARIOS).map(([name, s]) => {
-    const arg = s.arg === 'onoff' ? '[on|off]' : s.arg === 'seconds' ? '<secs>' : s.arg === 'token' ? '<token>' : '';
-    return `  ${`${name} ${arg}`.padEnd(22)} ${s.does}`;
-  });
-  return `usage: npm run scenario -- <name> [on|off|secs]\n       mcp-oauth-test-server scenario <name> [on|off|secs]\n\nscenarios:\n${rows.join('\n')}\n\nIt talks to OAUTH_PORT/MCP_PORT (or OAUTH_BASE_URL/MCP_BASE_URL), over HTTPS when ./certs exists.`;
+  const argOf = (a: Arg) => (a === 'onoff' ? '[on|off]' : a === 'seconds' ? '<secs>' : a === 'token' ? '<token>' : a === 'follow' ? '[--follow]' : '');
+  const rows = [
+    ...Object.entries(SCENARIOS).map(([name, s]) => [`${name} ${argOf(s.arg)}${s.arg === 'seconds' && name !== 'advance' ? '|off' : ''}`, s.does] as const),
+    ...FAULT_USAGE,
+  ].map(([what, does]) => `  ${what.padEnd(24)} ${does}`);
+  const cmd = invocation('scenario');
+  return `usage: ${cmd} <name> [on|off|secs|token] [--json]
+
+scenarios:
+${rows.join('\n')}
+
+--json prints the control plane's answer as JSON (events --follow: one event per line).
+It talks to the server that ${invocation('start')} started in this directory (it records where it listens),
+else to OAUTH_PORT/MCP_PORT or OAUTH_BASE_URL/MCP_BASE_URL; a flag or environment variable naming
+them wins. HTTPS when ./certs exists.`;
 }
 
-function parseValue(name: string, s: Scenario, raw: string | undefined): boolean | number | string | undefined {
+function parseValue(name: string, s: Scenario, raw: string | undefined, follow: boolean): Value {
+  if (follow && s.arg !== 'follow') throw new UsageError(`${name} takes no --follow (events does)`);
+  if (s.arg === 'follow') {
+    if (raw !== undefined) throw new UsageError(`${name} takes no argument`);
+    return follow;
+  }
   if (s.arg === 'token') {
     if (raw === undefined) throw new UsageError(`${name} needs a token, e.g. ${name} my-refresh-token`);
     return raw;
@@ -55,60 +114,59 @@ function parseValue(name: string, s: Scenario, raw: string | undefined): boolean
     if (raw === 'off') return false;
     throw new UsageError(`${name} takes on or off, not ${JSON.stringify(raw)}`);
   }
-  if (raw === undefined) throw new UsageError(`${name} needs a number of seconds, e.g. ${name} 5`);
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`${name} takes a positive whole number of seconds, not ${JSON.stringify(raw)}`);
+  const takesOff = name !== 'advance';
+  if (raw === 'off' && takesOff) return 'off';
+  if (raw === undefined) throw new UsageError(`${name} needs a number of seconds, e.g. ${name} 5${takesOff ? ` (or off: back to the startup value)` : ''}`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`${name} takes a positive whole number of seconds${takesOff ? ' or off' : ''}, not ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 
-function summary(state: ControlState): string {
-  const s = state.switches;
-  const onoff = (b: boolean) => (b ? 'on' : 'off');
-  return [
-    `switches: rotate=${onoff(s.rotate)} expires-in=${s['expires-in']}s invalid-grant=${onoff(s['invalid-grant'])} deny-consent=${onoff(s['deny-consent'])} force-403=${onoff(s['force-403'])}`,
-    `counters: tokenCalls=${state.counters.tokenCalls} (${Object.entries(state.counters.tokenCallsByGrant).map(([g, n]) => `${g}=${n}`).join(', ') || 'none'}) refreshes=${state.counters.refreshes} introspections=${state.counters.introspections} authorize=${state.counters.authorizeCalls} registrations=${state.counters.registrations} toolCalls=${state.counters.toolCalls}`,
-    `live: ${state.live.clients} clients, ${state.live.accessTokens} access tokens, ${state.live.refreshTokens} refresh tokens`,
-    ...state.refreshTokens.map((r) => `  refresh ${r.token} client=${r.clientId ?? '(any)'} scope="${r.scope}"`),
-    ...(state.faults.length ? [`faults: ${state.faults.map((f) => `${f.id}(${f.endpoint} ${f.effect.kind}${f.remaining !== null ? ` ×${f.remaining}` : ''})`).join(', ')}`] : []),
-  ].join('\n');
-}
-
 /** `scenario <name> [arg]`: exit 0 done, 1 server unreachable or refused, 2 bad usage. */
-export async function runScenario(words: string[], flags: Record<string, string>): Promise<number> {
-  const [name, raw, ...rest] = words;
+export async function runScenario(words: string[], args: ParsedArgs): Promise<number> {
+  refuseBools(args, 'scenario', ['json', 'follow']);
+  const [name, ...rest] = words;
   if (!name) throw new UsageError('which scenario?');
-  // The contract's other scenario names (bad-scope, dead-refresh…) keep working.
-  const canonical = SWITCH_ALIASES.get(name) ?? name;
-  const s = SCENARIOS[canonical];
-  if (!s) throw new UsageError(`unknown scenario ${JSON.stringify(name)}${didYouMean(name, [...Object.keys(SCENARIOS), ...SWITCH_ALIASES.keys()])}`);
-  if (rest.length) throw new UsageError(`too many arguments: ${rest.join(' ')}`);
-  const value = parseValue(name, s, raw);
+  let run: (c: ControlClient, target: Target, out: Out) => Promise<void>;
+  if (name === 'fault') {
+    if (args.bools.has('follow')) throw new UsageError('fault takes no --follow (events does)');
+    const fault = faultCommand(rest);
+    run = (c, _t, out) => fault(c, out);
+  } else {
+    // The contract's other scenario names (bad-scope, dead-refresh…) keep working.
+    const canonical = SWITCH_ALIASES.get(name) ?? name;
+    const s = SCENARIOS[canonical];
+    if (!s) throw new UsageError(`unknown scenario ${JSON.stringify(name)}${didYouMean(name, [...Object.keys(SCENARIOS), 'fault', ...SWITCH_ALIASES.keys()])}`);
+    const [raw, ...extra] = rest;
+    if (extra.length) throw new UsageError(`too many arguments: ${extra.join(' ')}`);
+    const value = parseValue(canonical, s, raw, args.bools.has('follow'));
+    run = (c, target, out) => s.run(c, value, target, out);
+  }
 
-  const { tlsFromCertsDir: _, ...options } = optionsFromEverywhere(flags);
-  const config = resolveConfig(options);
-  const tls = Boolean(config.tlsCertFile);
-  const oauthUrl = config.oauthBaseUrl ?? defaultBaseUrl(config.host, config.oauthPort, tls);
-  const mcpUrl = config.mcpBaseUrl ?? defaultBaseUrl(config.host, config.mcpPort, tls);
-  const ca = config.tlsCertFile ? readFileSync(config.tlsCertFile, 'utf8') : undefined;
-  const client = new ControlClient({ oauthUrl, mcpUrl, token: config.controlToken, ca });
+  const json = args.bools.has('json');
+  const target = findTarget(args.flags);
+  const client = new ControlClient({ oauthUrl: target.oauthUrl, mcpUrl: target.mcpUrl, token: target.token, ca: target.ca });
+  const out: Out = {
+    json,
+    line: (s) => console.log(s),
+    answer: (raw, text) => console.log(json ? JSON.stringify(raw, null, 2) : text()),
+  };
+  // With --json, stdout is the answer alone; where it was sent goes to stderr.
+  (json ? console.error : console.log)(`[scenario] ${target.oauthUrl} · ${target.mcpUrl} (${target.foundBy})`);
   try {
-    const result = await s.run(client, value);
-    if (canonical === 'events') {
-      const [as, rs] = [(result as Awaited<ReturnType<ControlClient['events']>>).events, (await client.events(0, 'mcp')).events];
-      const all = [...new Map([...as, ...rs].map((e) => [`${e.server}${e.id}${e.at}`, e])).values()].sort((a, b) => a.at.localeCompare(b.at) || a.id - b.id);
-      console.log(all.map(formatEvent).join('\n') || '(no events yet)');
-    } else if (canonical === 'advance') {
-      console.log(`[scenario] clock advanced ${value}s → ${(result as { now: string }).now}`);
-    } else {
-      const label = raw === undefined ? name : `${name} ${raw}`;
-      if (canonical !== 'state') console.log(`[scenario] ${label} ✓`);
-      console.log(summary(result as ControlState));
-    }
+    await run(client, target, out);
     return 0;
   } catch (err) {
-    if (err instanceof ControlError) {
-      console.error(`[scenario] ${err.message}`);
-      return 1;
-    }
-    throw err;
+    if (!(err instanceof ControlError)) throw err;
+    const unreachable = err.status === undefined;
+    // Looked only where the settings point: say that nothing was started here either, and what to do.
+    const hint = !unreachable
+      ? ''
+      : target.how === 'defaults'
+        ? ` No server was started here either: start one with ${invocation('start')}, or name its ports (--oauth-port, --mcp-port).`
+        : target.how === 'record'
+          ? ` Its process (pid ${target.record!.pid}) still runs but does not answer: stop it, or name the ports (--oauth-port, --mcp-port).`
+          : '';
+    console.error(`[scenario] ${err.message}${hint}`);
+    return 1;
   }
 }

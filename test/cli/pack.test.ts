@@ -42,6 +42,13 @@ describe('the packed package', () => {
     await expect.poll(() => /\[mcp\] protected MCP server \S+/.test(out), { timeout: 30_000 }).toBe(true);
     const oauthUrl = /\[oauth\] authorization server (\S+)/.exec(out)![1]!;
     expect((await fetch(`${oauthUrl}/.well-known/oauth-authorization-server`)).status).toBe(200);
+    // A user's project has no `scenario` npm script: the ready line names the installed command,
+    // and that command finds this server (port 0) through the state file of this directory.
+    await expect.poll(() => out, { timeout: 30_000 }).toContain('[control] ');
+    expect(out).toContain('switches: npx mcp-oauth-test-server scenario --help');
+    const state = await exec(bin, ['scenario', 'state'], { cwd: project, env: cleanEnv() });
+    expect(state.stdout.split('\n')[0]).toContain(`[scenario] ${oauthUrl} · `);
+    expect((await exec(bin, ['scenario', '--help'], { cwd: project, env: cleanEnv() })).stdout).toContain('usage: npx mcp-oauth-test-server scenario <name>');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
