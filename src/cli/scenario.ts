@@ -138,7 +138,7 @@ export async function runScenario(words: string[], args: ParsedArgs): Promise<nu
     if (!s) throw new UsageError(`unknown scenario ${JSON.stringify(name)}${didYouMean(name, [...Object.keys(SCENARIOS), 'fault', ...SWITCH_ALIASES.keys()])}`);
     const [raw, ...extra] = rest;
     if (extra.length) throw new UsageError(`too many arguments: ${extra.join(' ')}`);
-    const value = parseValue(canonical, s, raw, args.bools.has('follow'));
+    const value = parseValue(name, s, raw, args.bools.has('follow'));
     run = (c, target, out) => s.run(c, value, target, out);
   }
 

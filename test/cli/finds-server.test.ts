@@ -41,7 +41,7 @@ describe('scenario finds the server start left running', () => {
     expect((await runCli(['scenario', 'expire-access', '5'], p)).code).toBe(0);
     const off = await runCli(['scenario', 'expire-access', 'off'], p);
     expect(off.code).toBe(0);
-    expect(off.stdout).toContain('expire-access off (300s, the startup value)');
+    expect(off.stdout).toContain('expires-in off (300s, the startup value)');
     expect((await fetch(`${s.oauthUrl}/control/state`).then((x) => x.json())).switches['expires-in']).toBe(300);
     await s.stop();
   });

@@ -104,7 +104,7 @@ describe('scenario switches', () => {
     expect((await servers.control.state()).switches['expires-in']).toBe(5);
     const off = await run('expire-access', 'off');
     expect(off.code).toBe(0);
-    expect(off.stdout).toContain('expire-access off (1200s, the startup value)');
+    expect(off.stdout).toContain('expires-in off (1200s, the startup value)');
     expect((await servers.control.state()).switches['expires-in']).toBe(1200);
   });
 
@@ -189,6 +189,6 @@ describe('--help', () => {
   it('scenario --help lists the fault commands and --follow', async () => {
     const r = await runCli(['scenario', '--help']);
     expect(r.code).toBe(0);
-    for (const row of ["fault add '<json>'", 'fault list', 'fault rm <id>', 'events [--follow]', 'expire-access <secs>|off', '--json']) expect(r.stdout).toContain(row);
+    for (const row of ["fault add '<json>'", 'fault list', 'fault rm <id>', 'events [--follow]', 'expires-in <secs>|off', '--json']) expect(r.stdout).toContain(row);
   });
 });
