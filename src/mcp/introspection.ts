@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { rootCertificates } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import { checkServerIdentity, rootCertificates, type PeerCertificate } from 'node:tls';
 import { z } from 'zod';
 
 /**
@@ -48,6 +49,12 @@ export interface IntrospectionOptions {
   timeoutMs: number;
   /** Extra PEM certificate to trust (the self-signed one from `certs`), on top of the public roots. */
   ca?: string;
+  /**
+   * Where to connect instead of `url`'s host: the authorization server's own listening socket when
+   * both servers run in one process, so a dead tunnel in `url` cannot break introspection. `url`'s
+   * host is still sent as Host; over HTTPS the peer must present `ca`, the certificate this process serves.
+   */
+  via?: string;
 }
 
 /**
@@ -73,12 +80,19 @@ export class IntrospectionClient {
   private readonly agent: http.Agent;
   private readonly request: typeof http.request;
   private readonly auth: string;
+  private readonly host: string | undefined;
 
   constructor(private readonly opts: IntrospectionOptions) {
-    this.target = new URL(opts.url);
+    this.target = new URL(opts.via ?? opts.url);
+    this.host = opts.via ? new URL(opts.url).host : undefined;
     const secure = this.target.protocol === 'https:';
+    const pinned = opts.via && opts.ca ? new X509Certificate(opts.ca).fingerprint256 : undefined;
+    // A loopback address is not a name the certificate carries: our own certificate is the identity.
+    const identity = pinned
+      ? (name: string, cert: PeerCertificate) => (cert.fingerprint256 === pinned ? undefined : checkServerIdentity(name, cert))
+      : undefined;
     this.agent = secure
-      ? new https.Agent({ keepAlive: true, maxSockets: 64, timeout: IDLE_SOCKET_MS, ca: opts.ca ? [...rootCertificates, opts.ca] : undefined })
+      ? new https.Agent({ keepAlive: true, maxSockets: 64, timeout: IDLE_SOCKET_MS, ca: opts.ca ? [...rootCertificates, opts.ca] : undefined, checkServerIdentity: identity })
       : new http.Agent({ keepAlive: true, maxSockets: 64, timeout: IDLE_SOCKET_MS });
     this.request = secure ? https.request : http.request;
     const enc = (s: string) => encodeURIComponent(s);
@@ -91,18 +105,20 @@ export class IntrospectionClient {
 
   introspect(token: string): Promise<Introspection> {
     const body = `token=${encodeURIComponent(token)}&token_type_hint=access_token`;
+    const headers: http.OutgoingHttpHeaders = {
+      Authorization: this.auth,
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'Content-Length': Buffer.byteLength(body),
+      Accept: 'application/json',
+    };
+    if (this.host) headers.Host = this.host;
     return new Promise((resolve, reject) => {
       const req = this.request(
         this.target,
         {
           method: 'POST',
           agent: this.agent,
-          headers: {
-            Authorization: this.auth,
-            'Content-Type': 'application/x-www-form-urlencoded',
-            'Content-Length': Buffer.byteLength(body),
-            Accept: 'application/json',
-          },
+          headers,
         },
         (res) => {
           const chunks: Buffer[] = [];
