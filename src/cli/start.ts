@@ -1,11 +1,13 @@
 import { resolveConfig } from '../config.js';
 import { startServers } from '../server.js';
 import { optionsFromEverywhere } from './env.js';
+import { runAlone } from './start-alone.js';
 
 /** `start`: both servers, ready lines, clean shutdown on SIGINT/SIGTERM. */
 export async function runStart(flags: Record<string, string>): Promise<void> {
   const { tlsFromCertsDir, ...options } = optionsFromEverywhere(flags);
-  resolveConfig(options);
+  const { only } = resolveConfig(options);
+  if (only) return runAlone(only, options);
   const servers = await startServers({ ...options, log: true });
   const scheme = servers.tls ? 'https' : 'http';
   const local = (port: number, configured: boolean) => (configured ? ` · listening on ${servers.config.host}:${port}` : '');
