@@ -5,6 +5,7 @@ import { writeCerts } from './certs.js';
 import { parseArgs, UsageError } from './cli/args.js';
 import { runScenario, scenarioUsage } from './cli/scenario.js';
 import { runStart } from './cli/start.js';
+import { runWalk, walkUsage } from './cli/walk.js';
 import { StartupError } from './http/listen.js';
 
 const version = (): string => (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -16,6 +17,7 @@ function usage(): string {
 usage:
   mcp-oauth-test-server [start] [flags]        start both servers (default)
   mcp-oauth-test-server scenario <name> [arg]  flip a switch on running servers (scenario --help lists them)
+  mcp-oauth-test-server walk [--mcp-url URL]   run and print the whole OAuth chain against running servers
   mcp-oauth-test-server certs                  write a self-signed certificate for localhost into ./certs
   mcp-oauth-test-server --help | --version
 
@@ -42,6 +44,9 @@ async function main(argv: string[]): Promise<number> {
         return args.help ? 0 : 2;
       }
       return runScenario(words, args.flags);
+    case 'walk':
+      if (args.help) return console.log(walkUsage()), 0;
+      return runWalk(words, args.flags);
     case 'certs': {
       if (args.help) return console.log('usage: mcp-oauth-test-server certs   (writes ./certs/localhost.pem and ./certs/localhost-key.pem)'), 0;
       const p = await writeCerts();
