@@ -87,12 +87,13 @@ export class IntrospectionClient {
     this.host = opts.via ? new URL(opts.url).host : undefined;
     const secure = this.target.protocol === 'https:';
     const pinned = opts.via && opts.ca ? new X509Certificate(opts.ca).fingerprint256 : undefined;
-    // A loopback address is not a name the certificate carries: our own certificate is the identity.
+    // The Host (hence SNI) names the public issuer, which a local certificate (npm run certs) need not
+    // carry: on our own socket, our own certificate is the identity.
     const identity = pinned
       ? (name: string, cert: PeerCertificate) => (cert.fingerprint256 === pinned ? undefined : checkServerIdentity(name, cert))
       : undefined;
     this.agent = secure
-      ? new https.Agent({ keepAlive: true, maxSockets: 64, timeout: IDLE_SOCKET_MS, ca: opts.ca ? [...rootCertificates, opts.ca] : undefined, checkServerIdentity: identity })
+      ? new https.Agent({ keepAlive: true, maxSockets: 64, timeout: IDLE_SOCKET_MS, ca: opts.ca ? [...rootCertificates, opts.ca] : undefined, ...(identity ? { checkServerIdentity: identity } : {}) })
       : new http.Agent({ keepAlive: true, maxSockets: 64, timeout: IDLE_SOCKET_MS });
     this.request = secure ? https.request : http.request;
     const enc = (s: string) => encodeURIComponent(s);
