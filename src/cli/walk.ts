@@ -111,7 +111,7 @@ export async function runWalk(words: string[], flags: Record<string, string>): P
     } catch (err) {
       if (!(err instanceof StepFailed)) throw err;
       console.log(`  $ ${step.curl()}`);
-      console.log(`\n[walk] failed at step ${i + 1}/${steps.length} (${step.title}): ${err.message}`);
+      console.log(`\n[walk] failed at step ${i + 1}/${steps.length} (${step.name}): ${err.message}`);
       return 1;
     }
   }
@@ -120,6 +120,8 @@ export async function runWalk(words: string[], flags: Record<string, string>): P
 }
 
 interface Step {
+  /** Short, for the failure line. */
+  name: string;
   title: string;
   run(): Promise<string>;
   curl(): string;
@@ -158,6 +160,7 @@ function walkSteps(mcpUrl: string): Step[] {
 
   return [
     {
+      name: 'unauthenticated /mcp',
       title: 'unauthenticated MCP request: 401 with a Bearer challenge naming the resource metadata (RFC 9728 section 5.1)',
       run: async () => {
         const a = await exchange({ method: 'POST', url: mcpUrl, headers: mcpHeaders(), body: initialize });
@@ -174,6 +177,7 @@ function walkSteps(mcpUrl: string): Step[] {
       curl: () => mcpCurl(mcpUrl, initialize, false),
     },
     {
+      name: 'resource metadata',
       title: 'protected-resource metadata (RFC 9728): which authorization server, for which resource',
       run: async () => {
         const a = await exchange({ method: 'GET', url: metadataUrl, headers: { Accept: 'application/json' } });
@@ -191,6 +195,7 @@ function walkSteps(mcpUrl: string): Step[] {
       curl: () => `${curl('GET', sq(metadataUrl))} | jq .`,
     },
     {
+      name: 'authorization-server metadata',
       title: 'authorization-server metadata (RFC 8414): endpoints, PKCE methods',
       run: async () => {
         const i = new URL(issuer);
@@ -209,6 +214,7 @@ function walkSteps(mcpUrl: string): Step[] {
       },
     },
     {
+      name: 'registration',
       title: 'dynamic client registration (RFC 7591): a public client with a loopback redirect URI',
       run: async () => {
         const a = await exchange({ method: 'POST', url: endpoint('registration_endpoint'), headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: register });
@@ -220,6 +226,7 @@ function walkSteps(mcpUrl: string): Step[] {
       curl: () => `CLIENT_ID=$(${curl('POST', sq(String(as.registration_endpoint ?? '')), [`-H ${sq('Content-Type: application/json')}`, `-d ${sq(register)}`])} | jq -r .client_id)`,
     },
     {
+      name: 'authorization',
       title: 'authorization with PKCE (RFC 7636 S256): consent is automatic, the redirect carries code, state and iss (RFC 9207)',
       run: async () => {
         console.log(`  code_verifier  ${verifier}   (32 random bytes, base64url)`);
@@ -249,6 +256,7 @@ function walkSteps(mcpUrl: string): Step[] {
       },
     },
     {
+      name: 'token',
       title: 'token request: the code and its code_verifier for an access token (RFC 6749 section 4.1.3)',
       run: async () => {
         const a = await exchange({ method: 'POST', url: endpoint('token_endpoint'), headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' }, body: tokenForm() });
@@ -261,6 +269,7 @@ function walkSteps(mcpUrl: string): Step[] {
         `ACCESS_TOKEN=$(${curl('POST', sq(String(as.token_endpoint ?? '')), ['-d grant_type=authorization_code', '-d "code=$CODE"', `--data-urlencode ${sq(`redirect_uri=${REDIRECT_URI}`)}`, '-d "client_id=$CLIENT_ID"', '-d "code_verifier=$CODE_VERIFIER"', `--data-urlencode ${sq(`resource=${resource}`)}`])} | jq -r .access_token)`,
     },
     {
+      name: 'initialize',
       title: 'MCP initialize with the bearer token',
       run: async () => {
         const a = await exchange({ method: 'POST', url: mcpUrl, headers: mcpHeaders({ Authorization: `Bearer ${accessToken}` }), body: initialize });
@@ -273,6 +282,7 @@ function walkSteps(mcpUrl: string): Step[] {
       curl: () => mcpCurl(mcpUrl, initialize, true),
     },
     {
+      name: 'tools/call',
       title: 'tools/call echo with the bearer token',
       run: async () => {
         const a = await exchange({ method: 'POST', url: mcpUrl, headers: mcpHeaders({ Authorization: `Bearer ${accessToken}`, 'MCP-Protocol-Version': version }), body: echo });
