@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import type { Hono } from 'hono';
 import { ConfigError, resolveConfig, type Config, type ServerOptions } from './config.js';
 import { ControlClient } from './control/client.js';
 import { mountControl } from './control/routes.js';
 import type { LogSink } from './events.js';
-import { bind, requestListener, StartupError, type Tls } from './http/listen.js';
+import { bind, requestListener, StartupError, type Bound, type Tls } from './http/listen.js';
 import { buildMcpApp } from './mcp/app.js';
 import { IntrospectionClient } from './mcp/introspection.js';
 import { IntrospectionVerifier } from './mcp/introspection-verifier.js';
@@ -79,9 +80,10 @@ function mcpServerOver(r: Realm, tls: Tls | undefined, introspectVia?: string): 
   return { app: buildMcpApp(r.urls, () => r, opts, (app) => mountControl(app, 'mcp')), realm: r, verifier };
 }
 
-/** An address that reaches a socket bound to `host`: a wildcard bind is reached over loopback. */
-function dialable(host: string, port: number): string {
-  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+/** The address a bound server listens on, as a URL's host:port; a wildcard bind is reached over loopback. */
+function dialable(bound: Bound): string {
+  const { address, port } = bound.server.address() as AddressInfo;
+  const h = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
   return `${h.includes(':') ? `[${h}]` : h}:${port}`;
 }
 
@@ -125,7 +127,7 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
   const as = createAuthServer(options, realm);
   // Introspection goes to the AS's own socket, not through OAUTH_BASE_URL: a tunnel that died (or
   // never pointed here) must not turn every MCP call into a 401.
-  const via = `${tls ? 'https' : 'http'}://${dialable(config.host, oauth.port)}${realm.urls.issuerPath}/introspect`;
+  const via = `${tls ? 'https' : 'http'}://${dialable(oauth)}${realm.urls.issuerPath}/introspect`;
   const rs = mcpServerOver(realm, tls, via);
   oauth.serve(requestListener(as.app.fetch));
   mcp.serve(requestListener(rs.app.fetch));
