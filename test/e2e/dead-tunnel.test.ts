@@ -50,6 +50,19 @@ describe('one process: introspection does not go through OAUTH_BASE_URL', () => 
     }
   });
 
+  it('bound to ::1, it introspects over [::1]', async () => {
+    const { servers, lines } = await startBehindDeadTunnel({ host: '::1' });
+    try {
+      const { tokens } = await obtainTokens(`http://[::1]:${servers.ports.oauth}`, { resource: servers.mcpUrl });
+      const res = await callTool(`http://[::1]:${servers.ports.mcp}/mcp`, tokens.access_token);
+      expect(res.status, JSON.stringify(res.json)).toBe(200);
+      await expect.poll(() => warnings(lines).length, { timeout: 15_000 }).toBe(1);
+      expect(warnings(lines)[0]).toContain(`introspects at http://[::1]:${servers.ports.oauth}/introspect regardless`);
+    } finally {
+      await servers.close();
+    }
+  });
+
   it('introspection over loopback still names the issuer: the AS gets the configured host as Host', async () => {
     const { servers } = await startBehindDeadTunnel({ oauthBaseUrl: 'https://some-tunnel.example' });
     const hosts: string[] = [];
