@@ -84,6 +84,10 @@ describe('start --only: the servers in two processes', () => {
     expect(rsState.json.counters.tokenCalls).toBe(0);
     // The startup check of OAUTH_BASE_URL ran before the client's discovery, and found the AS answering.
     expect(rs.output()).not.toContain('[warn]');
+    // walk crosses the two processes as well.
+    const walked = await runCli(['walk', '--mcp-url', rs.url]);
+    expect(walked.code, walked.stdout).toBe(0);
+    expect(walked.stdout).toContain(`ok: authorization server ${as.url}`);
 
     expect(await rs.stop()).toBe(0);
     expect(await as.stop()).toBe(0);
