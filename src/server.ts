@@ -90,16 +90,32 @@ function dialable(bound: Bound): string {
 /**
  * When OAUTH_BASE_URL is configured (a tunnel, a proxy) and logging is on, asks it once for its
  * metadata and prints one [warn] line when it does not answer: the client would fail discovery there
- * first. Never delays startup; the returned function abandons it (on close).
+ * first. Given the `verifier` of an MCP server started alone, then checks its credentials there.
+ * Never delays startup; the returned function abandons it (on close).
  */
-function checkConfiguredIssuer(config: Config, realm: Realm, tls: Tls | undefined, log: StartOptions['log'], consequence: string): () => void {
+function checkConfiguredIssuer(
+  config: Config,
+  realm: Realm,
+  tls: Tls | undefined,
+  log: StartOptions['log'],
+  consequence: string,
+  verifier?: TokenVerifier,
+): () => void {
   const controller = new AbortController();
   if (config.oauthBaseUrl === undefined || !sinkOf(log)) return () => {};
   const urls = realm.urls;
   const metadataUrl = `${new URL(urls.issuer).origin}${urls.asMetadataPaths.at(-1)}`;
-  void probeIssuer(urls.issuer, metadataUrl, { ca: tls?.cert, signal: controller.signal }).then((problem) => {
-    if (problem !== undefined && !controller.signal.aborted) {
+  void probeIssuer(urls.issuer, metadataUrl, { ca: tls?.cert, signal: controller.signal }).then(async (problem) => {
+    if (controller.signal.aborted) return;
+    if (problem !== undefined) {
       realm.notice(`[warn] OAUTH_BASE_URL ${urls.issuer} does not answer GET ${metadataUrl}: ${problem}. Clients that discover it will fail; ${consequence}`);
+      return;
+    }
+    // Apart, a secret that differs between the two sides is the likeliest mistake, and every MCP call
+    // would show it as a 401: one introspection of a token nobody issued tells it at startup.
+    const answer = await verifier?.verify('startup-check-of-the-introspection-credentials');
+    if (answer?.kind === 'unavailable' && !controller.signal.aborted) {
+      realm.notice(`[warn] ${verifier!.source} failed: ${answer.cause}. Set the same INTROSPECTION_CLIENT_ID/SECRET on both servers`);
     }
   });
   return () => controller.abort();
@@ -193,7 +209,7 @@ async function startAlone(only: 'oauth' | 'mcp', options: StartOptions): Promise
   const rs = only === 'mcp' ? mcpServerOver(realm, tls) : undefined;
   listener.serve(requestListener((rs ?? createAuthServer(options, realm)).app.fetch));
   const consequence = only === 'mcp' ? 'the MCP server introspects there, so every MCP call answers 401 "introspection failed" until it does' : 'the MCP servers that name it cannot send clients here';
-  const stopCheck = checkConfiguredIssuer(config, realm, tls, options.log, consequence);
+  const stopCheck = checkConfiguredIssuer(config, realm, tls, options.log, consequence, rs?.verifier);
   let closing: Promise<void> | undefined;
   return {
     oauthUrl: bound.oauthBaseUrl,

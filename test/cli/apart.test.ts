@@ -89,6 +89,13 @@ describe('start --only: the servers in two processes', () => {
     expect(walked.code, walked.stdout).toBe(0);
     expect(walked.stdout).toContain(`ok: authorization server ${as.url}`);
 
+    // Another MCP server with the wrong secret: its startup check says so at once, in one line.
+    const wrong = await startAlone('mcp', { MCP_PORT: '0', OAUTH_BASE_URL: as.url, INTROSPECTION_CLIENT_SECRET: 'not-the-secret' });
+    await expect.poll(() => wrong.output().match(/^\[warn\].*$/gm) ?? [], { timeout: 15_000 }).toEqual([
+      `[warn] introspection at ${as.url}/introspect failed: authorization server answered 401 invalid_client: wrong credentials for the resource server client. Set the same INTROSPECTION_CLIENT_ID/SECRET on both servers`,
+    ]);
+    expect(await wrong.stop()).toBe(0);
+
     expect(await rs.stop()).toBe(0);
     expect(await as.stop()).toBe(0);
   });
