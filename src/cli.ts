@@ -10,6 +10,7 @@ import { usage } from './cli/usage.js';
 const scenario = () => import('./cli/scenario.js');
 const certs = () => import('./cli/certs.js');
 const start = () => import('./cli/start.js');
+const walk = () => import('./cli/walk.js');
 
 const version = (): string => (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -39,6 +40,14 @@ const COMMANDS: Record<string, Command> = {
       const { runScenario, scenarioUsage } = await scenario();
       if (words.length === 0) return console.log(scenarioUsage()), 2;
       return runScenario(words, args);
+    },
+  },
+  walk: {
+    synopsis: ['walk [--mcp-url URL]', 'run and print the whole OAuth chain against running servers, with curl for each step'],
+    help: async () => (await walk()).walkUsage(),
+    run: async (words, args) => {
+      refuseBools(args, 'walk', []);
+      return (await walk()).runWalk(words, args.flags);
     },
   },
   certs: {

@@ -28,6 +28,8 @@ export interface Config {
   maxAccessTokens: number;
   maxRefreshTokens: number;
   eventCapacity: number;
+  /** Runs one server alone (the other runs elsewhere); undefined: both, in one process. */
+  only?: 'oauth' | 'mcp';
 }
 
 /** Programmatic options: every field optional, values typed. Flags and env map onto these. */
@@ -40,7 +42,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type Kind = 'port' | 'url' | 'positive-int' | 'string' | 'list' | 'host';
+type Kind = 'port' | 'url' | 'positive-int' | 'string' | 'list' | 'host' | 'server';
 
 /** One row per setting: the single source for env names, CLI flags, defaults and the README table. */
 export const SETTINGS: ReadonlyArray<{
@@ -51,6 +53,7 @@ export const SETTINGS: ReadonlyArray<{
   default: string;
   meaning: string;
 }> = [
+  { key: 'only', env: 'ONLY', flag: '--only', kind: 'server', default: '(both)', meaning: 'run one server alone: oauth or mcp (the other runs elsewhere; see "Running the servers apart")' },
   { key: 'oauthPort', env: 'OAUTH_PORT', flag: '--oauth-port', kind: 'port', default: '9100', meaning: 'port of the authorization server (0 = any free port)' },
   { key: 'mcpPort', env: 'MCP_PORT', flag: '--mcp-port', kind: 'port', default: '9101', meaning: 'port of the protected MCP server (0 = any free port)' },
   { key: 'host', env: 'HOST', flag: '--host', kind: 'host', default: '127.0.0.1', meaning: 'interface both servers listen on' },
@@ -115,6 +118,9 @@ function parseValue(kind: Kind, name: string, raw: string): unknown {
     case 'host':
       if (!raw.trim()) fail(name, 'a host name or IP address', raw);
       return raw.trim();
+    case 'server':
+      if (raw !== 'oauth' && raw !== 'mcp') fail(name, 'oauth or mcp', raw);
+      return raw;
     case 'string':
       return raw;
   }
@@ -215,11 +221,28 @@ export function resolveConfig(options: ServerOptions = {}): Config {
     maxAccessTokens: int(o.maxAccessTokens, 'maxAccessTokens', 1, 100_000_000, DEFAULTS.maxAccessTokens),
     maxRefreshTokens: int(o.maxRefreshTokens, 'maxRefreshTokens', 1, 100_000_000, DEFAULTS.maxRefreshTokens),
     eventCapacity: int(o.eventCapacity, 'eventCapacity', 1, 1_000_000, DEFAULTS.eventCapacity),
+    only: o.only === undefined ? undefined : o.only === 'oauth' || o.only === 'mcp' ? o.only : fail('only', '"oauth" or "mcp"', o.only),
   };
   if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) {
     throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
   }
+  if (config.only) requireApartSettings(config, o);
   return config;
+}
+
+/**
+ * Apart, the two servers share nothing but HTTP: the MCP server must know where the authorization
+ * server is, and both sides must agree on the secret the MCP server introspects with (a random one
+ * per process could never match).
+ */
+function requireApartSettings(config: Config, o: ServerOptions): void {
+  const side = `ONLY=${config.only} (--only ${config.only})`;
+  if (o.introspectionClientSecret === undefined) {
+    throw new ConfigError(`${side} needs INTROSPECTION_CLIENT_SECRET, set to the same value on both servers, e.g. INTROSPECTION_CLIENT_SECRET=$(openssl rand -hex 16)`);
+  }
+  if (config.only === 'mcp' && config.oauthBaseUrl === undefined) {
+    throw new ConfigError(`${side} needs OAUTH_BASE_URL (--oauth-base-url): the issuer of the running authorization server, e.g. http://localhost:9100`);
+  }
 }
 
 function randomSecret(): string {

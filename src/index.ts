@@ -1,4 +1,4 @@
-export { startServers, createAuthServer, createMcpServer, type StartOptions, type RunningServers } from './server.js';
+export { startServers, startAuthServer, startMcpServer, createAuthServer, createMcpServer, type StartOptions, type RunningServers, type RunningServer } from './server.js';
 export { ControlClient, ControlError, type ControlClientOptions, type FaultsView, type SwitchMethods } from './control/client.js';
 export type { ControlState, Switches } from './control/state.js';
 export { SWITCHES, type SwitchName } from './control/switch-table.js';

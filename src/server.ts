@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import type { Hono } from 'hono';
-import { resolveConfig, type ServerOptions } from './config.js';
+import { ConfigError, resolveConfig, type Config, type ServerOptions } from './config.js';
 import { ControlClient } from './control/client.js';
 import { mountControl } from './control/routes.js';
 import type { LogSink } from './events.js';
-import { bind, requestListener, StartupError, type Tls } from './http/listen.js';
+import { bind, requestListener, StartupError, type Bound, type Tls } from './http/listen.js';
 import { buildMcpApp } from './mcp/app.js';
 import { IntrospectionClient } from './mcp/introspection.js';
 import { IntrospectionVerifier } from './mcp/introspection-verifier.js';
@@ -12,6 +13,7 @@ import type { TokenVerifier } from './mcp/verifier.js';
 import { buildAuthApp } from './oauth/app.js';
 import type { AppEnv } from './pipeline/env.js';
 import { bindConfig, Realm, type BoundConfig } from './realm.js';
+import { probeIssuer } from './server/issuer-probe.js';
 
 export interface StartOptions extends ServerOptions {
   /** true: print one line per event to stdout; a function: receive those lines; default false. */
@@ -58,11 +60,16 @@ export function createMcpServer(
   realm?: Realm,
 ): { app: Hono<AppEnv>; realm: Realm; verifier: TokenVerifier } {
   const r = realm ?? new Realm(bindConfig(resolveConfig(options)), sinkOf(options.log));
-  const tls = readTls(r.config);
+  return mcpServerOver(r, readTls(r.config));
+}
+
+/** `introspectVia`: the AS's own socket when it listens in this process (see IntrospectionOptions.via). */
+function mcpServerOver(r: Realm, tls: Tls | undefined, introspectVia?: string): { app: Hono<AppEnv>; realm: Realm; verifier: TokenVerifier } {
   // The MCP server learns about tokens only over HTTP, even in one process with the AS.
   const verifier = new IntrospectionVerifier(
     new IntrospectionClient({
       url: r.urls.endpoint('introspect'),
+      via: introspectVia,
       clientId: r.config.introspectionClientId,
       clientSecret: r.config.introspectionClientSecret,
       timeoutMs: r.config.introspectionTimeoutMs,
@@ -73,12 +80,54 @@ export function createMcpServer(
   return { app: buildMcpApp(r.urls, () => r, opts, (app) => mountControl(app, 'mcp')), realm: r, verifier };
 }
 
+/** The address a bound server listens on, as a URL's host:port; a wildcard bind is reached over loopback. */
+function dialable(bound: Bound): string {
+  const { address, port } = bound.server.address() as AddressInfo;
+  const h = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
+  return `${h.includes(':') ? `[${h}]` : h}:${port}`;
+}
+
+/**
+ * When OAUTH_BASE_URL is configured (a tunnel, a proxy) and logging is on, asks it once for its
+ * metadata and prints one [warn] line when it does not answer: the client would fail discovery there
+ * first. Given the `verifier` of an MCP server started alone, then checks its credentials there.
+ * Never delays startup; the returned function abandons it (on close).
+ */
+function checkConfiguredIssuer(
+  config: Config,
+  realm: Realm,
+  tls: Tls | undefined,
+  log: StartOptions['log'],
+  consequence: string,
+  verifier?: TokenVerifier,
+): () => void {
+  const controller = new AbortController();
+  if (config.oauthBaseUrl === undefined || !sinkOf(log)) return () => {};
+  const urls = realm.urls;
+  const metadataUrl = `${new URL(urls.issuer).origin}${urls.asMetadataPaths.at(-1)}`;
+  void probeIssuer(urls.issuer, metadataUrl, { ca: tls?.cert, signal: controller.signal }).then(async (problem) => {
+    if (controller.signal.aborted) return;
+    if (problem !== undefined) {
+      realm.notice(`[warn] OAUTH_BASE_URL ${urls.issuer} does not answer GET ${metadataUrl}: ${problem}. Clients that discover it will fail; ${consequence}`);
+      return;
+    }
+    // Apart, a secret that differs between the two sides is the likeliest mistake, and every MCP call
+    // would show it as a 401: one introspection of a token nobody issued tells it at startup.
+    const answer = await verifier?.verify('startup-check-of-the-introspection-credentials');
+    if (answer?.kind === 'unavailable' && !controller.signal.aborted) {
+      realm.notice(`[warn] ${verifier!.source} failed: ${answer.cause}. Set the same INTROSPECTION_CLIENT_ID/SECRET on both servers`);
+    }
+  });
+  return () => controller.abort();
+}
+
 /**
  * Starts both servers in this process over one realm. Port 0 binds an ephemeral port; base URLs not
  * given are derived from the bound ports, so several instances can run side by side.
  */
 export async function startServers(options: StartOptions = {}): Promise<RunningServers> {
   const config = resolveConfig(options);
+  if (config.only) throw new ConfigError(`startServers() runs both servers; for only: '${config.only}' call ${config.only === 'oauth' ? 'startAuthServer' : 'startMcpServer'}()`);
   const tls = readTls(config);
   const sink = sinkOf(options.log);
   const oauth = await bind(config.host, config.oauthPort, tls, 'OAUTH_PORT (--oauth-port)', sink);
@@ -93,9 +142,13 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
   const realm = new Realm(bound, sinkOf(options.log));
   await realm.ready;
   const as = createAuthServer(options, realm);
-  const rs = createMcpServer(options, realm);
+  // Introspection goes to the AS's own socket, not through OAUTH_BASE_URL: a tunnel that died (or
+  // never pointed here) must not turn every MCP call into a 401.
+  const via = `${tls ? 'https' : 'http'}://${dialable(oauth)}${realm.urls.issuerPath}/introspect`;
+  const rs = mcpServerOver(realm, tls, via);
   oauth.serve(requestListener(as.app.fetch));
   mcp.serve(requestListener(rs.app.fetch));
+  const stopCheck = checkConfiguredIssuer(config, realm, tls, options.log, `the MCP server introspects at ${via} regardless`);
   let closing: Promise<void> | undefined;
   return {
     oauthUrl: bound.oauthBaseUrl,
@@ -107,8 +160,71 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
     ports: { oauth: oauth.port, mcp: mcp.port },
     close: () =>
       (closing ??= (async () => {
+        stopCheck();
         await Promise.all([oauth.close(), mcp.close()]);
         rs.verifier.close();
+        realm.close();
+      })()),
+  };
+}
+
+/** One server running alone in this process; the other one runs elsewhere. */
+export interface RunningServer {
+  /** The issuer: this server's own, or (for the MCP server) the one it trusts. */
+  oauthUrl: string;
+  /** The MCP endpoint: this server's own, or (for the AS) the resource tokens are for by default. */
+  mcpUrl: string;
+  /** Both control planes; the other server's answers only while it runs. */
+  control: ControlClient;
+  realm: Realm;
+  config: BoundConfig;
+  tls: boolean;
+  /** The port actually bound. */
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Only the authorization server (`start --only oauth`). An MCP server elsewhere introspects with the
+ * same INTROSPECTION_CLIENT_SECRET, which is therefore required.
+ */
+export function startAuthServer(options: StartOptions = {}): Promise<RunningServer> {
+  return startAlone('oauth', options);
+}
+
+/**
+ * Only the MCP server (`start --only mcp`), trusting the authorization server at OAUTH_BASE_URL: it
+ * introspects there with INTROSPECTION_CLIENT_ID/SECRET, both servers configured alike.
+ */
+export function startMcpServer(options: StartOptions = {}): Promise<RunningServer> {
+  return startAlone('mcp', options);
+}
+
+async function startAlone(only: 'oauth' | 'mcp', options: StartOptions): Promise<RunningServer> {
+  const config = resolveConfig({ ...options, only });
+  const tls = readTls(config);
+  const listener = only === 'oauth' ? await bind(config.host, config.oauthPort, tls, 'OAUTH_PORT (--oauth-port)') : await bind(config.host, config.mcpPort, tls, 'MCP_PORT (--mcp-port)');
+  const bound = bindConfig(config, only === 'oauth' ? { oauth: listener.port, mcp: config.mcpPort } : { oauth: config.oauthPort, mcp: listener.port }, Boolean(tls));
+  const realm = new Realm(bound, sinkOf(options.log));
+  await realm.ready;
+  const rs = only === 'mcp' ? mcpServerOver(realm, tls) : undefined;
+  listener.serve(requestListener((rs ?? createAuthServer(options, realm)).app.fetch));
+  const consequence = only === 'mcp' ? 'the MCP server introspects there, so every MCP call answers 401 "introspection failed" until it does' : 'the MCP servers that name it cannot send clients here';
+  const stopCheck = checkConfiguredIssuer(config, realm, tls, options.log, consequence, rs?.verifier);
+  let closing: Promise<void> | undefined;
+  return {
+    oauthUrl: bound.oauthBaseUrl,
+    mcpUrl: realm.resource,
+    control: new ControlClient({ oauthUrl: bound.oauthBaseUrl, mcpUrl: bound.mcpBaseUrl, token: bound.controlToken, ca: tls?.cert }),
+    realm,
+    config: bound,
+    tls: Boolean(tls),
+    port: listener.port,
+    close: () =>
+      (closing ??= (async () => {
+        stopCheck();
+        await listener.close();
+        rs?.verifier.close();
         realm.close();
       })()),
   };

@@ -4,12 +4,16 @@ import { startServers } from '../server.js';
 import { optionsFromEverywhere } from './env.js';
 import { invocation } from './invocation.js';
 import { refuseEqualPorts } from './ports.js';
+import { runAlone } from './start-alone.js';
 import { removeServerRecord, stateFilePath, writeServerRecord } from './state-file.js';
 
 /** `start`: both servers, ready lines, a state file for `scenario`, clean shutdown on SIGINT/SIGTERM. */
 export async function runStart(flags: Record<string, string>): Promise<void> {
   const { tlsFromCertsDir, ...options } = optionsFromEverywhere(flags);
-  refuseEqualPorts(resolveConfig(options));
+  const config = resolveConfig(options);
+  // Alone, one server binds one port: the other port's setting does not matter.
+  if (config.only) return runAlone(config.only, options);
+  refuseEqualPorts(config);
   const servers = await startServers({ ...options, log: true });
   const stateFile = stateFilePath();
   try {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { rootCertificates } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import { checkServerIdentity, rootCertificates, type PeerCertificate } from 'node:tls';
 import { z } from 'zod';
 import { INACTIVE_REASON_MEMBER, MAX_INACTIVE_REASON } from '../http/inactive-reason.js';
 
@@ -59,6 +60,12 @@ export interface IntrospectionOptions {
   maxSockets?: number;
   /** Extra PEM certificate to trust (the self-signed one from `certs`), on top of the public roots. */
   ca?: string;
+  /**
+   * Where to connect instead of `url`'s host: the authorization server's own listening socket when
+   * both servers run in one process, so a dead tunnel in `url` cannot break introspection. `url`'s
+   * host is still sent as Host; over HTTPS the peer must present `ca`, the certificate this process serves.
+   */
+  via?: string;
 }
 
 /**
@@ -91,12 +98,22 @@ export class IntrospectionClient {
   private readonly agent: http.Agent;
   private readonly request: typeof http.request;
   private readonly auth: string;
+  private readonly host: string | undefined;
 
   constructor(private readonly opts: IntrospectionOptions) {
-    this.target = new URL(opts.url);
+    this.target = new URL(opts.via ?? opts.url);
+    this.host = opts.via ? new URL(opts.url).host : undefined;
     const secure = this.target.protocol === 'https:';
+    const pinned = opts.via && opts.ca ? new X509Certificate(opts.ca).fingerprint256 : undefined;
+    // The Host (hence SNI) names the public issuer, which a local certificate (npm run certs) need not
+    // carry: on our own socket, our own certificate is the identity.
+    const identity = pinned
+      ? (name: string, cert: PeerCertificate) => (cert.fingerprint256 === pinned ? undefined : checkServerIdentity(name, cert))
+      : undefined;
     const pool = { keepAlive: true, maxSockets: opts.maxSockets ?? MAX_SOCKETS, timeout: IDLE_SOCKET_MS };
-    this.agent = secure ? new https.Agent({ ...pool, ca: opts.ca ? [...rootCertificates, opts.ca] : undefined }) : new http.Agent(pool);
+    this.agent = secure
+      ? new https.Agent({ ...pool, ca: opts.ca ? [...rootCertificates, opts.ca] : undefined, ...(identity ? { checkServerIdentity: identity } : {}) })
+      : new http.Agent(pool);
     this.request = secure ? https.request : http.request;
     const enc = (s: string) => encodeURIComponent(s);
     this.auth = `Basic ${Buffer.from(`${enc(opts.clientId)}:${enc(opts.clientSecret)}`).toString('base64')}`;
@@ -108,18 +125,20 @@ export class IntrospectionClient {
 
   introspect(token: string): Promise<Introspection> {
     const body = `token=${encodeURIComponent(token)}&token_type_hint=access_token`;
+    const headers: http.OutgoingHttpHeaders = {
+      Authorization: this.auth,
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'Content-Length': Buffer.byteLength(body),
+      Accept: 'application/json',
+    };
+    if (this.host) headers.Host = this.host;
     return new Promise((resolve, reject) => {
       const req = this.request(
         this.target,
         {
           method: 'POST',
           agent: this.agent,
-          headers: {
-            Authorization: this.auth,
-            'Content-Type': 'application/x-www-form-urlencoded',
-            'Content-Length': Buffer.byteLength(body),
-            Accept: 'application/json',
-          },
+          headers,
         },
         (res) => {
           const chunks: Buffer[] = [];

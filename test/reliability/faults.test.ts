@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServers, type RunningServers } from '../../src/server.js';
+import { startMcpServer, startServers, type RunningServers } from '../../src/server.js';
 import { obtainTokens } from '../support/oauth.js';
 import { callTool } from '../support/mcp.js';
 
@@ -50,7 +50,8 @@ describe('when the authorization server misbehaves, the MCP server answers 401 a
     const hung = net.createServer(() => {});
     await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
     const port = (hung.address() as net.AddressInfo).port;
-    const other = await startServers({ oauthPort: 0, mcpPort: 0, oauthBaseUrl: `http://127.0.0.1:${port}`, introspectionTimeoutMs: 250 });
+    // Started alone: together with its own AS, the MCP server would introspect over loopback, not at OAUTH_BASE_URL.
+    const other = await startMcpServer({ mcpPort: 0, oauthBaseUrl: `http://127.0.0.1:${port}`, introspectionClientSecret: 'x', introspectionTimeoutMs: 250 });
     try {
       const started = performance.now();
       const res = await callTool(other.mcpUrl, 'at_whatever');
