@@ -82,7 +82,7 @@ function mcpServerOver(r: Realm, tls: Tls | undefined, introspectVia?: string): 
 
 /** The address a bound server listens on, as a URL's host:port; a wildcard bind is reached over loopback. */
 function dialable(bound: Bound): string {
-  const { address, port } = bound.server.address() as AddressInfo;
+  const { address, port } = bound.address;
   const h = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
   return `${h.includes(':') ? `[${h}]` : h}:${port}`;
 }

@@ -18,6 +18,8 @@ export interface Tls {
 export interface Bound {
   server: http.Server;
   port: number;
+  /** Where it listens (behind the TLS front, `server` itself does not). */
+  address: AddressInfo;
   serve(listener: http.RequestListener): void;
   close(graceMs?: number): Promise<void>;
 }
@@ -43,10 +45,11 @@ export function bind(host: string, port: number, tls: Tls | undefined, what: str
     listener.listen(port, host, () => {
       // node:http tracks its connections (idle ones, timeouts) from 'listening' on; behind the front it never listens itself.
       if (listener !== server) server.emit('listening');
-      const actual = (listener.address() as AddressInfo).port;
+      const address = listener.address() as AddressInfo;
       resolve({
         server,
-        port: actual,
+        port: address.port,
+        address,
         serve: (handler) => server.on('request', handler),
         close: (graceMs = 3000) => closeGracefully(listener, server, graceMs),
       });

@@ -32,7 +32,8 @@ describe('one process: introspection does not go through OAUTH_BASE_URL', () => 
       expect(servers.oauthUrl).toBe(DEAD);
       // The client reaches the AS where it really listens (as through a live tunnel); the issuer stays the configured one.
       const { tokens } = await obtainTokens(`http://127.0.0.1:${servers.ports.oauth}`, { resource: servers.mcpUrl });
-      const mcp = `http://127.0.0.1:${servers.ports.mcp}/mcp`;
+      // The MCP base was not configured: the resource is the loopback name used, as the token says.
+      const mcp = servers.mcpUrl;
       const res = await callTool(mcp, tokens.access_token, 'echo', { message: 'past the dead tunnel' });
       expect(res.status, JSON.stringify(res.json)).toBe(200);
       expect(res.json.result.content[0].text).toBe('past the dead tunnel');
@@ -74,7 +75,7 @@ describe('one process: introspection does not go through OAUTH_BASE_URL', () => 
     diagnostics.subscribe('http.server.request.start', onStart);
     try {
       const { tokens } = await obtainTokens(`http://127.0.0.1:${servers.ports.oauth}`, { resource: servers.mcpUrl });
-      const res = await callTool(`http://127.0.0.1:${servers.ports.mcp}/mcp`, tokens.access_token);
+      const res = await callTool(servers.mcpUrl, tokens.access_token);
       expect(res.status).toBe(200);
       expect(hosts).toEqual(['some-tunnel.example']);
     } finally {
@@ -128,11 +129,11 @@ describe('probeIssuer: what the startup check says', () => {
   it('nothing when the issuer answers its own metadata; what is wrong otherwise; nothing once abandoned', async () => {
     const servers = await start();
     try {
-      const meta = `http://127.0.0.1:${servers.ports.oauth}/.well-known/oauth-authorization-server`;
+      const meta = `${servers.oauthUrl}/.well-known/oauth-authorization-server`;
       const signal = new AbortController().signal;
       expect(await probeIssuer(servers.oauthUrl, meta, { signal })).toBeUndefined();
       expect(await probeIssuer('https://elsewhere.example', meta, { signal })).toBe(`it names another issuer (${JSON.stringify(servers.oauthUrl)})`);
-      expect(await probeIssuer(servers.oauthUrl, `http://127.0.0.1:${servers.ports.oauth}/nothing-here`, { signal })).toBe('it answered 404');
+      expect(await probeIssuer(servers.oauthUrl, `${servers.oauthUrl}/nothing-here`, { signal })).toBe('it answered 404');
       // Latency longer than the probe waits: it gives up at its bound and says so.
       await servers.control.addFault({ endpoint: 'as-metadata', effect: { kind: 'latency', ms: 3000 } });
       expect(await probeIssuer(servers.oauthUrl, meta, { signal, timeoutMs: 200 })).toBe('no answer within 200 ms');
