@@ -8,6 +8,7 @@ beforeAll(async () => {
 afterAll(() => servers.close());
 
 test('my client recovers from a revoked access token', async () => {
+  // connectWithConsent stands in for a client here: in your suite, point your own client at servers.mcpUrl.
   const { client, provider } = await connectWithConsent(servers.mcpUrl);
   const first = await client.callTool({ name: 'echo', arguments: { message: 'hello' } });
   expect(first.content).toEqual([{ type: 'text', text: 'hello' }]);
