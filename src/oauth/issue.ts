@@ -22,6 +22,17 @@ const revoked = () => new OAuthError('invalid_grant', 'the grant was revoked whi
 const full = (what: string, cap: number, setting: string) =>
   new OAuthError('temporarily_unavailable', `${what} are full (${cap} kept, ${setting}); POST /control/reset to clear them`, 429);
 
+/**
+ * Refuses before a code or a rotated refresh token is spent when what it would mint cannot be kept:
+ * a request refused for a full store must not change state (the code stays redeemable once there is
+ * room). Requests racing for the last places are still caught where the tokens are saved.
+ */
+export async function assertRoom(realm: Realm, refresh: boolean): Promise<void> {
+  const { maxAccessTokens, maxRefreshTokens } = realm.config;
+  if (!(await realm.store.hasRoom('access', maxAccessTokens))) throw full('access tokens', maxAccessTokens, 'MAX_ACCESS_TOKENS');
+  if (refresh && !(await realm.store.hasRoom('refresh', maxRefreshTokens))) throw full('refresh tokens', maxRefreshTokens, 'MAX_REFRESH_TOKENS');
+}
+
 /** Mints an access token (and, when asked, a refresh token) for one grant. */
 export async function issueTokens(
   realm: Realm,

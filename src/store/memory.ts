@@ -120,6 +120,12 @@ export class MemoryStore implements Store {
     return [...this.table(model)];
   }
 
+  async hasRoom(model: Model, cap: number): Promise<boolean> {
+    if (this.table(model).size < cap) return true;
+    this.sweepModel(model, this.now());
+    return this.table(model).size < cap;
+  }
+
   async counts(): Promise<StoreCounts> {
     const now = this.now();
     const live = (m: Model) => {

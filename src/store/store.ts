@@ -110,6 +110,11 @@ export interface Store {
   /** Every kept record of a model, expired and consumed ones included. */
   list<M extends Model>(model: M): Promise<Array<[string, Models[M]]>>;
   counts(): Promise<StoreCounts>;
+  /**
+   * Whether `upsert` with this cap would keep one more new record now (expired ones make room, as
+   * there). Lets a handler refuse before it spends anything; cheap below the cap.
+   */
+  hasRoom(model: Model, cap: number): Promise<boolean>;
 
   /**
    * Forgets what is past its expiresAt, leaving an 'expired' tombstone at its expiresAt (so that a

@@ -34,6 +34,23 @@ describe('live codes and tokens are capped (issue 10)', () => {
     await expectOAuthError(res, 429, 'temporarily_unavailable', /access tokens.*MAX_ACCESS_TOKENS.*POST \/control\/reset/);
     expect((await s.realm.store.list('access')).length).toBe(2);
     expect((await s.realm.store.list('refresh')).length).toBe(2);
+    // Refused before anything was spent: once there is room, the very same code redeems.
+    expect((await s.realm.store.find('code', a.code))?.consumedAt).toBeUndefined();
+    expect((await s.req('/control/revoke-access', { method: 'POST' })).status).toBe(200);
+    const again = await token(s, { grant_type: 'authorization_code', code: a.code, code_verifier: a.verifier, redirect_uri: a.redirectUri, client_id: clientId });
+    expect(again.status).toBe(200);
+  });
+
+  it('a rotated refresh token is not spent by a refresh refused for a full store', async () => {
+    const s = fresh({ maxRefreshTokens: 1 });
+    s.realm.setPolicy({ rotateRefreshTokens: true });
+    const clientId = (await register(s)).client_id;
+    const tokens = await redeem(s, clientId, await authorize(s, clientId));
+    const refresh = () => token(s, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: clientId });
+    await expectOAuthError(await refresh(), 429, 'temporarily_unavailable', /refresh tokens.*MAX_REFRESH_TOKENS/);
+    expect((await s.realm.store.find('refresh', tokens.refresh_token!))?.consumedAt).toBeUndefined();
+    // Not reuse: the refused refresh left the token live, so nothing was revoked.
+    expect((await s.realm.store.list('access')).length).toBe(1);
   });
 
   it('beyond MAX_REFRESH_TOKENS, /token answers 429 and the access token minted with it is taken back', async () => {

@@ -216,6 +216,19 @@ export function storeContract(name: string, make: (now: () => number) => Store |
         expect(await store.find('refresh', 'r2')).toBeDefined();
       });
 
+      it('hasRoom says what upsert with the same cap would do, counting spent records and sweeping expired ones', async () => {
+        expect(await store.hasRoom('refresh', 2)).toBe(true);
+        await store.upsert('refresh', 'r0', refresh('g0'), 2);
+        await store.upsert('refresh', 'r1', refresh('g1'), 2);
+        await store.consume('refresh', 'r0', T0 + MINUTE);
+        expect(await store.hasRoom('refresh', 2)).toBe(false);
+        expect(await store.hasRoom('refresh', 3)).toBe(true);
+        expect(await store.hasRoom('access', 1)).toBe(true);
+        t = T0 + MINUTE;
+        expect(await store.hasRoom('refresh', 2)).toBe(true);
+        expect(await store.upsert('refresh', 'r2', refresh('g2'), 2)).toBe(true);
+      });
+
       it('a revoked grant still answers false, not full', async () => {
         await store.revokeByGrantId('gone', T0 + HOUR);
         expect(await store.upsert('access', 'a', access('gone', T0 + HOUR), 1)).toBe(false);

@@ -3,7 +3,7 @@ import { OAuthError } from '../../http/oauth-error.js';
 import type { Ctx } from '../../pipeline/env.js';
 import { abbreviate } from '../../secrets.js';
 import type { Caller } from '../client-auth.js';
-import { issueTokens, type TokenResponse } from '../issue.js';
+import { assertRoom, issueTokens, type TokenResponse } from '../issue.js';
 import { parseScope } from '../params.js';
 import { narrowResources } from './resources.js';
 import { unknown, whyDead } from '../why-inactive.js';
@@ -42,6 +42,8 @@ export async function refreshTokenGrant(form: Form, caller: Caller, c: Ctx): Pro
   if (realm.policy.rotateRefreshTokens) {
     // The store decides the one winner: of parallel refreshes with one token, the others are reuse.
     const keepUntil = realm.clock.now() + realm.policy.rotatedRefreshMemorySeconds * 1000;
+    // A full store refuses before the presented token is spent (nothing changes on a refused request).
+    await assertRoom(realm, true);
     const spent = await realm.store.consume('refresh', presented, keepUntil);
     // Revoked (or swept) between the find above and now.
     if (spent.outcome === 'missing') throw new OAuthError('invalid_grant', (await whyDead(realm, 'refresh', presented)) ?? unknown('refresh token'));
