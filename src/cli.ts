@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: V8 settings of this process, before any other module allocates (cli/v8-flags.ts).
+import './cli/v8-flags.js';
 import { readFileSync } from 'node:fs';
 import { ConfigError, SETTINGS } from './config.js';
 import { writeCerts } from './certs.js';

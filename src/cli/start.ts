@@ -1,12 +1,14 @@
 import { resolveConfig } from '../config.js';
 import { startServers } from '../server.js';
 import { optionsFromEverywhere } from './env.js';
+import { collectAfterReset } from './v8-flags.js';
 
 /** `start`: both servers, ready lines, clean shutdown on SIGINT/SIGTERM. */
 export async function runStart(flags: Record<string, string>): Promise<void> {
   const { tlsFromCertsDir, ...options } = optionsFromEverywhere(flags);
   resolveConfig(options);
   const servers = await startServers({ ...options, log: true });
+  collectAfterReset(servers.realm);
   const scheme = servers.tls ? 'https' : 'http';
   const local = (port: number, configured: boolean) => (configured ? ` · listening on ${servers.config.host}:${port}` : '');
   console.log(`[oauth] authorization server ${servers.oauthUrl} (${scheme})${local(servers.ports.oauth, options.oauthBaseUrl !== undefined)}`);
