@@ -9,5 +9,7 @@ export function narrowResources(form: Form, authorized: string[]): string[] {
   if (authorized.length === 0) return requested;
   const outside = requested.filter((r) => !authorized.includes(r));
   if (outside.length) throw new OAuthError('invalid_target', `resource ${outside.join(', ')} was not part of the authorization`);
-  return requested;
+  // The whole authorization asked for again (what clients do): its own list, which the grant's
+  // tokens then share instead of keeping a copy each.
+  return requested.length === authorized.length ? authorized : requested;
 }
