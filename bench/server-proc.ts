@@ -201,6 +201,9 @@ async function main(): Promise<void> {
     switch (msg.cmd) {
       case 'usage':
         return reply(Promise.resolve(usage()));
+      case 'heap-snapshot':
+        // Where the heap is after a case (bench --heap-snapshot): open it in Chrome DevTools' Memory tab.
+        return reply(Promise.resolve(v8.writeHeapSnapshot(`${process.env.BENCH_SNAPSHOT_DIR ?? '.'}/${kind}-${Date.now()}.heapsnapshot`)));
       case 'cold':
         return reply(cold(msg.args?.runs ?? 20));
       case 'volume':
