@@ -12,6 +12,7 @@
  *          --cold-runs <n> (20)  --cli-runs <n> (5)  --profile (server under --cpu-prof; prints hot spots)
  *          --tsx (run the servers' TypeScript under tsx instead of compiling it first)
  *          --default-v8 (our server without the command line's V8 settings, src/cli/v8-flags.ts)
+ *          --heap-snapshot (our server's heap after each case, bench/results/profiles/<run>/)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -41,6 +42,7 @@ const { values: opt } = parseArgs({
     profile: { type: 'boolean', default: false },
     tsx: { type: 'boolean', default: false },
     'default-v8': { type: 'boolean', default: false },
+    'heap-snapshot': { type: 'boolean', default: false },
   },
 });
 // Our server without the V8 settings the command line applies (src/cli/v8-flags.ts): for a before/after.
@@ -55,6 +57,8 @@ const COLD_LIMIT_MS = 50;
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 const profileDir = `${resultsDir}profiles/${stamp}`;
+// Where the server process writes heap snapshots (--heap-snapshot).
+process.env.BENCH_SNAPSHOT_DIR = profileDir;
 
 interface CaseResult {
   name: string;
@@ -124,6 +128,10 @@ async function runCase(def: CaseDef): Promise<CaseResult> {
     await load(phase.warmup, proc);
     const r = await load(phase.measure, proc);
     const u = await proc.usage();
+    if (opt['heap-snapshot'] && def.server === 'realm') {
+      mkdirSync(profileDir, { recursive: true });
+      log(`    heap snapshot: ${await proc.call<string>('heap-snapshot')}`);
+    }
     result = {
       name: def.name,
       what: def.what,
