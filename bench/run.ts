@@ -53,6 +53,8 @@ const settings: Settings = { duration: Number(opt.duration), warmup: Number(opt.
 
 const MB = 2 ** 20;
 const RSS_LIMIT_MB = 100;
+/** "Back near the idle figure": what a reset may leave above the freshly started process. */
+const RESET_SLACK_MB = 10;
 const COLD_LIMIT_MS = 50;
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
@@ -370,6 +372,16 @@ const realmRss = cases.map((c) => c.rssMB);
 if (realmRss.length) {
   const worst = cases.reduce((a, c) => (c.rssMB > a.rssMB ? c : a));
   targets.push({ target: `RSS after load ≤ ${RSS_LIMIT_MB} MB`, value: `max ${fmt(worst.rssMB)} MB (${worst.name})`, pass: worst.rssMB <= RSS_LIMIT_MB });
+}
+const resets = cases.filter((c) => c.afterReset);
+if (resets.length) {
+  const over = (c: CaseResult) => c.afterReset!.rss / MB - c.idleMB;
+  const worst = resets.reduce((a, c) => (over(c) > over(a) ? c : a));
+  targets.push({
+    target: `RSS after reset + sweep within ${RESET_SLACK_MB} MB of the idle process`,
+    value: `worst ${fmt(worst.afterReset!.rss / MB)} MB against ${fmt(worst.idleMB)} MB idle (${worst.name})`,
+    pass: over(worst) <= RESET_SLACK_MB,
+  });
 }
 if (cold) {
   const m = median(cold.firstOk);
