@@ -6,7 +6,7 @@
  */
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { Realm } from '../realm.js';
+import type { RunningServers } from '../server.js';
 
 /**
  * `--semi-space-growth-factor=1`: the young generation keeps its initial size (two 1 MB semi-spaces)
@@ -35,7 +35,7 @@ export function applyV8Flags(): void {
  * the memory stays taken until the next burst. One full collection right after returns it (tens of
  * milliseconds, once per operator action).
  */
-export function collectAfterReset(realm: Realm): void {
+export function collectAfterReset(realm: RunningServers['realm']): void {
   let pending = false;
   realm.events.subscribe((e) => {
     if (e.type !== 'control' || (e.control !== 'reset' && e.control !== 'clock') || pending || !collect) return;
