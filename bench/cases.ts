@@ -7,7 +7,7 @@ import type { LoadSpec } from './load.js';
 import type { ServerProc } from './proc.js';
 import type { Kind } from './server-proc.js';
 
-export type BaselineName = 'floor' | 'sdk';
+export type BaselineName = 'floor' | 'sdk' | 'oidc-token' | 'oidc-introspect';
 
 export interface Phase {
   /** Spec for the warm-up run (not recorded) and the measured run. */
@@ -33,6 +33,8 @@ export interface CaseDef {
   baseline?: BaselineName;
   /** Minimum ratio to the baseline. */
   target?: number;
+  /** Same-run peers it is judged against as well: each runs right before and right after the case. */
+  peers?: Array<{ baseline: BaselineName; target: number }>;
   setup(proc: ServerProc, s: Settings): Promise<Phase>;
 }
 
@@ -54,6 +56,9 @@ async function client(proc: ServerProc): Promise<BenchClient> {
 
 const echoed = (body: string) => body.includes('"text":"hello"');
 
+const oidcBasic = (proc: ServerProc) => basic(proc.info.clientId!, proc.info.clientSecret!);
+const clientCredentials = (proc: ServerProc) => `grant_type=client_credentials&scope=${encodeURIComponent(proc.info.scope!)}`;
+
 export const BASELINES: Record<BaselineName, CaseDef> = {
   floor: {
     name: 'baseline: node:http floor',
@@ -74,6 +79,32 @@ export const BASELINES: Record<BaselineName, CaseDef> = {
     setup: async (proc, s) => {
       await probeToolsCall(proc.info.url!);
       return spec(proc.info.url!, s, fixed({ method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: TOOLS_CALL }), { verify: echoed });
+    },
+  },
+  'oidc-token': {
+    name: 'peer: oidc-provider POST /token client_credentials',
+    what: 'client_credentials grant of a confidential client (client_secret_basic): every request mints and stores an opaque access token',
+    server: 'oidc',
+    setup: async (proc, s) =>
+      spec(proc.info.url!, s, fixed({ method: 'POST', path: '/token', headers: { ...FORM, ...oidcBasic(proc) }, body: clientCredentials(proc) }), {
+        verify: (b) => b.startsWith('{"access_token":'),
+      }),
+  },
+  'oidc-introspect': {
+    name: 'peer: oidc-provider POST /introspect',
+    what: 'RFC 7662 with the client\'s Basic credentials, an active opaque access token it issued by client_credentials',
+    server: 'oidc',
+    setup: async (proc, s) => {
+      const headers = { ...FORM, ...oidcBasic(proc), Accept: 'application/json' };
+      const res = await fetch(`${proc.info.url}/token`, { method: 'POST', headers, body: clientCredentials(proc) });
+      const t = (await res.json()) as { access_token?: string };
+      if (res.status !== 200 || !t.access_token) throw new Error(`oidc-provider /token answered ${res.status}: ${JSON.stringify(t)}`);
+      return spec(
+        proc.info.url!,
+        s,
+        fixed({ method: 'POST', path: '/introspect', headers, body: `token=${encodeURIComponent(t.access_token)}&token_type_hint=access_token` }),
+        { verify: (b) => b.startsWith('{"active":true') },
+      );
     },
   },
 };
@@ -112,6 +143,7 @@ export const CASES: CaseDef[] = [
     server: 'realm',
     baseline: 'floor',
     target: 0.25,
+    peers: [{ baseline: 'oidc-introspect', target: 3 }],
     setup: async (proc, s) => {
       const c = await client(proc);
       const t = await tokensFor(c);
@@ -130,6 +162,7 @@ export const CASES: CaseDef[] = [
     server: 'realm',
     baseline: 'floor',
     target: 0.2,
+    peers: [{ baseline: 'oidc-token', target: 3 }],
     setup: async (proc, s) => {
       const c = await client(proc);
       const t = await tokensFor(c);

@@ -11,6 +11,8 @@
  *          --soak-seconds <s> (20)
  *          --cold-runs <n> (20)  --cli-runs <n> (5)  --profile (server under --cpu-prof; prints hot spots)
  *          --tsx (run the servers' TypeScript under tsx instead of compiling it first)
+ *          --default-v8 (our server without the command line's V8 settings, src/cli/v8-flags.ts)
+ *          --heap-snapshot (our server's heap after each case, bench/results/profiles/<run>/)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,7 +24,7 @@ import { load, type LoadResult } from './load.js';
 import { buildServerSide } from './build.js';
 import { CLIENT_CORE, hasTaskset, pinSelf, SERVER_CORE, ServerProc, useCompiledServer } from './proc.js';
 import { formatSummary, summarize, type ProfileSummary } from './profile.js';
-import type { ColdResult, VolumeResult } from './server-proc.js';
+import type { ColdResult, Usage, VolumeResult } from './server-proc.js';
 import { soak, type SoakResult } from './soak.js';
 
 const { values: opt } = parseArgs({
@@ -39,18 +41,26 @@ const { values: opt } = parseArgs({
     'soak-seconds': { type: 'string', default: '20' },
     profile: { type: 'boolean', default: false },
     tsx: { type: 'boolean', default: false },
+    'default-v8': { type: 'boolean', default: false },
+    'heap-snapshot': { type: 'boolean', default: false },
   },
 });
+// Our server without the V8 settings the command line applies (src/cli/v8-flags.ts): for a before/after.
+if (opt['default-v8']) process.env.BENCH_DEFAULT_V8 = '1';
 const skip = new Set(opt.skip!.split(',').filter(Boolean));
 const only = opt.only?.split(',').map((s) => s.toLowerCase());
 const settings: Settings = { duration: Number(opt.duration), warmup: Number(opt.warmup), connections: Number(opt.connections) };
 
 const MB = 2 ** 20;
 const RSS_LIMIT_MB = 100;
+/** "Back near the idle figure": what a reset may leave above the freshly started process. */
+const RESET_SLACK_MB = 10;
 const COLD_LIMIT_MS = 50;
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 const profileDir = `${resultsDir}profiles/${stamp}`;
+// Where the server process writes heap snapshots (--heap-snapshot).
+process.env.BENCH_SNAPSHOT_DIR = profileDir;
 
 interface CaseResult {
   name: string;
@@ -58,17 +68,55 @@ interface CaseResult {
   baseline?: BaselineName;
   target?: number;
   load: LoadResult;
+  /** RSS of the freshly started process, before the case's setup. */
+  idleMB: number;
   rssMB: number;
   heapMB: number;
   heapTotalMB: number;
+  /** Everything the server reported right after the measured run. */
+  usage: Usage;
+  /** After POST /control/reset and a clock advance past every lifetime (the sweeper runs): our server only. */
+  afterReset?: Usage;
   note?: string;
   profile?: { file: string; summary: ProfileSummary };
   /** The baseline runs this case is compared with: the one right before it, and for targets the one right after. */
   paired?: LoadResult[];
+  /** Each same-run peer's runs, right before and right after this case. */
+  peerRuns?: Array<{ baseline: BaselineName; target: number; runs: LoadResult[] }>;
 }
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+/**
+ * What a reset gives back: POST /control/reset, then the clock moved past every lifetime (the
+ * sweeper runs on it), then the server's RSS once it has settled: V8 hands freed pages back to the
+ * OS from a background thread, so it is read every 100 ms until it has held within 1 MB for 300 ms
+ * (at most 5 s). The harness forces nothing; what the server does after a reset is its own.
+ */
+async function resetAndSweep(proc: ServerProc): Promise<Usage> {
+  const steps: Array<[string, unknown]> = [
+    ['reset', undefined],
+    ['clock', { advance: 31 * 86400 }],
+  ];
+  for (const [path, body] of steps) {
+    const res = await fetch(`${proc.info.oauthUrl}/control/${path}`, {
+      method: 'POST',
+      ...(body === undefined ? {} : { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`POST /control/${path} answered ${res.status}: ${text.slice(0, 300)}`);
+  }
+  let prev = await proc.usage();
+  let steady = 0;
+  for (let i = 0; i < 50 && steady < 3; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const u = await proc.usage();
+    steady = Math.abs(u.rss - prev.rss) < MB ? steady + 1 : 0;
+    prev = u;
+  }
+  return prev;
+}
 
 async function runCase(def: CaseDef): Promise<CaseResult> {
   const slug = def.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
@@ -77,11 +125,29 @@ async function runCase(def: CaseDef): Promise<CaseResult> {
   const proc = await ServerProc.start(def.server, { pin, nodeFlags });
   let result: CaseResult;
   try {
+    const idle = await proc.usage();
     const phase = await def.setup(proc, settings);
     await load(phase.warmup, proc);
     const r = await load(phase.measure, proc);
     const u = await proc.usage();
-    result = { name: def.name, what: def.what, baseline: def.baseline, target: def.target, load: r, rssMB: u.rss / MB, heapMB: u.heapUsed / MB, heapTotalMB: u.heapTotal / MB, note: phase.note };
+    if (opt['heap-snapshot'] && def.server === 'realm') {
+      mkdirSync(profileDir, { recursive: true });
+      log(`    heap snapshot: ${await proc.call<string>('heap-snapshot')}`);
+    }
+    result = {
+      name: def.name,
+      what: def.what,
+      baseline: def.baseline,
+      target: def.target,
+      load: r,
+      idleMB: idle.rss / MB,
+      rssMB: u.rss / MB,
+      heapMB: u.heapUsed / MB,
+      heapTotalMB: u.heapTotal / MB,
+      usage: u,
+      afterReset: def.server === 'realm' ? await resetAndSweep(proc) : undefined,
+      note: phase.note,
+    };
   } finally {
     await proc.stop();
   }
@@ -91,8 +157,12 @@ async function runCase(def: CaseDef): Promise<CaseResult> {
   }
   const r = result.load;
   const bad = r.total - r.ok + r.errors + r.timeouts + r.mismatches;
+  const u = result.usage;
+  const memory =
+    `RSS ${fmt(result.idleMB)} idle → ${fmt(result.rssMB)} MB (heap ${fmt(u.heapUsed / MB)}/${fmt(u.heapTotal / MB)}, young ${fmt(u.youngTotal / MB)}, old ${fmt(u.oldUsed / MB)}/${fmt(u.oldTotal / MB)}, external ${fmt(u.external / MB)} MB)` +
+    (result.afterReset ? ` → ${fmt(result.afterReset.rss / MB)} MB after reset + sweep (heap ${fmt(result.afterReset.heapUsed / MB)}/${fmt(result.afterReset.heapTotal / MB)})` : '');
   log(
-    `  ${def.name.padEnd(40)} ${fmt(r.rps).padStart(7)} req/s  p99 ${fmt(r.latencyMs.p99)} ms  server CPU ${r.serverCpu === undefined ? '?' : `${Math.round(r.serverCpu * 100)}%`}  load-generator CPU ${Math.round(r.clientCpu * 100)}%  RSS ${fmt(result.rssMB)} MB` +
+    `  ${def.name.padEnd(40)} ${fmt(r.rps).padStart(7)} req/s  p99 ${fmt(r.latencyMs.p99)} ms  server CPU ${r.serverCpu === undefined ? '?' : `${Math.round(r.serverCpu * 100)}%`}  load-generator CPU ${Math.round(r.clientCpu * 100)}%\n    ${memory}` +
       (bad ? `  [!] ${JSON.stringify(r.statusCodes)} errors=${r.errors} timeouts=${r.timeouts} mismatches=${r.mismatches}` : '') +
       (result.note ? `\n    (${result.note})` : ''),
   );
@@ -112,29 +182,42 @@ log(`${pinning}`);
 if (!opt.tsx) useCompiledServer(buildServerSide());
 const runtime = opt.tsx ? 'servers run the TypeScript sources under tsx (--tsx)' : 'servers run src/ compiled to JavaScript (bench/.build, TypeScript transpileModule), as the published package does';
 log(runtime);
+const v8Settings = opt['default-v8'] ? 'our server with V8 defaults (--default-v8)' : 'our server with the V8 settings the command line applies (src/cli/v8-flags.ts)';
+log(v8Settings);
 log(`${settings.connections} connections, ${settings.warmup} s warm-up + ${settings.duration} s measured per case; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
 const loadBefore = os.loadavg();
 
 // ---- load cases -----------------------------------------------------------------------------
 // Each case runs next to its baseline: the baseline right before it (shared with the previous case
 // when that one ended with the same baseline), and, when the case has a target, right after it too.
-const baselineRuns: Record<BaselineName, LoadResult[]> = { floor: [], sdk: [] };
+// Same-run peers (oidc-provider) run right before and right after the case they are compared with,
+// inside its floor runs.
+const baselineRuns: Record<BaselineName, LoadResult[]> = { floor: [], sdk: [], 'oidc-token': [], 'oidc-introspect': [] };
+/** Every run of a peer, whole (its RSS is reported next to ours). */
+const peerResults: Partial<Record<BaselineName, CaseResult[]>> = {};
 const cases: CaseResult[] = [];
 let sdkRow: CaseResult | undefined;
 let last: { name: BaselineName; load: LoadResult } | undefined;
 const runBaseline = async (b: BaselineName): Promise<LoadResult> => {
-  const r = (await runCase(BASELINES[b])).load;
+  const whole = await runCase(BASELINES[b]);
+  const r = whole.load;
   baselineRuns[b].push(r);
+  if (BASELINES[b].server === 'oidc') (peerResults[b] ??= []).push(whole);
   last = { name: b, load: r };
   return r;
 };
 const runPaired = async (def: CaseDef): Promise<CaseResult> => {
   const b = def.baseline;
   const before = b ? (last?.name === b ? last.load : await runBaseline(b)) : undefined;
+  const peersBefore: LoadResult[] = [];
+  for (const p of def.peers ?? []) peersBefore.push(await runBaseline(p.baseline));
   const r = await runCase(def);
   last = undefined;
+  const peersAfter: LoadResult[] = [];
+  for (const p of def.peers ?? []) peersAfter.push(await runBaseline(p.baseline));
   const after = b && def.target !== undefined ? await runBaseline(b) : undefined;
   r.paired = [before, after].filter((x): x is LoadResult => x !== undefined);
+  r.peerRuns = (def.peers ?? []).map((p, i) => ({ ...p, runs: [peersBefore[i]!, peersAfter[i]!] }));
   return r;
 };
 if (!skip.has('cases')) {
@@ -222,56 +305,65 @@ interface Row {
   target: string;
   result: string;
   rss: string;
+  rssReset: string;
   cpuRatio: string;
   cpuResult: string;
 }
 const rows: Row[] = [];
 const targets: Array<{ target: string; value: string; pass: boolean | undefined; perCpu?: { value: string; pass: boolean } }> = [];
 const verdict = (pass: boolean | undefined) => (pass === undefined ? '—' : pass ? 'pass' : 'FAIL');
-const row = (r: CaseResult, isBaselineRow = false) => {
-  const paired = r.paired ?? [];
+/** One comparison: the case (or a baseline) against the runs of one baseline, with an optional target. */
+const compare = (label: string, r: CaseResult, paired: LoadResult[], baseline: BaselineName | undefined, target: number | undefined, isBaselineRow = false) => {
   const b = mean(paired.map((p) => p.rps));
   const bCpu = mean(paired.map((p) => p.okPerCpuS ?? NaN));
   const ratio = b ? r.load.rps / b : undefined;
   const cpu = r.load.okPerCpuS !== undefined && bCpu !== undefined && Number.isFinite(bCpu) ? r.load.okPerCpuS / bCpu : undefined;
-  const pass = ratio !== undefined && r.target !== undefined ? ratio >= r.target : undefined;
-  const cpuPass = cpu !== undefined && r.target !== undefined ? cpu >= r.target : undefined;
-  if (r.target !== undefined) {
+  const pass = ratio !== undefined && target !== undefined ? ratio >= target : undefined;
+  const cpuPass = cpu !== undefined && target !== undefined ? cpu >= target : undefined;
+  if (target !== undefined) {
     targets.push({
-      target: `${r.name} ≥ ${r.target}× ${r.baseline}`,
+      target: `${r.name} ≥ ${target}× ${baseline}`,
       value: ratio === undefined ? 'not measured' : `${ratio.toFixed(2)}× in req/s`,
       pass,
       perCpu: cpu === undefined ? undefined : { value: `${cpu.toFixed(2)}× per server CPU-second`, pass: cpuPass! },
     });
   }
   const sdkRuns = isBaselineRow ? baselineRuns.sdk : [];
+  const primary = label === r.name;
   rows.push({
-    case: r.name,
-    rps: isBaselineRow && sdkRuns.length > 1 ? `${fmt(r.load.rps)} (all runs ${sdkRuns.map((x) => fmt(x.rps)).join(' / ')})` : fmt(r.load.rps),
-    p99: `${fmt(r.load.latencyMs.p99)} ms`,
-    baseline: b === undefined ? '—' : `${r.baseline} ${paired.map((p) => fmt(p.rps)).join(' / ')}`,
+    case: label,
+    rps: isBaselineRow && sdkRuns.length > 1 ? `${fmt(r.load.rps)} (all runs ${sdkRuns.map((x) => fmt(x.rps)).join(' / ')})` : primary ? fmt(r.load.rps) : '″',
+    p99: primary ? `${fmt(r.load.latencyMs.p99)} ms` : '″',
+    baseline: b === undefined ? '—' : `${baseline} ${paired.map((p) => fmt(p.rps)).join(' / ')}`,
     ratio: ratio === undefined ? '—' : `${ratio.toFixed(2)}×`,
-    target: r.target === undefined ? '—' : `≥ ${r.target}×`,
+    target: target === undefined ? '—' : `≥ ${target}×`,
     result: verdict(pass),
-    rss: isBaselineRow ? '—' : `${fmt(r.rssMB)} MB`,
+    rss: isBaselineRow || !primary ? '—' : `${fmt(r.rssMB)} MB`,
+    rssReset: isBaselineRow || !primary || !r.afterReset ? '—' : `${fmt(r.idleMB)} / ${fmt(r.afterReset.rss / MB)} MB`,
     cpuRatio: cpu === undefined ? '—' : `${cpu.toFixed(2)}×`,
     cpuResult: verdict(cpuPass),
   });
 };
-const floorRuns = baselineRuns.floor;
-if (floorRuns.length) {
-  rows.push({
-    case: BASELINES.floor.name,
-    rps: `${fmt(baselineRps('floor')!)} (mean of ${floorRuns.map((r) => fmt(r.rps)).join(' / ')})`,
-    p99: `${fmt(Math.max(...floorRuns.map((r) => r.latencyMs.p99)))} ms`,
-    baseline: '—',
-    ratio: '—',
-    target: '—',
-    result: '—',
-    rss: '—',
-    cpuRatio: '—',
-    cpuResult: '—',
-  });
+const row = (r: CaseResult, isBaselineRow = false) => {
+  compare(r.name, r, r.paired ?? [], r.baseline, r.target, isBaselineRow);
+  for (const p of r.peerRuns ?? []) compare(`  ″ vs ${BASELINES[p.baseline].name.replace(/^peer: /, '')}`, r, p.runs, p.baseline, p.target);
+};
+const plainRow = (name: string, runs: LoadResult[], rss = '—', rssReset = '—'): Row => ({
+  case: name,
+  rps: `${fmt(mean(runs.map((r) => r.rps))!)} (mean of ${runs.map((r) => fmt(r.rps)).join(' / ')})`,
+  p99: `${fmt(Math.max(...runs.map((r) => r.latencyMs.p99)))} ms`,
+  baseline: '—',
+  ratio: '—',
+  target: '—',
+  result: '—',
+  rss,
+  rssReset,
+  cpuRatio: '—',
+  cpuResult: '—',
+});
+if (baselineRuns.floor.length) rows.push(plainRow(BASELINES.floor.name, baselineRuns.floor));
+for (const [b, results] of Object.entries(peerResults) as Array<[BaselineName, CaseResult[]]>) {
+  rows.push(plainRow(BASELINES[b].name, baselineRuns[b], `${results.map((x) => fmt(x.rssMB)).join(' / ')} MB`, `${results.map((x) => fmt(x.idleMB)).join(' / ')} MB idle`));
 }
 if (sdkRow) row(sdkRow, true);
 for (const c of cases) row(c);
@@ -280,6 +372,16 @@ const realmRss = cases.map((c) => c.rssMB);
 if (realmRss.length) {
   const worst = cases.reduce((a, c) => (c.rssMB > a.rssMB ? c : a));
   targets.push({ target: `RSS after load ≤ ${RSS_LIMIT_MB} MB`, value: `max ${fmt(worst.rssMB)} MB (${worst.name})`, pass: worst.rssMB <= RSS_LIMIT_MB });
+}
+const resets = cases.filter((c) => c.afterReset);
+if (resets.length) {
+  const over = (c: CaseResult) => c.afterReset!.rss / MB - c.idleMB;
+  const worst = resets.reduce((a, c) => (over(c) > over(a) ? c : a));
+  targets.push({
+    target: `RSS after reset + sweep within ${RESET_SLACK_MB} MB of the idle process`,
+    value: `worst ${fmt(worst.afterReset!.rss / MB)} MB against ${fmt(worst.idleMB)} MB idle (${worst.name})`,
+    pass: over(worst) <= RESET_SLACK_MB,
+  });
 }
 if (cold) {
   const m = median(cold.firstOk);
@@ -304,6 +406,7 @@ const cols: Array<[keyof Row, string]> = [
   ['target', 'target'],
   ['result', 'pass/fail'],
   ['rss', 'RSS after'],
+  ['rssReset', 'RSS idle / after reset + sweep'],
   ['cpuRatio', 'ratio per CPU-s'],
   ['cpuResult', 'pass/fail per CPU-s'],
 ];
@@ -339,6 +442,7 @@ writeFileSync(
       loadAverage: { before: loadBefore, after: os.loadavg() },
       pinning: { pinned: pin, serverCore: SERVER_CORE, clientCore: CLIENT_CORE, description: pinning },
       runtime,
+      v8Settings,
       settings,
       baselines: Object.fromEntries(Object.entries(baselineRuns).map(([k, runs]) => [k, { meanRps: baselineRps(k as BaselineName), runs }])),
       sdkBaseline: sdkRow,

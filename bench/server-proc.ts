@@ -1,10 +1,11 @@
 /**
  * The server side of the benchmark, run as its own process (pinned to one core by bench/run.ts):
- *   node --import tsx bench/server-proc.ts <realm|sdk|floor|cold|volume>
+ *   node --import tsx bench/server-proc.ts <realm|sdk|floor|oidc|cold|volume>
  * It talks to the harness over the IPC channel only: a `ready` message with its URLs, then answers
  * commands ({id, cmd}) with ({id, result} | {id, error}).
  */
 import http from 'node:http';
+import v8 from 'node:v8';
 import type { Listening } from './baseline-floor.js';
 import type { RunningServers } from '../src/server.js';
 
@@ -19,13 +20,19 @@ const project = async () => {
   return { startServers, resourceMetadataUrl, issueTokens, SUBJECT };
 };
 
-export type Kind = 'realm' | 'sdk' | 'floor' | 'cold' | 'volume';
+export type Kind = 'realm' | 'sdk' | 'floor' | 'oidc' | 'cold' | 'volume';
 
 export interface Usage {
   rss: number;
   heapUsed: number;
   heapTotal: number;
   external: number;
+  arrayBuffers: number;
+  /** V8's young generation (new_space): its reserved size, which grows with the allocation rate. */
+  youngTotal: number;
+  /** The old generation (old_space): what is live or not yet collected there. */
+  oldUsed: number;
+  oldTotal: number;
   /** Cumulative CPU time of this process, microseconds. */
   cpuUs: number;
 }
@@ -36,6 +43,10 @@ export interface ReadyInfo {
   mcpUrl?: string;
   rsClientId?: string;
   rsClientSecret?: string;
+  /** The oidc-provider peer's confidential client. */
+  clientId?: string;
+  clientSecret?: string;
+  scope?: string;
 }
 
 export interface VolumeResult {
@@ -66,7 +77,18 @@ export interface ColdResult {
 const usage = (): Usage => {
   const m = process.memoryUsage();
   const c = process.cpuUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, cpuUs: c.user + c.system };
+  const spaces = new Map(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s]));
+  return {
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+    youngTotal: spaces.get('new_space')?.space_size ?? 0,
+    oldUsed: spaces.get('old_space')?.space_used_size ?? 0,
+    oldTotal: spaces.get('old_space')?.space_size ?? 0,
+    cpuUs: c.user + c.system,
+  };
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -141,12 +163,18 @@ async function volume(tokens: number, tokensPerGrant: number): Promise<VolumeRes
 
 async function main(): Promise<void> {
   const kind = process.argv[2] as Kind;
+  // Our server runs with the V8 settings the command line gives its own process, applied the same
+  // way and as early (before src/ is loaded): the bench measures what `npm start` runs.
+  // (bench --default-v8 leaves them out, for a before/after.)
+  const ours = (kind === 'realm' || kind === 'cold' || kind === 'volume') && process.env.BENCH_DEFAULT_V8 !== '1';
+  const v8Flags = ours ? await import('../src/cli/v8-flags.js') : undefined;
   let running: RunningServers | undefined;
   let listening: Listening | undefined;
   const info: ReadyInfo = {};
   if (kind === 'realm') {
     const { startServers } = await project();
     running = await startServers({ oauthPort: 0, mcpPort: 0 });
+    v8Flags?.collectAfterReset(running.realm);
     Object.assign(info, {
       oauthUrl: running.oauthUrl,
       mcpUrl: running.mcpUrl,
@@ -156,6 +184,10 @@ async function main(): Promise<void> {
   } else if (kind === 'sdk' || kind === 'floor') {
     listening = await (kind === 'sdk' ? (await import('./baseline-sdk.js')).startSdkBaseline() : (await import('./baseline-floor.js')).startFloor());
     info.url = listening.url;
+  } else if (kind === 'oidc') {
+    const peer = await (await import('./baseline-oidc.js')).startOidcPeer();
+    listening = peer;
+    Object.assign(info, { url: peer.url, clientId: peer.clientId, clientSecret: peer.clientSecret, scope: peer.scope });
   } else if (kind !== 'cold' && kind !== 'volume') {
     throw new Error(`unknown kind ${kind}`);
   }
@@ -169,6 +201,9 @@ async function main(): Promise<void> {
     switch (msg.cmd) {
       case 'usage':
         return reply(Promise.resolve(usage()));
+      case 'heap-snapshot':
+        // Where the heap is after a case (bench --heap-snapshot): open it in Chrome DevTools' Memory tab.
+        return reply(Promise.resolve(v8.writeHeapSnapshot(`${process.env.BENCH_SNAPSHOT_DIR ?? '.'}/${kind}-${Date.now()}.heapsnapshot`)));
       case 'cold':
         return reply(cold(msg.args?.runs ?? 20));
       case 'volume':

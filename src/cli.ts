@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: V8 settings of this process, before any other module allocates (cli/v8-flags.ts).
+import './cli/v8-flags.js';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './config.js';
 import { parseArgs, refuseBools, UsageError, type ParsedArgs } from './cli/args.js';

@@ -5,6 +5,8 @@ import { randomFillSync, timingSafeEqual, createHash } from 'node:crypto';
 const POOL_SIZE = 32 * 256;
 const pool = Buffer.allocUnsafe(POOL_SIZE);
 let offset = POOL_SIZE;
+/** Where a prefixed token is put together (prefixes are short ASCII; 32 bytes are 43 characters). */
+const scratch = Buffer.allocUnsafe(256);
 
 /** `prefix` + 256 random bits, base64url (43 characters). */
 export function randomToken(prefix = '', bytes = 32): string {
@@ -14,7 +16,12 @@ export function randomToken(prefix = '', bytes = 32): string {
   }
   const s = pool.toString('base64url', offset, offset + bytes);
   offset += bytes;
-  return prefix + s;
+  if (!prefix) return s;
+  // One flat string: `prefix + s` would be a cons string (two strings and a node, 32 bytes more),
+  // and every stored token is a map key for as long as it lives.
+  if (prefix.length + s.length > scratch.length) return prefix + s;
+  const n = scratch.write(prefix, 0, 'latin1');
+  return scratch.toString('latin1', 0, n + scratch.write(s, n, 'latin1'));
 }
 
 /** Constant-time string comparison that does not leak the length of `expected` through timing. */

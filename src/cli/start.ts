@@ -6,6 +6,7 @@ import { invocation } from './invocation.js';
 import { refuseEqualPorts } from './ports.js';
 import { runAlone } from './start-alone.js';
 import { removeServerRecord, stateFilePath, writeServerRecord } from './state-file.js';
+import { collectAfterReset } from './v8-flags.js';
 
 /** `start`: both servers, ready lines, a state file for `scenario`, clean shutdown on SIGINT/SIGTERM. */
 export async function runStart(flags: Record<string, string>): Promise<void> {
@@ -15,6 +16,7 @@ export async function runStart(flags: Record<string, string>): Promise<void> {
   if (config.only) return runAlone(config.only, options);
   refuseEqualPorts(config);
   const servers = await startServers({ ...options, log: true });
+  collectAfterReset(servers.realm);
   const stateFile = stateFilePath();
   try {
     writeServerRecord(

@@ -50,7 +50,8 @@ export async function validateAuthorization(query: URLSearchParams, realm: Realm
   } else if (!redirectUriMatches(client.redirect_uris, givenRedirect)) {
     return refuse('invalid_request', `redirect_uri ${JSON.stringify(givenRedirect)} is not registered for this client (registered: ${client.redirect_uris.join(', ')})`, clientId);
   } else {
-    redirectUri = givenRedirect;
+    // The registration's own string when it is the same (it nearly always is): the code keeps no copy.
+    redirectUri = client.redirect_uris.find((u) => u === givenRedirect) ?? givenRedirect;
   }
 
   // Phase 2: the redirect URI is trusted.
@@ -74,9 +75,11 @@ export async function validateAuthorization(query: URLSearchParams, realm: Realm
     const registered = typeof client.metadata.scope === 'string' ? client.metadata.scope.split(' ').filter(Boolean) : undefined;
     const allowed = registered ?? realm.policy.scopes;
     const scope = parseScope(form.get('scope'), allowed, registered ? 'this client registered' : 'this server knows') ?? [...allowed];
-    const resources = parseResources(form.all('resource'));
+    // This server's own resource string for its one resource, rather than the request's copy of it.
+    const resources = parseResources(form.all('resource')).map((r) => (r === realm.resource ? realm.resource : r));
     // The client id is the registration's own; the rest was read through parseParams (copies).
-    const request: AuthorizationRequest = { clientId: client.client_id, redirectUri, givenRedirect, state, codeChallenge: challenge, scope, resources };
+    // givenRedirect: the same string as redirectUri whenever one was given (the registration's own, above).
+    const request: AuthorizationRequest = { clientId: client.client_id, redirectUri, givenRedirect: givenRedirect === undefined ? undefined : redirectUri, state, codeChallenge: challenge, scope, resources };
     return { kind: 'valid', request };
   } catch (err) {
     if (err instanceof OAuthError) return { kind: 'redirect-error', redirectUri, state, error: err, clientId };
