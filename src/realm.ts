@@ -49,7 +49,7 @@ const SWEEP_INTERVAL_MS = 10_000;
 
 /**
  * Everything one isolated instance owns: policy, faults, store, clock, events, counters, URLs.
- * Handlers find their realm per request (`c.var.realm`) and reach state only through it, so two
+ * Handlers find their realm per request (`c.get('realm')`) and reach state only through it, so two
  * realms in one process never share a client, a token or a switch.
  */
 export class Realm {
@@ -58,7 +58,7 @@ export class Realm {
   readonly faults = new Faults();
   readonly events: EventLog;
   readonly urls: RealmUrls;
-  /** `urls` as each request's Host names them (`c.var.urls`). */
+  /** `urls` as each request's Host names them (`c.get('urls')`). */
   readonly hosts: HostAwareUrls;
   counters = freshCounters();
   /** Resolves once the startup state (the seeded refresh token) is in the store. */

@@ -57,7 +57,7 @@ const servesOn = (name: SwitchName, server: ServerName) => {
 function record(c: Ctx, server: ServerName, control: string, path: string, outcome: string, extra: { reason?: string; faultId?: string; fault?: Fault } = {}, status = 200): void {
   c.get('note').silent = true;
   const { fault, ...rest } = extra;
-  c.var.realm.events.record({
+  c.get('realm').events.record({
     server,
     type: 'control',
     control,
@@ -91,10 +91,10 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
   const paths = [...switches.map((k) => `POST /control/${k}`), 'GET /control/state', 'GET|POST /control/policy', 'GET|POST|DELETE /control/faults', 'DELETE /control/faults/<id>', 'GET /control/events?since=<id>', 'GET|POST /control/clock'];
 
   app.use('/control/*', async (c, next) => {
-    const realm = c.var.realm;
+    const realm = c.get('realm');
     // A browser page on another site (or another localhost port) must not read or flip the switches.
     const origin = c.req.header('origin');
-    const own = new URL(server === 'oauth' ? c.var.urls.issuer : c.var.urls.mcpBase).origin;
+    const own = new URL(server === 'oauth' ? c.get('urls').issuer : c.get('urls').mcpBase).origin;
     if (!controlOriginAllowed(origin, own, realm.config.allowedOrigins)) {
       const note = c.get('note');
       note.outcome = 'forbidden_origin';
@@ -138,25 +138,25 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
       if (!parsed.success) return bad(c, `${zodMessage(parsed.error)}; expected ${example}`);
       let outcome: string;
       try {
-        outcome = await APPLY[name](parsed.data as Record<string, unknown>, c.var.realm, server);
+        outcome = await APPLY[name](parsed.data as Record<string, unknown>, c.get('realm'), server);
       } catch (err) {
         if (err instanceof FaultsFull) return bad(c, err.message, 429);
         if (err instanceof SwitchRefused) return bad(c, err.message, err.status);
         throw err;
       }
       record(c, server, name, `/control/${name}`, outcome);
-      return controlJson(await controlState(c.var.realm, server));
+      return controlJson(await controlState(c.get('realm'), server));
     });
   }
 
   app.get('/control/state', async (c) => {
     c.get('note').silent = true;
-    return controlJson(await controlState(c.var.realm, server));
+    return controlJson(await controlState(c.get('realm'), server));
   });
 
   app.get('/control/policy', (c) => {
     c.get('note').silent = true;
-    return controlJson({ policy: c.var.realm.policy });
+    return controlJson({ policy: c.get('realm').policy });
   });
   app.post('/control/policy', async (c) => {
     const body = await readJson(c);
@@ -164,7 +164,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
     if (!body.ok) return bad(c, `${body.problem}; expected a policy change such as ${example}`);
     const parsed = PolicyPatchSchema.safeParse(body.value);
     if (!parsed.success) return bad(c, `${zodMessage(parsed.error)}; expected a policy change such as ${example} (GET /control/policy shows every value)`);
-    const realm = c.var.realm;
+    const realm = c.get('realm');
     try {
       realm.setPolicy(parsed.data);
     } catch (err) {
@@ -179,7 +179,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
     c.get('note').silent = true;
     const raw = c.req.query('since') ?? '0';
     if (!/^\d+$/.test(raw)) return bad(c, 'since must be a non-negative integer event id; expected /control/events?since=0');
-    const events = c.var.realm.events;
+    const events = c.get('realm').events;
     return controlJson({ events: events.since(Number(raw)), lastId: events.lastId });
   });
 
@@ -188,7 +188,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
   const changeView = (realm: Realm) => ({ faults: realm.faults.summaries(), count: realm.faults.size, max: MAX_FAULTS });
   app.get('/control/faults', (c) => {
     c.get('note').silent = true;
-    return controlJson(faultsView(c.var.realm));
+    return controlJson(faultsView(c.get('realm')));
   });
   app.post('/control/faults', async (c) => {
     const body = await readJson(c);
@@ -199,23 +199,23 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
     // Ids the MCP server gives start with m: run apart, its f1 would be another fault than the AS's f1.
     let fault: Fault;
     try {
-      fault = c.var.realm.faults.add(parsed.data, server === 'mcp' ? 'm' : 'f');
+      fault = c.get('realm').faults.add(parsed.data, server === 'mcp' ? 'm' : 'f');
     } catch (err) {
       if (err instanceof FaultsFull) return bad(c, err.message, 429);
       throw err;
     }
     const reason = `${fault.endpoint} ${fault.effect.kind}${fault.remaining ? ` ×${fault.remaining}` : ' until removed'}`;
     record(c, server, 'faults', '/control/faults', `added ${fault.id}`, { reason, fault }, 201);
-    return controlJson({ fault, ...changeView(c.var.realm) }, 201);
+    return controlJson({ fault, ...changeView(c.get('realm')) }, 201);
   });
   app.delete('/control/faults', (c) => {
-    c.var.realm.faults.clear();
+    c.get('realm').faults.clear();
     record(c, server, 'faults', '/control/faults', 'cleared');
-    return controlJson(changeView(c.var.realm));
+    return controlJson(changeView(c.get('realm')));
   });
   app.delete('/control/faults/:id', (c) => {
     const id = c.req.param('id');
-    const realm = c.var.realm;
+    const realm = c.get('realm');
     if (!realm.faults.remove(id)) {
       c.get('note').outcome = 'not_found';
       return controlJson({ error: 'not_found', error_description: `no active fault ${JSON.stringify(id)}; GET /control/faults lists them` }, 404);
@@ -227,14 +227,14 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
   const clockView = (realm: Realm) => ({ offsetSeconds: realm.clock.offsetSeconds, now: new Date(realm.clock.now()).toISOString() });
   app.get('/control/clock', (c) => {
     c.get('note').silent = true;
-    return controlJson(clockView(c.var.realm));
+    return controlJson(clockView(c.get('realm')));
   });
   app.post('/control/clock', async (c) => {
     const body = await readJson(c);
     if (!body.ok) return bad(c, `${body.problem}; expected {"advance":3600}`);
     const parsed = Advance.safeParse(body.value);
     if (!parsed.success) return bad(c, `${zodMessage(parsed.error)}; expected {"advance":3600} (seconds)`);
-    const clock = c.var.realm.clock;
+    const clock = c.get('realm').clock;
     if (!clock.canAdvance(parsed.data.advance)) {
       const max = clock.maxOffsetSeconds;
       const room = max - clock.offsetSeconds;
@@ -242,7 +242,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
     }
     clock.advance(parsed.data.advance);
     record(c, server, 'clock', '/control/clock', `advanced ${parsed.data.advance}s`);
-    return controlJson(clockView(c.var.realm));
+    return controlJson(clockView(c.get('realm')));
   });
 
   const allow: Record<string, string> = { '/control/state': 'GET', '/control/policy': 'GET, POST', '/control/events': 'GET', '/control/faults': 'GET, POST, DELETE', '/control/clock': 'GET, POST' };
@@ -261,6 +261,6 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
       return controlJson({ error: 'invalid_request', error_description: `method ${c.req.method} is not allowed on ${path}; use ${allowed}` }, 405, { Allow: allowed });
     }
     c.get('note').outcome = 'not_found';
-    return controlJson({ error: 'not_found', error_description: `no control endpoint ${path} on the ${server === 'oauth' ? 'authorization' : 'MCP'} server${hint(c.var.urls, server, path, Object.keys(allow))}; valid: ${paths.join(', ')}`, valid: paths }, 404);
+    return controlJson({ error: 'not_found', error_description: `no control endpoint ${path} on the ${server === 'oauth' ? 'authorization' : 'MCP'} server${hint(c.get('urls'), server, path, Object.keys(allow))}; valid: ${paths.join(', ')}`, valid: paths }, 404);
   });
 }

@@ -21,13 +21,13 @@ const NO_QUERY = new URLSearchParams();
 function requireBearer(verifier: TokenVerifier): Step {
   let down = false;
   return async (c, x) => {
-    const realm = c.var.realm;
+    const realm = c.get('realm');
     const note = c.get('note');
     // Most requests carry no query: skip parsing the URL for them (it shows in the profile).
     const q = c.req.url.indexOf('?');
     const query = q < 0 ? NO_QUERY : new URLSearchParams(c.req.url.slice(q + 1));
     const scope = realm.policy.scopes.join(' ');
-    const check = await checkBearer(c.req.header('authorization'), query, c.var.urls.resource, scope, verifier);
+    const check = await checkBearer(c.req.header('authorization'), query, c.get('urls').resource, scope, verifier);
     const cause = check.ok ? undefined : check.verifierUnavailable;
     if (cause !== undefined && !down) {
       down = true;
@@ -39,7 +39,7 @@ function requireBearer(verifier: TokenVerifier): Step {
     if (!check.ok) {
       note.outcome = check.challenge.error ?? 'unauthorized';
       note.reason = check.challenge.description;
-      return challengeResponse(check.challenge, c.var.urls.resourceMetadataUrl);
+      return challengeResponse(check.challenge, c.get('urls').resourceMetadataUrl);
     }
     note.clientId = check.facts.clientId;
     x.token = check.token;
@@ -50,7 +50,7 @@ function requireBearer(verifier: TokenVerifier): Step {
 
 /** Faults at /mcp: an injected OAuth error is a Bearer challenge (RFC 6750 §3). */
 const mcpFaults: Step = async (c, x) => {
-  const realm = c.var.realm;
+  const realm = c.get('realm');
   if (x.rpcMethod === 'tools/call') realm.counters.toolCalls++;
   try {
     await strike(c, 'mcp', { rpcMethod: x.rpcMethod });
@@ -60,7 +60,7 @@ const mcpFaults: Step = async (c, x) => {
     if (!(err instanceof InjectedError)) throw err;
     const status = (err.status === 400 || err.status === 401 || err.status === 403 ? err.status : 401) as 400 | 401 | 403;
     c.get('note').outcome = err.code;
-    return challengeResponse({ status, error: err.code, description: err.description, scope: realm.policy.scopes.join(' ') }, c.var.urls.resourceMetadataUrl);
+    return challengeResponse({ status, error: err.code, description: err.description, scope: realm.policy.scopes.join(' ') }, c.get('urls').resourceMetadataUrl);
   }
 };
 
@@ -74,7 +74,7 @@ function serveWith(handler: McpHandler) {
       clientId: facts.clientId ?? '',
       scopes: facts.scope.split(' ').filter(Boolean),
       expiresAt: facts.exp,
-      resource: c.var.urls.resourceUrl,
+      resource: c.get('urls').resourceUrl,
       extra: { facts: whoami },
     };
     // Unparsable JSON goes to the transport as it came, so the SDK answers with its JSON-RPC parse error.
@@ -111,7 +111,7 @@ export function buildMcpApp(
 
   const countRequest: Step = (c) => {
     c.get('note').endpoint = 'mcp';
-    c.var.realm.counters.mcpRequests++;
+    c.get('realm').counters.mcpRequests++;
     return undefined;
   };
   const serveMcp = chain([countRequest, guardOrigin(ownOrigin, allowed), peekRpc, requireBearer(opts.verifier), mcpFaults], serveWith(new McpHandler()));

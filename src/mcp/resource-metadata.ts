@@ -24,7 +24,7 @@ export function mountResourceMetadata(app: Hono<AppEnv>, urls: RealmUrls): void 
   const serve = async (c: Ctx) => {
     c.get('note').endpoint = 'resource-metadata';
     const omit = await strike(c, 'resource-metadata');
-    return jsonResponse(omitFields(protectedResourceMetadata(c.var.urls, c.var.realm.policy), omit), 200, { 'Cache-Control': 'no-cache' });
+    return jsonResponse(omitFields(protectedResourceMetadata(c.get('urls'), c.get('realm').policy), omit), 200, { 'Cache-Control': 'no-cache' });
   };
   for (const at of [resourceMetadataPath(urls.resource), '/.well-known/oauth-protected-resource']) {
     app.get(at, serve);

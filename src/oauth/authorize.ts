@@ -24,7 +24,7 @@ export function mountAuthorize(app: Hono<AppEnv>): void {
 async function authorize(c: Ctx): Promise<Response> {
   // Hono answers HEAD with the GET handler; a link preview must not mint codes.
   if (c.req.method === 'HEAD') return methodNotAllowed('GET')(c);
-  const realm = c.var.realm;
+  const realm = c.get('realm');
   realm.counters.authorizeCalls++;
   const note = c.get('note');
   note.endpoint = 'authorize';
@@ -54,16 +54,16 @@ async function decide(c: Ctx, request: AuthorizationRequest): Promise<Decision> 
 /** Carries out a decision on a (possibly parked) request: a code, or an error, back to the client. */
 export async function resume(c: Ctx, request: AuthorizationRequest, decision: Decision): Promise<Response> {
   if (decision.kind === 'deny') return redirectError(c, request.redirectUri, request.state, decision.error, decision.omit);
-  const realm = c.var.realm;
+  const realm = c.get('realm');
   // A reset while the request waited (a latency fault, a parked consent): its client is gone.
-  if (realm.generation !== c.var.generation) return redirectError(c, request.redirectUri, request.state, resetWhileInFlight(), decision.omit);
+  if (realm.generation !== c.get('generation')) return redirectError(c, request.redirectUri, request.state, resetWhileInFlight(), decision.omit);
   const code = await issueCode(realm, request, decision.scope);
   if (!code) {
     const cap = realm.config.maxCodes;
     const err = new OAuthError('temporarily_unavailable', `authorization codes are full (${cap} kept, MAX_CODES); POST /control/reset to clear them`);
     return redirectError(c, request.redirectUri, request.state, err, decision.omit);
   }
-  if (realm.generation !== c.var.generation) {
+  if (realm.generation !== c.get('generation')) {
     await realm.store.destroy('code', code.code);
     return redirectError(c, request.redirectUri, request.state, resetWhileInFlight(), decision.omit);
   }
@@ -104,7 +104,7 @@ function redirectError(c: Ctx, redirectUri: string, state: string | undefined, e
 
 function redirect(c: Ctx, redirectUri: string, params: Record<string, string | undefined>, omit: string[]): Response {
   // RFC 9207: iss is the issuer of the metadata this client read (the loopback name it used, when not configured).
-  const all = { ...params, iss: c.var.realm.policy.issParameter ? c.var.urls.issuer : undefined };
+  const all = { ...params, iss: c.get('realm').policy.issParameter ? c.get('urls').issuer : undefined };
   const ours = new URLSearchParams();
   for (const [k, v] of Object.entries(all)) if (v !== undefined && !omit.includes(k)) ours.append(k, v);
   // RFC 6749 §3.1.2: the registered query component is retained as it is (re-serialising it would turn

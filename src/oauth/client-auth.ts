@@ -64,7 +64,7 @@ export async function authenticateClient(
   form: Form,
   opts: { allowPublic: boolean; allowRs?: boolean; registeredMethodOnly?: boolean; adoptUnknown?: boolean },
 ): Promise<Caller> {
-  const realm = c.var.realm;
+  const realm = c.get('realm');
   const header = c.req.header('authorization');
   const bodyId = form.get('client_id');
   const bodySecret = form.get('client_secret');

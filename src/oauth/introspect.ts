@@ -27,7 +27,7 @@ export function mountIntrospect(app: Hono<AppEnv>): void {
 }
 
 async function introspect(c: Ctx): Promise<Response> {
-  const realm = c.var.realm;
+  const realm = c.get('realm');
   realm.counters.introspections++;
   const note = c.get('note');
   note.endpoint = 'introspect';
@@ -48,7 +48,7 @@ async function introspect(c: Ctx): Promise<Response> {
 }
 
 async function introspectByQuery(c: Ctx): Promise<Response> {
-  const realm = c.var.realm;
+  const realm = c.get('realm');
   realm.counters.introspections++;
   const note = c.get('note');
   note.endpoint = 'introspect';

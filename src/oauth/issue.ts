@@ -42,13 +42,13 @@ export async function issueTokens(
     resources: string[];
     sub: string;
     grantId: string;
-    /** The audience of a token requested without `resource`: this server's resource as the client names it (`c.var.urls.resource`). */
+    /** The audience of a token requested without `resource`: this server's resource as the client names it (`c.get('urls').resource`). */
     defaultAudience?: string;
     /** A rotated refresh token keeps the original grant's scope and resources (RFC 6749 §6). */
     original?: { scope: string[]; resources: string[] };
   },
   refresh: 'new' | { reuse: string } | 'none',
-  /** The realm's generation when the request started (`c.var.generation`): after a reset nothing is issued. */
+  /** The realm's generation when the request started (`c.get('generation')`): after a reset nothing is issued. */
   startedIn: number = realm.generation,
 ): Promise<TokenResponse> {
   assertSameGeneration(realm, startedIn);

@@ -36,7 +36,7 @@ export function mountMetadata(app: Hono<AppEnv>, urls: RealmUrls): void {
   const serve = async (c: Ctx) => {
     c.get('note').endpoint = 'as-metadata';
     const omit = await strike(c, 'as-metadata');
-    return jsonResponse(omitFields(authServerMetadata(c.var.urls, c.var.realm.policy), omit), 200, { 'Cache-Control': 'no-cache' });
+    return jsonResponse(omitFields(authServerMetadata(c.get('urls'), c.get('realm').policy), omit), 200, { 'Cache-Control': 'no-cache' });
   };
   for (const at of urls.asMetadataPaths) {
     app.get(at, serve);

@@ -25,7 +25,7 @@ const badMetadata = (description: string) => new OAuthError('invalid_client_meta
 export const MAX_CLIENT_METADATA_BYTES = 8 * 1024;
 
 async function register(c: Ctx): Promise<Response> {
-  const realm = c.var.realm;
+  const realm = c.get('realm');
   const policy = realm.policy;
   realm.counters.registrations++;
   c.get('note').endpoint = 'register';

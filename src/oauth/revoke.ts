@@ -16,7 +16,7 @@ export function mountRevoke(app: Hono<AppEnv>): void {
 }
 
 async function revoke(c: Ctx): Promise<Response> {
-  const realm = c.var.realm;
+  const realm = c.get('realm');
   realm.counters.revocations++;
   const note = c.get('note');
   note.endpoint = 'revoke';

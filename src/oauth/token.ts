@@ -17,7 +17,7 @@ export function mountToken(app: Hono<AppEnv>): void {
 }
 
 async function token(c: Ctx): Promise<Response> {
-  const realm = c.var.realm;
+  const realm = c.get('realm');
   realm.counters.tokenCalls++;
   const note = c.get('note');
   note.endpoint = 'token';
@@ -43,9 +43,9 @@ async function token(c: Ctx): Promise<Response> {
 
   const omit = await strike(c, 'token', { grant });
   // A reset while the fault made us wait: the client and the grant it showed are gone.
-  assertSameGeneration(realm, c.var.generation);
+  assertSameGeneration(realm, c.get('generation'));
   const body = await GRANTS[grant as GrantType](form, caller, c);
-  assertSameGeneration(realm, c.var.generation);
+  assertSameGeneration(realm, c.get('generation'));
   if (grant === 'refresh_token') realm.counters.refreshes++;
   if (caller.adopted) await realm.store.upsertClient(caller.client!, realm.config.maxClients);
   return jsonResponse(omitFields(body, omit), 200, NO_STORE);

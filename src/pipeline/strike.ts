@@ -25,7 +25,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * InjectedError, rendered the endpoint's way). What remains is the list of fields to omit.
  */
 export async function strike(c: Ctx, endpoint: Endpoint, sub?: { grant?: string; rpcMethod?: string }): Promise<string[]> {
-  const s = c.var.realm.faults.take(endpoint, sub);
+  const s = c.get('realm').faults.take(endpoint, sub);
   if (!s) return [];
   const note = c.get('note');
   note.fault = s.ids.join(',');

@@ -10,7 +10,7 @@ import { narrowResources } from './resources.js';
 
 /** grant_type=authorization_code with PKCE (OAuth 2.1 §4.1.3). */
 export async function authorizationCodeGrant(form: Form, caller: Caller, c: Ctx): Promise<TokenResponse> {
-  const realm = c.var.realm;
+  const realm = c.get('realm');
   const note = c.get('note');
   const code = form.get('code');
   if (code === undefined) throw new OAuthError('invalid_request', 'code is missing');
@@ -51,5 +51,5 @@ export async function authorizationCodeGrant(form: Form, caller: Caller, c: Ctx)
   const resources = narrowResources(form, record.resources);
   note.scopes = record.scope;
   note.resources = resources;
-  return issueTokens(realm, { ...record, clientId: caller.clientId, resources, defaultAudience: c.var.urls.resource }, withRefresh ? 'new' : 'none', c.var.generation);
+  return issueTokens(realm, { ...record, clientId: caller.clientId, resources, defaultAudience: c.get('urls').resource }, withRefresh ? 'new' : 'none', c.get('generation'));
 }

@@ -13,7 +13,7 @@ const familyRevoked = (revoked: number) =>
 
 /** grant_type=refresh_token (OAuth 2.1 §4.3), rotating when the policy says so (§4.3.1). */
 export async function refreshTokenGrant(form: Form, caller: Caller, c: Ctx): Promise<TokenResponse> {
-  const realm = c.var.realm;
+  const realm = c.get('realm');
   const note = c.get('note');
   const presented = form.get('refresh_token');
   if (presented === undefined) throw new OAuthError('invalid_request', 'refresh_token is missing');
@@ -38,7 +38,7 @@ export async function refreshTokenGrant(form: Form, caller: Caller, c: Ctx): Pro
 
   // Tokens stay in the refresh token's grant (the seeded one's too, whoever uses it), so revoking
   // the refresh token revokes what it issued (RFC 7009 §2.1) and reuse revokes the family.
-  const grant = { clientId: caller.clientId, scope, resources, defaultAudience: c.var.urls.resource, sub: record.sub, grantId: record.grantId, original: { scope: record.scope, resources: record.resources } };
+  const grant = { clientId: caller.clientId, scope, resources, defaultAudience: c.get('urls').resource, sub: record.sub, grantId: record.grantId, original: { scope: record.scope, resources: record.resources } };
   if (realm.policy.rotateRefreshTokens) {
     // The store decides the one winner: of parallel refreshes with one token, the others are reuse.
     const keepUntil = realm.clock.now() + realm.policy.rotatedRefreshMemorySeconds * 1000;
@@ -48,7 +48,7 @@ export async function refreshTokenGrant(form: Form, caller: Caller, c: Ctx): Pro
     // Revoked (or swept) between the find above and now.
     if (spent.outcome === 'missing') throw new OAuthError('invalid_grant', (await whyDead(realm, 'refresh', presented)) ?? unknown('refresh token'));
     if (spent.outcome === 'already') throw await reuse();
-    return issueTokens(realm, grant, 'new', c.var.generation);
+    return issueTokens(realm, grant, 'new', c.get('generation'));
   }
-  return issueTokens(realm, grant, { reuse: presented }, c.var.generation);
+  return issueTokens(realm, grant, { reuse: presented }, c.get('generation'));
 }
