@@ -6,6 +6,8 @@
  * surrogates survive); `(' ' + s).slice(1)` and the like only happen to flatten in some V8 versions.
  */
 export function flat(s: string): string {
+  // V8 makes no slice shorter than 13 characters (SlicedString::kMinLength): those are copies already.
+  if (s.length < 13) return s;
   return Buffer.from(s, 'utf16le').toString('utf16le');
 }
 

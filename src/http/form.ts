@@ -35,9 +35,16 @@ export function parseParams(params: URLSearchParams, repeatable: readonly string
     single.set(k, v);
   }
   // What a handler reads is a copy: a record that kept a slice would keep the whole body or URL alive.
+  // Copied once per parameter, on its first read (a grant reads client_id and the token several times).
+  const copied = new Map<string, string>();
   const get = (n: string) => {
-    const v = single.get(n);
-    return v === undefined ? undefined : flat(v);
+    let v = copied.get(n);
+    if (v !== undefined) return v;
+    v = single.get(n);
+    if (v === undefined) return undefined;
+    v = flat(v);
+    copied.set(n, v);
+    return v;
   };
   return { get, all: (n) => flatAll(multi.get(n) ?? (single.has(n) ? [single.get(n)!] : [])) };
 }
