@@ -253,7 +253,7 @@ if (!skip.has('cold')) {
   const npm = await cliColdStart(pin, 'npm', Number(opt['cli-runs']));
   log(`  npm start → ready line: median ${fmt(median(npm))} ms (${npm.map((x) => fmt(x)).join(', ')})`);
   const tsx = await cliColdStart(pin, 'tsx', Number(opt['cli-runs']));
-  log(`  tsx src/cli.ts start (what npm start runs) → ready line: median ${fmt(median(tsx))} ms (${tsx.map((x) => fmt(x)).join(', ')})`);
+  log(`  tsx src/cli.ts start (the sources without a build; npm start runs dist/) → ready line: median ${fmt(median(tsx))} ms (${tsx.map((x) => fmt(x)).join(', ')})`);
   cold = { ...inProc, npm, tsx };
 }
 
