@@ -121,6 +121,19 @@ function checkConfiguredIssuer(
   return () => controller.abort();
 }
 
+/** What a running server (or pair) tells its caller about itself. */
+function facts(realm: Realm, tls: Tls | undefined): Omit<RunningServers, 'ports' | 'close'> {
+  const bound = realm.config;
+  return {
+    oauthUrl: bound.oauthBaseUrl,
+    mcpUrl: realm.resource,
+    control: new ControlClient({ oauthUrl: bound.oauthBaseUrl, mcpUrl: bound.mcpBaseUrl, token: bound.controlToken, ca: tls?.cert }),
+    realm,
+    config: bound,
+    tls: Boolean(tls),
+  };
+}
+
 /**
  * Starts both servers in this process over one realm. Port 0 binds an ephemeral port; base URLs not
  * given are derived from the bound ports, so several instances can run side by side.
@@ -151,12 +164,7 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
   const stopCheck = checkConfiguredIssuer(config, realm, tls, options.log, `the MCP server introspects at ${via} regardless`);
   let closing: Promise<void> | undefined;
   return {
-    oauthUrl: bound.oauthBaseUrl,
-    mcpUrl: realm.resource,
-    control: new ControlClient({ oauthUrl: bound.oauthBaseUrl, mcpUrl: bound.mcpBaseUrl, token: bound.controlToken, ca: tls?.cert }),
-    realm,
-    config: bound,
-    tls: Boolean(tls),
+    ...facts(realm, tls),
     ports: { oauth: oauth.port, mcp: mcp.port },
     close: () =>
       (closing ??= (async () => {
@@ -168,20 +176,15 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
   };
 }
 
-/** One server running alone in this process; the other one runs elsewhere. */
-export interface RunningServer {
-  /** The issuer: this server's own, or (for the MCP server) the one it trusts. */
-  oauthUrl: string;
-  /** The MCP endpoint: this server's own, or (for the AS) the resource tokens are for by default. */
-  mcpUrl: string;
-  /** Both control planes; the other server's answers only while it runs. */
-  control: ControlClient;
-  realm: Realm;
-  config: BoundConfig;
-  tls: boolean;
+/**
+ * One server running alone in this process; the other one runs elsewhere. `oauthUrl` is this
+ * server's issuer, or (for the MCP server) the one it trusts; `mcpUrl` this server's endpoint, or
+ * (for the AS) the resource its tokens are for by default; `control` reaches both control planes,
+ * the other server's only while it runs.
+ */
+export interface RunningServer extends Omit<RunningServers, 'ports'> {
   /** The port actually bound. */
   port: number;
-  close(): Promise<void>;
 }
 
 /**
@@ -213,12 +216,7 @@ async function startAlone(only: 'oauth' | 'mcp', options: StartOptions): Promise
   const stopCheck = checkConfiguredIssuer(config, realm, tls, options.log, consequence, rs?.verifier);
   let closing: Promise<void> | undefined;
   return {
-    oauthUrl: bound.oauthBaseUrl,
-    mcpUrl: realm.resource,
-    control: new ControlClient({ oauthUrl: bound.oauthBaseUrl, mcpUrl: bound.mcpBaseUrl, token: bound.controlToken, ca: tls?.cert }),
-    realm,
-    config: bound,
-    tls: Boolean(tls),
+    ...facts(realm, tls),
     port: listener.port,
     close: () =>
       (closing ??= (async () => {
