@@ -159,8 +159,16 @@ export class MemoryStore implements Store {
   }
 
   private sweepModel(m: Model, now: number): void {
-    for (const [id, r] of this.table(m)) {
-      if (r.expiresAt !== undefined && r.expiresAt <= now) this.forget(m, id, r.grantId, 'expired');
+    const table = this.table(m);
+    let expired = 0;
+    for (const r of table.values()) if (r.expiresAt !== undefined && r.expiresAt <= now) expired++;
+    if (expired === 0) return;
+    // Of n expired records only the last MAX_TOMBSTONES graves would stay (the oldest go first at the
+    // cap): laying the others just to evict them made a million-token sweep 4× slower.
+    let unburied = expired - MAX_TOMBSTONES;
+    for (const [id, r] of table) {
+      if (r.expiresAt === undefined || r.expiresAt > now) continue;
+      this.forget(m, id, r.grantId, unburied-- > 0 ? undefined : 'expired');
     }
   }
 
