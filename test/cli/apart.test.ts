@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { connectWithConsent } from '../../src/testing/connect.js';
 import { HeadlessOAuthProvider } from '../../src/testing/headless-provider.js';
-import { killGroup, spawnTracked } from '../support/children.js';
 import { get } from '../support/control.js';
 import { textOf } from '../support/mcp.js';
-import { CLI, ROOT, cleanEnv, runCli } from './run-cli.js';
+import { runCli, startCli } from './run-cli.js';
 
 interface Alone {
   /** The URL its first ready line names: the issuer, or the /mcp endpoint. */
@@ -15,37 +14,9 @@ interface Alone {
 }
 
 /** `start --only <server>` as a child process, ready once its [control] line is out. */
-function startAlone(only: 'oauth' | 'mcp', env: Record<string, string>): Promise<Alone> {
-  const child = spawnTracked(process.execPath, [CLI, 'start', '--only', only], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      killGroup(child.pid!);
-      reject(new Error(`no ready lines within 30 s:\n${out}`));
-    }, 30_000);
-    const onData = (d: Buffer) => {
-      out += d;
-      const first = (only === 'oauth' ? /\[oauth\] authorization server (\S+)/ : /\[mcp\] protected MCP server (\S+)/).exec(out);
-      if (first && out.includes('[control]')) {
-        clearTimeout(timer);
-        resolve({
-          url: first[1]!,
-          output: () => out,
-          stop: () => {
-            if (child.exitCode === null) child.kill('SIGTERM');
-            return exited;
-          },
-        });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before ready:\n${out}`));
-    });
-  });
+async function startAlone(only: 'oauth' | 'mcp', env: Record<string, string>): Promise<Alone> {
+  const s = await startCli(['--only', only], { env, only });
+  return { url: only === 'oauth' ? s.oauthUrl : s.mcpUrl, output: s.output, stop: () => s.stop() };
 }
 
 describe('start --only: the servers in two processes', () => {

@@ -31,8 +31,10 @@ export interface Started {
 /**
  * Starts `start` and waits for all ready lines; kills it if they never come. The server's process
  * group is killed when the test ends, whatever happened (`scope: 'file'`: when the file ends).
+ * `only`: a server started alone (`start --only`), whose ready lines name that server only (the
+ * other URL is then '').
  */
-export function startCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; scope?: Scope } = {}): Promise<Started> {
+export function startCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; scope?: Scope; only?: 'oauth' | 'mcp' } = {}): Promise<Started> {
   const child = spawnTracked(process.execPath, [CLI, 'start', ...args], { cwd: opts.cwd ?? ROOT, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'], scope: opts.scope });
   let out = '';
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -46,12 +48,13 @@ export function startCli(args: string[], opts: { env?: Record<string, string>; c
       const oauth = /\[oauth\] authorization server (\S+)/.exec(out);
       const mcp = /\[mcp\] protected MCP server (\S+)/.exec(out);
       // The [control] line is the last ready line: wait for it, not just for the URLs.
-      if (oauth && mcp && out.includes('[control]')) {
+      const ready = (opts.only === 'mcp' || oauth) && (opts.only === 'oauth' || mcp);
+      if (ready && out.includes('[control]')) {
         clearTimeout(timer);
         resolve({
           child,
-          oauthUrl: oauth[1]!,
-          mcpUrl: mcp[1]!,
+          oauthUrl: oauth?.[1] ?? '',
+          mcpUrl: mcp?.[1] ?? '',
           output: () => out,
           stop: (signal = 'SIGTERM') => {
             if (child.exitCode === null) child.kill(signal);
