@@ -34,7 +34,8 @@ export function bind(host: string, port: number, tls: Tls | undefined, what: str
   server.on('clientError', answerClientError);
   // Clients in test suites open many short connections; keep-alive helps them and costs us nothing.
   server.keepAliveTimeout = 5000;
-  const listener: NetServer = tls ? tlsFront(server as https.Server, notice) : server;
+  const front = tls ? tlsFront(server as https.Server, notice) : undefined;
+  const listener: NetServer = front?.listener ?? server;
   return new Promise((resolve, reject) => {
     listener.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') reject(new StartupError(`port ${port} on ${host} is already in use: stop the other process or set ${what}`));
@@ -51,7 +52,12 @@ export function bind(host: string, port: number, tls: Tls | undefined, what: str
         port: address.port,
         address,
         serve: (handler) => server.on('request', handler),
-        close: (graceMs = 3000) => closeGracefully(listener, server, graceMs),
+        close: (graceMs = 3000) => {
+          const closed = closeGracefully(listener, server, graceMs);
+          // Connections still silent are no request in flight: nothing to let finish.
+          front?.dropWaiting();
+          return closed;
+        },
       });
     });
   });

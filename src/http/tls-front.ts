@@ -13,7 +13,17 @@ const printable = (s: string) => s.replace(/[^\x20-\x7e]/g, '?');
  * https URL instead. The first byte is read and pushed back: TLSSocket consumes what a socket has
  * buffered before it wraps it.
  */
-export function tlsFront(server: https.Server, notice?: (line: string) => void): net.Server {
+/** The listener, and a way to drop connections that have not said a first byte yet (at close). */
+export interface TlsFront {
+  listener: net.Server;
+  dropWaiting(): void;
+}
+
+/** How long a new connection may stay silent before its first byte: node:https's handshake timeout only starts once it has one. */
+const FIRST_BYTE_MS = 10_000;
+
+export function tlsFront(server: https.Server, notice?: (line: string) => void): TlsFront {
+  const waiting = new Set<net.Socket>();
   const reported = new Set<string>();
   // Connections whose handshake has not completed, by the client's address and port: the TLS socket
   // of a failed handshake has lost its address by the time it errors, the plain socket under it has not.
@@ -25,14 +35,19 @@ export function tlsFront(server: https.Server, notice?: (line: string) => void):
     reported.add(who);
     notice(`[tls] handshake with ${printable(who)} failed (once per address): does the client trust the certificate? Node clients: NODE_EXTRA_CA_CERTS=<the cert file>`);
   };
-  return net.createServer({ pauseOnConnect: true }, (socket) => {
+  const listener = net.createServer({ pauseOnConnect: true }, (socket) => {
     socket.on('error', () => socket.destroy());
+    waiting.add(socket);
+    socket.once('close', () => waiting.delete(socket));
+    socket.setTimeout(FIRST_BYTE_MS, () => socket.destroy());
     const who = socket.remoteAddress ?? 'unknown';
     const key = `${who}:${socket.remotePort}`;
     const first = () => {
       const chunk = socket.read(1) as Buffer | null;
       if (chunk === null) return void socket.once('readable', first);
       socket.unshift(chunk);
+      waiting.delete(socket);
+      socket.setTimeout(0);
       if (chunk[0] !== 0x16) return answerPlainHttp(socket);
       handshaking.set(key, who);
       socket.once('close', () => {
@@ -42,6 +57,7 @@ export function tlsFront(server: https.Server, notice?: (line: string) => void):
     };
     first();
   });
+  return { listener, dropWaiting: () => waiting.forEach((s) => s.destroy()) };
 }
 /** A 400 in plain HTTP, in the standard error shape, naming the URL with the scheme this port speaks. */
 function answerPlainHttp(socket: net.Socket): void {

@@ -1,4 +1,5 @@
 import https from 'node:https';
+import net from 'node:net';
 import tls from 'node:tls';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,5 +73,18 @@ describe('an HTTPS port in front of plain HTTP clients (issue 11)', () => {
     const tlsLines = lines.filter((l) => l.startsWith('[tls] handshake'));
     expect(tlsLines.length).toBeLessThanOrEqual(2); // one per server at most, one address
     expect(tlsLines[0]).toBe("[tls] handshake with 127.0.0.1 failed (once per address): does the client trust the certificate? Node clients: NODE_EXTRA_CA_CERTS=<the cert file>");
+  });
+
+  it('a connection that never sends a byte does not hold close() up (nor stays forever: it has 10 s to speak)', async () => {
+    const other = await start({ tlsCertFile: s.config.tlsCertFile, tlsKeyFile: s.config.tlsKeyFile });
+    const silent = net.connect(other.ports.oauth, '127.0.0.1');
+    await new Promise<void>((resolve) => silent.once('connect', () => resolve()));
+    const closed = new Promise<void>((resolve) => silent.once('close', () => resolve()));
+    silent.on('error', () => {});
+    // Without dropping it, close() would never resolve: node:https's own close knows nothing of a
+    // socket still waiting in front of it, and the listener waits for every connection it accepted.
+    await other.close();
+    await closed;
+    expect(silent.destroyed).toBe(true);
   });
 });
