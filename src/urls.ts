@@ -109,12 +109,16 @@ export interface DerivedBases {
 export class HostAwareUrls {
   private readonly byName = new Map<string, RealmUrls>();
   private readonly warned = new Set<string>();
+  /** The configured bases as URLs, parsed once: `for` runs on every request. */
+  private readonly bases: Record<'oauth' | 'mcp', URL>;
 
   constructor(
     readonly canonical: RealmUrls,
     private readonly derived: DerivedBases | undefined,
     private readonly notice?: (line: string) => void,
-  ) {}
+  ) {
+    this.bases = { oauth: new URL(canonical.oauthBase), mcp: new URL(canonical.mcpBase) };
+  }
 
   /** The URLs for a request that arrived at `server` with this Host header. */
   for(server: 'oauth' | 'mcp', hostHeader: string | undefined): RealmUrls {
@@ -136,8 +140,8 @@ export class HostAwareUrls {
   }
 
   private warnOnce(server: 'oauth' | 'mcp', hostHeader: string): void {
-    const base = new URL(server === 'oauth' ? this.canonical.oauthBase : this.canonical.mcpBase);
-    if (!this.notice || hostHeader.toLowerCase() === base.host || this.warned.has(hostHeader) || this.warned.size >= 16) return;
+    const base = this.bases[server];
+    if (!this.notice || this.warned.has(hostHeader) || this.warned.size >= 16 || hostHeader.toLowerCase() === base.host) return;
     this.warned.add(hostHeader);
     const setting = server === 'oauth' ? 'OAUTH_BASE_URL' : 'MCP_BASE_URL';
     this.notice(`[${server}] a request came in for Host ${hostHeader}, but ${setting} is ${base.origin}: discovery, iss and audiences name ${base.origin} (once per host)`);
