@@ -68,8 +68,9 @@ export class StepUpLedger {
   /** A tool call that passed: a new token after a challenge was a re-authorization that worked. */
   passed(clientId: string, token: string): void {
     const e = this.clients.get(clientId);
-    if (!e?.open) return;
-    if (e.open.token !== fingerprint(token)) e.reauthorizations++;
+    // The challenged token passing another tool's call answers nothing: the challenge stays open.
+    if (!e?.open || e.open.token === fingerprint(token)) return;
+    e.reauthorizations++;
     e.open = undefined;
     e.repeats = 0;
   }
