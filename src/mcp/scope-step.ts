@@ -9,7 +9,8 @@ function refusal(c: Ctx, x: McpExchange, held: string[]): { short: ScopeShortfal
   const policy = realm.policy;
   const required = [...new Set(x.tools.flatMap((t) => TOOL_SCOPES[t] ?? []))];
   const short = shortfall(held, required, policy.scopeImplications);
-  const ask = (s: ScopeShortfall) => `authorize again with scope="${s.scope}" (every scope this call needs: SEP-2350)`;
+  // No `scope=` in the description: the SDK 1.32.2 client reads the first `scope=` anywhere in the header.
+  const ask = (s: ScopeShortfall) => `authorize again for every scope it needs: ${s.scope} (SEP-2350)`;
   if (short) return { short, description: `${x.tools.filter((t) => TOOL_SCOPES[t]).join(', ')} needs ${short.missing.join(' ')}, which the access token lacks; ${ask(short)}` };
   // The switch asks only for a scope a new consent can grant, and only of a token that lacks it.
   const extra = stepUpScope(held, policy);
@@ -39,6 +40,7 @@ export const requireToolScopes: Step = (c, x) => {
   const note = c.get('note');
   note.outcome = 'insufficient_scope';
   // A client that keeps re-authorizing without the scope the challenge names is looping (it asked for the old scope, not the union).
-  note.reason = repeats > limit ? `${description} [client ${clientId} re-authorized ${repeats} times for this same challenge, more than stepUpReauthorizationLimit ${limit}]` : description;
+  // First, so that a shortened event line still says it.
+  note.reason = repeats > limit ? `client ${clientId} re-authorized ${repeats} times for this same challenge, more than stepUpReauthorizationLimit ${limit}: ${description}` : description;
   return challengeResponse({ status: 403, error: 'insufficient_scope', description, scope: short.scope }, c.get('urls').resourceMetadataUrl);
 };

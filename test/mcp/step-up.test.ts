@@ -61,6 +61,8 @@ describe('step-up authorization at /mcp (raw HTTP, real sockets)', () => {
     expect(refused.json).toMatchObject({ error: 'insufficient_scope', error_description: expect.stringContaining('admin-echo needs mcp:admin') });
     const ch = challengeOf(refused);
     expect(ch).toMatchObject({ error: 'insufficient_scope', scope: UNION, resource_metadata: prm });
+    // The SDK 1.32.2 client takes the first `scope=` anywhere in the header, error_description included.
+    expect(refused.headers.get('www-authenticate')!.match(/scope=/g)).toHaveLength(1);
     expect(await snapshot(s.realm)).toEqual(before);
     // The other tools need only a valid token.
     expect((await callTool(s.mcpUrl, token, 'echo', { message: 'still' })).status).toBe(200);
