@@ -171,7 +171,7 @@ describe('contract switches over raw HTTP (exact paths and JSON bodies)', () => 
     const st = await get(as, '/control/state');
     expect(st.status).toBe(200);
     expect(st.json.server).toBe('oauth');
-    expect(Object.keys(st.json.switches).sort()).toEqual(['deny-consent', 'expires-in', 'force-403', 'invalid-grant', 'rotate']);
+    expect(Object.keys(st.json.switches).sort()).toEqual(['deny-consent', 'expires-in', 'force-403', 'invalid-grant', 'rotate', 'step-up']);
     expect(st.json.counters).toMatchObject({
       tokenCalls: 2,
       tokenCallsByGrant: { authorization_code: 1, refresh_token: 1 },

@@ -63,11 +63,20 @@ describe('step-up with the official SDK client 1.32.2', () => {
     expect(textOf(await c.client.callTool({ name: 'add', arguments: { a: 2, b: 2 } }))).toBe('4');
   });
 
-  it('the step-up switch on echo: the same dance, then echo works with the new token while the switch stays on', async () => {
-    await s.control.stepUp(true);
+  it('the README row: step-up 1, a tool call → it authorizes again with the union and the call succeeds; stepUp shows 1 and 1', async () => {
+    await s.control.stepUp(1);
     const r = await callAfterConsent('echo', { message: 'any tool' });
     expect(textOf(r)).toBe('any tool');
     expect(await authorizeScopes(s)).toEqual(['mcp:read mcp:write', 'mcp:read mcp:write mcp:admin']);
+    const state = await s.control.state();
+    expect(state.switches['step-up']).toBe(false);
+    expect(state.stepUp).toEqual({ [c.provider.clientInfo!.client_id]: { challenges: 1, reauthorizations: 1 } });
+  });
+
+  it('the step-up switch on: the re-authorized token holds mcp:admin, so echo keeps working while it stays on', async () => {
+    await s.control.stepUp(true);
+    expect(textOf(await callAfterConsent('echo', { message: 'one' }))).toBe('one');
+    expect(textOf(await c.client.callTool({ name: 'echo', arguments: { message: 'two' } }))).toBe('two');
     expect((await s.control.state()).switches['step-up']).toBe(true);
   });
 
