@@ -40,6 +40,11 @@ export class StepUpLedger {
     return this.pending === Infinity ? true : this.pending > 0 ? this.pending : false;
   }
 
+  /** Whether the switch is on (the step asks no more of a call while it is off). */
+  get armed(): boolean {
+    return this.pending > 0;
+  }
+
   /** Uses up one of the switch's calls; false when it is off. */
   take(): boolean {
     if (this.pending <= 0) return false;

@@ -13,6 +13,7 @@ function refusal(c: Ctx, x: McpExchange, held: string[]): { short: ScopeShortfal
   const ask = (s: ScopeShortfall) => `authorize again for every scope it needs: ${s.scope} (SEP-2350)`;
   if (short) return { short, description: `${x.tools.filter((t) => TOOL_SCOPES[t]).join(', ')} needs ${short.missing.join(' ')}, which the access token lacks; ${ask(short)}` };
   // The switch asks only for a scope a new consent can grant, and only of a token that lacks it.
+  if (!realm.stepUp.armed) return undefined;
   const extra = stepUpScope(held, policy);
   if (extra === undefined || !realm.stepUp.take()) return undefined;
   const demanded = { missing: [extra], scope: [...new Set([...held, extra])].join(' ') };
