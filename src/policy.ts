@@ -45,8 +45,14 @@ export const PolicySchema = z
     rotateRefreshTokens: z.boolean(),
     /** How long a rotated refresh token is remembered, so that its reuse still revokes the family. */
     rotatedRefreshMemorySeconds: z.number().int().min(1).max(365 * 86400),
-    /** SCOPES: what the server knows and grants in full when a client asks for none. */
+    /** SCOPES: what the server knows (scopes_supported) and grants, but for `requestOnlyScopes`, when a client asks for none. */
     scopes: unique(ScopeToken),
+    /** Scopes granted only to a client that asks for them (mcp:admin for the admin-echo tool): what step-up authorization needs. */
+    requestOnlyScopes: z.array(ScopeToken).max(100).refine((a) => new Set(a).size === a.length, 'must not list a value twice'),
+    /** Scope hierarchies the MCP server honours when a tool requires a scope: `{"mcp:write":["mcp:read"]}` = holding mcp:write counts as mcp:read. */
+    scopeImplications: z.record(ScopeToken, z.array(ScopeToken).max(100)).refine((r) => Object.keys(r).length <= 100, 'at most 100 implying scopes'),
+    /** A client re-authorizing more often than this for the same step-up challenge gets an event saying so. */
+    stepUpReauthorizationLimit: z.number().int().min(1).max(1000),
     /** RFC 9207: `iss` in every authorization response, and advertised. */
     issParameter: z.boolean(),
   })
@@ -72,6 +78,14 @@ export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshT
     rotateRefreshTokens: false,
     rotatedRefreshMemorySeconds: 24 * 3600,
     scopes: config.scopes,
+    requestOnlyScopes: ['mcp:admin'],
+    scopeImplications: {},
+    stepUpReauthorizationLimit: 3,
     issParameter: true,
   });
+}
+
+/** What a client that asks for no scope gets: every scope the server knows but the request-only ones. */
+export function grantedByDefault(policy: Pick<Policy, 'scopes' | 'requestOnlyScopes'>): string[] {
+  return policy.scopes.filter((s) => !policy.requestOnlyScopes.includes(s));
 }

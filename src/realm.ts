@@ -2,8 +2,9 @@ import type { Config } from './config.js';
 import { Clock } from './clock.js';
 import { EventLog, oneLine, type LogSink } from './events.js';
 import { Faults } from './faults.js';
-import { defaultPolicy, PolicyPatchSchema, PolicySchema, type Policy, type PolicyPatch } from './policy.js';
+import { defaultPolicy, grantedByDefault, PolicyPatchSchema, PolicySchema, type Policy, type PolicyPatch } from './policy.js';
 import { randomToken } from './secrets.js';
+import { StepUpLedger } from './step-up.js';
 import { flat } from './http/flat.js';
 import { MemoryStore } from './store/memory.js';
 import type { GrantRevocation, Store } from './store/store.js';
@@ -56,6 +57,8 @@ export class Realm {
   readonly clock = new Clock();
   readonly store: Store;
   readonly faults = new Faults();
+  /** The step-up switch's countdown and each client's step-up history (/control/state `stepUp`). */
+  readonly stepUp = new StepUpLedger();
   readonly events: EventLog;
   readonly urls: RealmUrls;
   /** `urls` as each request's Host names them (`c.get('urls')`). */
@@ -130,7 +133,7 @@ export class Realm {
     // The token may be a slice of a control request's body: the store keeps a copy (store/flat.ts).
     const saved = await this.store.upsert('refresh', flat(token), {
       clientId: null,
-      scope: [...this.policy.scopes],
+      scope: grantedByDefault(this.policy),
       resources: [],
       sub: SUBJECT,
       grantId: `seed-${randomToken('', 9)}`,
@@ -149,6 +152,7 @@ export class Realm {
     this.epoch++;
     await this.store.clear();
     this.faults.clear();
+    this.stepUp.clear();
     this.current = this.startupPolicy;
     this.clock.reset();
     this.counters = freshCounters();

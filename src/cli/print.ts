@@ -17,7 +17,7 @@ function switchLine(s: StateSwitches): string {
     const sw = SWITCHES[name];
     const value = (s as unknown as Record<string, boolean | number | undefined>)[name];
     if (value === undefined) return [];
-    return [`${name}=${typeof value === 'number' ? `${value}s` : value ? 'on' : 'off'}`];
+    return [`${name}=${typeof value === 'number' ? (sw.arg === 'calls' ? `${value}-calls` : `${value}s`) : value ? 'on' : 'off'}`];
   });
   return `switches: ${shown.join(' ')}`;
 }

@@ -9,7 +9,7 @@ import { FAULT_USAGE, faultCommand } from './fault-command.js';
 import { summary, type Out } from './print.js';
 import { findTarget, type Target } from './target.js';
 
-type Arg = 'none' | 'onoff' | 'seconds' | 'token' | 'follow';
+type Arg = 'none' | 'onoff' | 'seconds' | 'token' | 'follow' | 'calls';
 type Value = boolean | number | string | undefined;
 interface Scenario {
   arg: Arg;
@@ -20,7 +20,7 @@ interface Scenario {
 
 const QUIET: Out = { json: false, line: () => {}, answer: () => {} };
 
-const SCENARIO_ARG: Record<ArgKind, Arg> = { on: 'onoff', seconds: 'seconds', token: 'token', none: 'none' };
+const SCENARIO_ARG: Record<ArgKind, Arg> = { on: 'onoff', seconds: 'seconds', token: 'token', none: 'none', calls: 'calls' };
 
 /**
  * `off` for a seconds switch is the value the server started with: its state file records that;
@@ -78,7 +78,7 @@ export const SCENARIOS: Record<string, Scenario> = {
 };
 
 export function scenarioUsage(): string {
-  const argOf = (a: Arg) => (a === 'onoff' ? '[on|off]' : a === 'seconds' ? '<secs>' : a === 'token' ? '<token>' : a === 'follow' ? '[--follow]' : '');
+  const argOf = (a: Arg) => (a === 'onoff' ? '[on|off]' : a === 'calls' ? '[<calls>|on|off]' : a === 'seconds' ? '<secs>' : a === 'token' ? '<token>' : a === 'follow' ? '[--follow]' : '');
   const rows = [
     ...Object.entries(SCENARIOS).map(([name, s]) => [`${name} ${argOf(s.arg)}${s.arg === 'seconds' && name !== 'advance' ? '|off' : ''}`, s.does] as const),
     ...FAULT_USAGE,
@@ -108,6 +108,12 @@ function parseValue(name: string, s: Scenario, raw: string | undefined, follow: 
   if (s.arg === 'none') {
     if (raw !== undefined) throw new UsageError(`${name} takes no argument`);
     return undefined;
+  }
+  if (s.arg === 'calls') {
+    if (raw === undefined || raw === 'on') return true;
+    if (raw === 'off') return false;
+    if (/^\d+$/.test(raw) && Number(raw) >= 1) return Number(raw);
+    throw new UsageError(`${name} takes a positive whole number of calls, on or off, not ${JSON.stringify(raw)}`);
   }
   if (s.arg === 'onoff') {
     if (raw === undefined || raw === 'on') return true;

@@ -2,6 +2,7 @@ import type { ServerName } from '../events.js';
 import type { Fault } from '../faults.js';
 import type { Counters, Realm } from '../realm.js';
 import { abbreviate } from '../secrets.js';
+import type { StepUpCount } from '../step-up.js';
 import { isLive, type StoreCounts } from '../store/store.js';
 import { SWITCH_FAULT_IDS } from './switch-table.js';
 
@@ -13,6 +14,8 @@ export interface Switches {
   'invalid-grant': boolean;
   'deny-consent': boolean;
   'force-403': boolean;
+  /** Tool calls the step-up switch still challenges; true while on, false when off. */
+  'step-up': number | boolean;
 }
 
 export interface ControlState {
@@ -23,6 +26,8 @@ export interface ControlState {
   /** Live refresh tokens, abbreviated: enough to recognise one, not to use it. */
   refreshTokens: Array<{ token: string; clientId: string | null; scope: string; grant: string }>;
   faults: Fault[];
+  /** Step-up challenges and re-authorizations per client (the last MAX_STEP_UP_CLIENTS clients). */
+  stepUp: Record<string, StepUpCount>;
   clock: { offsetSeconds: number; now: string };
   lastEventId: number;
 }
@@ -39,6 +44,7 @@ export async function controlState(realm: Realm, server: ServerName): Promise<Co
       'invalid-grant': f.has(SWITCH_FAULT_IDS['invalid-grant']),
       'deny-consent': f.has(SWITCH_FAULT_IDS['deny-consent']),
       'force-403': f.has(SWITCH_FAULT_IDS['force-403']),
+      'step-up': realm.stepUp.switchState,
     },
     counters: structuredClone(realm.counters),
     live: await realm.store.counts(),
@@ -49,6 +55,7 @@ export async function controlState(realm: Realm, server: ServerName): Promise<Co
       grant: abbreviate(r.grantId)!,
     })),
     faults: f.list(),
+    stepUp: realm.stepUp.counts(),
     clock: { offsetSeconds: realm.clock.offsetSeconds, now: new Date(realm.clock.now()).toISOString() },
     lastEventId: realm.events.lastId,
   };

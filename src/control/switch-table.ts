@@ -6,15 +6,20 @@ export const ARGS = {
   seconds: { schema: z.object({ seconds: z.number().int().positive().max(10 * 365 * 86400) }).strict(), example: '{"seconds":5}' },
   token: { schema: z.object({ token: z.string().min(1).max(4096) }).strict(), example: '{"token":"my-refresh-token"}' },
   none: { schema: z.object({}).strict(), example: '(no body)' },
+  calls: {
+    schema: z.union([z.object({ calls: z.number().int().positive().max(1_000_000) }).strict(), z.object({ on: z.boolean() }).strict()]),
+    example: '{"calls":1} or {"on":true}',
+  },
 } as const;
 export type ArgKind = keyof typeof ARGS;
-export type ArgValue<K extends ArgKind> = K extends 'on' ? boolean : K extends 'seconds' ? number : K extends 'token' ? string : void;
+export type ArgValue<K extends ArgKind> = K extends 'on' ? boolean : K extends 'seconds' ? number : K extends 'token' ? string : K extends 'calls' ? number | boolean : void;
 
 /** The JSON body a switch call sends for an argument value. */
 export function bodyFor(arg: ArgKind, value: unknown): unknown {
   if (arg === 'on') return { on: value };
   if (arg === 'seconds') return { seconds: value };
   if (arg === 'token') return { token: value };
+  if (arg === 'calls') return typeof value === 'number' ? { calls: value } : { on: value };
   return undefined;
 }
 
@@ -32,6 +37,7 @@ export const SWITCHES = {
   'deny-consent': { server: 'oauth', arg: 'on', method: 'denyConsent', aliases: [], does: '/authorize redirects back with error=access_denied' },
   'seed-refresh': { server: 'oauth', arg: 'token', method: 'seedRefresh', aliases: [], does: 'make a refresh token valid for any client' },
   'force-403': { server: 'mcp', arg: 'on', method: 'force403', aliases: ['bad-scope'], does: 'tool calls answer 403 insufficient_scope' },
+  'step-up': { server: 'mcp', arg: 'calls', method: 'stepUp', aliases: [], does: 'the next N tool calls (or all, while on) answer 403 insufficient_scope naming a scope a new consent grants (mcp:admin)' },
   reset: { server: 'both', arg: 'none', method: 'reset', aliases: [], does: 'back to the startup state of both servers: clients, tokens, switches, faults, clock (clients must consent again)' },
 } as const satisfies Record<string, { server: 'oauth' | 'mcp' | 'both'; arg: ArgKind; method: string; aliases: readonly string[]; does: string }>;
 

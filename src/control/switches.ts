@@ -53,6 +53,11 @@ export const APPLY: Record<SwitchName, Apply> = {
     rpcMethod: 'tools/call',
     effect: { kind: 'oauth-error', error: 'insufficient_scope', status: 403, description: 'the access token lacks the scope this tool needs (force-403 switch is on)' },
   }),
+  'step-up': (body, r) => {
+    const calls = 'calls' in body ? (body.calls as number) : (body.on as boolean);
+    r.stepUp.arm(calls);
+    return typeof calls === 'number' ? `${calls} calls` : calls ? 'on' : 'off';
+  },
   // The whole realm, asked on either port (issue 11: "reset means reset").
   reset: async (_b, r) => (await r.reset(), 'reset'),
 };

@@ -4,6 +4,7 @@ import { createBaseApp } from '../pipeline/base-app.js';
 import type { AppEnv, Ctx, RealmResolver } from '../pipeline/env.js';
 import { methodNotAllowed } from '../pipeline/method.js';
 import { InjectedError, strike } from '../pipeline/strike.js';
+import { grantedByDefault } from '../policy.js';
 import type { RealmUrls } from '../urls.js';
 import { checkBearer } from './bearer.js';
 import { chain, type McpExchange, type Step } from './chain.js';
@@ -12,6 +13,7 @@ import { McpHandler } from './handler.js';
 import { guardOrigin, originAllowed } from './origin.js';
 import { mountResourceMetadata } from './resource-metadata.js';
 import { peekRpc } from './rpc-peek.js';
+import { requireToolScopes } from './scope-step.js';
 import type { TokenFacts } from './tools.js';
 import type { TokenVerifier } from './verifier.js';
 
@@ -26,7 +28,7 @@ function requireBearer(verifier: TokenVerifier): Step {
     // Most requests carry no query: skip parsing the URL for them (it shows in the profile).
     const q = c.req.url.indexOf('?');
     const query = q < 0 ? NO_QUERY : new URLSearchParams(c.req.url.slice(q + 1));
-    const scope = realm.policy.scopes.join(' ');
+    const scope = grantedByDefault(realm.policy).join(' ');
     const check = await checkBearer(c.req.header('authorization'), query, c.get('urls').resource, scope, verifier);
     const cause = check.ok ? undefined : check.verifierUnavailable;
     if (cause !== undefined && !down) {
@@ -60,7 +62,7 @@ const mcpFaults: Step = async (c, x) => {
     if (!(err instanceof InjectedError)) throw err;
     const status = (err.status === 400 || err.status === 401 || err.status === 403 ? err.status : 401) as 400 | 401 | 403;
     c.get('note').outcome = err.code;
-    return challengeResponse({ status, error: err.code, description: err.description, scope: realm.policy.scopes.join(' ') }, c.get('urls').resourceMetadataUrl);
+    return challengeResponse({ status, error: err.code, description: err.description, scope: grantedByDefault(realm.policy).join(' ') }, c.get('urls').resourceMetadataUrl);
   }
 };
 
@@ -85,7 +87,7 @@ function serveWith(handler: McpHandler) {
 
 /**
  * The protected MCP server as a Hono app: RFC 9728 discovery, and /mcp as a chain —
- * origin guard → JSON-RPC peek → bearer check → faults → the SDK's stateless Streamable HTTP.
+ * origin guard → JSON-RPC peek → bearer check → faults → tool scopes → the SDK's stateless Streamable HTTP.
  */
 export function buildMcpApp(
   urls: RealmUrls,
@@ -114,7 +116,7 @@ export function buildMcpApp(
     c.get('realm').counters.mcpRequests++;
     return undefined;
   };
-  const serveMcp = chain([countRequest, guardOrigin(ownOrigin, allowed), peekRpc, requireBearer(opts.verifier), mcpFaults], serveWith(new McpHandler()));
+  const serveMcp = chain([countRequest, guardOrigin(ownOrigin, allowed), peekRpc, requireBearer(opts.verifier), mcpFaults, requireToolScopes], serveWith(new McpHandler()));
   const endpoint = new URL(urls.resource).pathname;
   for (const at of new Set([endpoint, '/mcp'])) {
     app.post(at, serveMcp);

@@ -7,6 +7,8 @@ export interface McpExchange {
   text: string;
   parsed: unknown;
   rpcMethod?: string;
+  /** The tools a tools/call names (each of a batch's). */
+  tools: string[];
   /** The bearer token and what the verifier said of it. */
   token?: string;
   facts?: VerifiedToken;
@@ -18,7 +20,7 @@ export type Step = (c: Ctx, x: McpExchange) => Promise<Response | undefined> | R
 /** Runs the steps in order; the last one must answer. */
 export function chain(steps: Step[], last: (c: Ctx, x: McpExchange) => Promise<Response>) {
   return async (c: Ctx): Promise<Response> => {
-    const x: McpExchange = { text: '', parsed: undefined };
+    const x: McpExchange = { text: '', parsed: undefined, tools: [] };
     for (const step of steps) {
       const answered = await step(c, x);
       if (answered) return answered;

@@ -16,5 +16,9 @@ export const peekRpc: Step = async (c, x) => {
   x.rpcMethod = typeof first?.method === 'string' ? first.method : undefined;
   note.rpcMethod = x.rpcMethod;
   if (x.rpcMethod === 'tools/call' && typeof first?.params?.name === 'string') note.tool = first.params.name;
+  // Every call of a batch: the scope check must not let a second tool through behind a first.
+  for (const m of (Array.isArray(x.parsed) ? x.parsed : [x.parsed]) as Array<{ method?: unknown; params?: { name?: unknown } } | null>) {
+    if (m?.method === 'tools/call') x.tools.push(typeof m.params?.name === 'string' ? m.params.name : '');
+  }
   return undefined;
 };

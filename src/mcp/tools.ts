@@ -14,7 +14,7 @@ export interface TokenFacts {
   exp?: number;
 }
 
-/** An McpServer with the three test tools; `authInfo.extra.facts` feeds whoami. */
+/** An McpServer with the four test tools; `authInfo.extra.facts` feeds whoami. */
 export function createToolServer(validator?: jsonSchemaValidator): McpServer {
   const server = new McpServer(SERVER_INFO, { capabilities: { tools: {} }, jsonSchemaValidator: validator });
   server.registerTool(
@@ -26,6 +26,12 @@ export function createToolServer(validator?: jsonSchemaValidator): McpServer {
     'add',
     { description: 'Adds two numbers and returns the sum as text.', inputSchema: { a: z.number().describe('first addend'), b: z.number().describe('second addend') } },
     async ({ a, b }) => ({ content: [{ type: 'text', text: String(a + b) }] }),
+  );
+  // Needs mcp:admin (TOOL_SCOPES, checked before the SDK sees the call): a scope no client gets without asking.
+  server.registerTool(
+    'admin-echo',
+    { description: 'Returns the message it is given; needs the mcp:admin scope (step-up authorization).', inputSchema: { message: z.string().describe('text to echo back') } },
+    async ({ message }) => ({ content: [{ type: 'text', text: message }] }),
   );
   server.registerTool(
     'whoami',

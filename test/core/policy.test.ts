@@ -30,6 +30,9 @@ const STARTUP: Policy = {
   rotateRefreshTokens: false,
   rotatedRefreshMemorySeconds: 86400,
   scopes: SCOPES,
+  requestOnlyScopes: ['mcp:admin'],
+  scopeImplications: {},
+  stepUpReauthorizationLimit: 3,
   issParameter: true,
 };
 

@@ -7,7 +7,7 @@ import type { RunningServers } from '../../src/server.js';
 import { get, post } from '../support/control.js';
 import { obtainTokens } from '../support/oauth.js';
 import { rsBase, start } from '../support/servers.js';
-import { postMcp, toolsListBody } from '../support/mcp.js';
+import { callTool, postMcp, toolsListBody } from '../support/mcp.js';
 
 /**
  * One table, three faces: every SWITCHES entry is a route on the right server(s), a ControlClient
@@ -30,8 +30,8 @@ afterEach(async () => {
 });
 
 type Table = typeof SWITCHES;
-const STATE_KEYS = ['clock', 'counters', 'faults', 'lastEventId', 'live', 'refreshTokens', 'server', 'switches'];
-const STARTUP_SWITCHES = { rotate: false, 'expires-in': 3600, 'invalid-grant': false, 'deny-consent': false, 'force-403': false };
+const STATE_KEYS = ['clock', 'counters', 'faults', 'lastEventId', 'live', 'refreshTokens', 'server', 'stepUp', 'switches'];
+const STARTUP_SWITCHES = { rotate: false, 'expires-in': 3600, 'invalid-grant': false, 'deny-consent': false, 'force-403': false, 'step-up': false };
 const SEED = 'seeded-by-the-switch-table-0123';
 
 /** What one call of each switch does, as GET /control/state shows it. */
@@ -90,9 +90,20 @@ const EFFECTS: { [N in SwitchName]: { value: ArgValue<Table[N]['arg']>; prep?: (
       expect(st.faults.map((f) => [f.id, f.endpoint, f.rpcMethod])).toEqual([['force-403', 'mcp', 'tools/call']]);
     },
   },
+  'step-up': {
+    value: 2,
+    check: async (st) => {
+      expect(st.switches).toEqual({ ...STARTUP_SWITCHES, 'step-up': 2 });
+      // One call challenged for mcp:admin, and one of the two calls used up.
+      const { tokens } = await obtainTokens(servers.oauth);
+      expect((await callTool(s.mcpUrl, tokens.access_token)).status).toBe(403);
+      expect(((await get(servers.oauth, '/control/state')).json as ControlState).switches['step-up']).toBe(1);
+    },
+  },
   reset: {
     value: undefined,
     prep: async () => {
+      await post(servers.mcp, '/control/step-up', '{"on":true}');
       await post(servers.oauth, '/control/rotate', '{"on":true}');
       await post(servers.mcp, '/control/force-403', '{"on":true}');
       await obtainTokens(servers.oauth);
@@ -113,7 +124,7 @@ const EFFECTS: { [N in SwitchName]: { value: ArgValue<Table[N]['arg']>; prep?: (
 };
 
 /** A body each switch accepts, from its argument kind. */
-const BODY: Record<keyof typeof ARGS, string | undefined> = { on: '{"on":true}', seconds: '{"seconds":5}', token: '{"token":"switch-table-token"}', none: undefined };
+const BODY: Record<keyof typeof ARGS, string | undefined> = { on: '{"on":true}', seconds: '{"seconds":5}', token: '{"token":"switch-table-token"}', none: undefined, calls: '{"calls":2}' };
 
 describe('the switch table', () => {
   it("has one name per switch, and the original contract's other scenario names as aliases, each once", () => {
@@ -174,7 +185,7 @@ describe('the switch table', () => {
       const scenario = SCENARIOS[name];
       expect(scenario, `SCENARIOS.${name}`).toBeDefined();
       expect(scenario!.does.startsWith(sw.does)).toBe(true);
-      expect(scenario!.arg).toBe({ on: 'onoff', seconds: 'seconds', token: 'token', none: 'none' }[sw.arg]);
+      expect(scenario!.arg).toBe({ on: 'onoff', seconds: 'seconds', token: 'token', none: 'none', calls: 'calls' }[sw.arg]);
       const row = scenarioUsage()
         .split('\n')
         .find((l) => l.trimStart().startsWith(`${name} `));

@@ -33,7 +33,7 @@ describe('HTTPS with the generated certificate', () => {
       const r = await runClient(s.mcpUrl, cert);
       expect(r.code, r.out).toBe(0);
       const result = JSON.parse(r.out.trim().split('\n').pop()!);
-      expect(result.tools).toEqual(['echo', 'add', 'whoami']);
+      expect(result.tools).toEqual(['echo', 'add', 'admin-echo', 'whoami']);
       expect(result.echo.content[0].text).toBe('over https');
       // The MCP server introspected over HTTPS, trusting the same certificate.
       expect(JSON.parse(result.whoami.content[0].text).aud).toBe(s.mcpUrl);

@@ -114,7 +114,8 @@ describe('oauth4webapi against the running authorization server', () => {
   });
 
   it('authorization errors come back as AuthorizationResponseError with state and iss verified', async () => {
-    const a = await authorizeCode(publicClient, { scope: 'mcp:admin' });
+    // mcp:admin is a known (request-only) scope now: ask for one this server does not know.
+    const a = await authorizeCode(publicClient, { scope: 'mcp:root' });
     const err = (() => {
       try {
         a.callback();
@@ -124,7 +125,7 @@ describe('oauth4webapi against the running authorization server', () => {
     })();
     expect(err).toBeInstanceOf(oauth.AuthorizationResponseError);
     expect((err as oauth.AuthorizationResponseError).error).toBe('invalid_scope');
-    expect((err as oauth.AuthorizationResponseError).error_description).toMatch(/mcp:admin/);
+    expect((err as oauth.AuthorizationResponseError).error_description).toMatch(/mcp:root/);
   });
 
   it('honours resource (RFC 8707) and narrowed scope', async () => {

@@ -55,10 +55,10 @@ describe('the official SDK client against both servers, from nothing but the MCP
     expect(provider.savedTokens?.refresh_token).toBeTruthy();
   });
 
-  it('lists the three tools with their input schemas', async () => {
+  it('lists the four tools with their input schemas', async () => {
     const { tools } = await c.client.listTools();
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
-    expect(Object.keys(byName).sort()).toEqual(['add', 'echo', 'whoami']);
+    expect(Object.keys(byName).sort()).toEqual(['add', 'admin-echo', 'echo', 'whoami']);
     expect(byName.echo!.inputSchema).toMatchObject({ type: 'object', properties: { message: { type: 'string' } }, required: ['message'] });
     expect(byName.add!.inputSchema).toMatchObject({ type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } } });
     expect([...(byName.add!.inputSchema.required ?? [])].sort()).toEqual(['a', 'b']);

@@ -136,7 +136,7 @@ describe('Bearer challenges of the MCP endpoint (raw HTTP, real sockets)', () =>
       expect((await call(access_token, initializeBody())).status).toBe(200);
       const list = await call(access_token, toolsListBody());
       expect(list.status).toBe(200);
-      expect(((await list.json()) as { result: { tools: unknown[] } }).result.tools).toHaveLength(3);
+      expect(((await list.json()) as { result: { tools: unknown[] } }).result.tools).toHaveLength(4);
       expect((await call(access_token)).status).toBe(403);
     } finally {
       await s.control.force403(false);

@@ -34,7 +34,7 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
       registration_endpoint: `${ISSUER}/register`,
       introspection_endpoint: `${ISSUER}/introspect`,
       revocation_endpoint: `${ISSUER}/revoke`,
-      scopes_supported: ['mcp:read', 'mcp:write'],
+      scopes_supported: ['mcp:read', 'mcp:write', 'mcp:admin'],
       response_types_supported: ['code'],
       grant_types_supported: ['authorization_code', 'refresh_token'],
       token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
