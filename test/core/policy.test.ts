@@ -31,6 +31,7 @@ const STARTUP: Policy = {
   rotatedRefreshMemorySeconds: 86400,
   scopes: SCOPES,
   issParameter: true,
+  refreshTokenIssuance: 'always',
 };
 
 let as: AS;
