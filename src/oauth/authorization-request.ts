@@ -1,5 +1,6 @@
 import { OAuthError } from '../http/oauth-error.js';
 import { parseParams } from '../http/form.js';
+import { authorizationScopes } from '../policy.js';
 import type { Realm } from '../realm.js';
 import { CHALLENGE_RE, parseResources, parseScope } from './params.js';
 import { redirectUriMatches } from './redirect-uri.js';
@@ -74,7 +75,8 @@ export async function validateAuthorization(query: URLSearchParams, realm: Realm
     // A client that registered a scope may ask for that much at most, and gets it by default.
     const registered = typeof client.metadata.scope === 'string' ? client.metadata.scope.split(' ').filter(Boolean) : undefined;
     const allowed = registered ?? realm.policy.scopes;
-    const scope = parseScope(form.get('scope'), allowed, registered ? 'this client registered' : 'this server knows') ?? [...allowed];
+    // offline_access may be asked for (SEP-2207) but is never part of the default.
+    const scope = parseScope(form.get('scope'), registered ?? authorizationScopes(realm.policy), registered ? 'this client registered' : 'this server knows') ?? [...allowed];
     // This server's own resource string for its one resource, rather than the request's copy of it.
     const resources = parseResources(form.all('resource')).map((r) => (r === realm.resource ? realm.resource : r));
     // The client id is the registration's own; the rest was read through parseParams (copies).
