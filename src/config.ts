@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
+import { REFRESH_TOKEN_ISSUANCE, type RefreshTokenIssuance } from './policy.js';
 
 /** Everything an instance is configured with, validated and with defaults filled in. */
 export interface Config {
@@ -16,6 +17,8 @@ export interface Config {
   tokenTtlSeconds: number;
   /** Refresh-token lifetime; the policy's refreshTokenTtlSeconds starts from it. */
   refreshTokenTtlSeconds: number;
+  /** When code grants come with a refresh token (SEP-2207); the policy's refreshTokenIssuance starts from it. */
+  refreshTokenIssuance: RefreshTokenIssuance;
   scopes: string[];
   allowedOrigins: string[];
   controlToken?: string;
@@ -42,7 +45,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type Kind = 'port' | 'url' | 'positive-int' | 'string' | 'list' | 'host' | 'server';
+type Kind = 'port' | 'url' | 'positive-int' | 'string' | 'list' | 'host' | 'server' | 'refresh-issuance';
 
 /** One row per setting: the single source for env names, CLI flags, defaults and the README table. */
 export const SETTINGS: ReadonlyArray<{
@@ -64,6 +67,7 @@ export const SETTINGS: ReadonlyArray<{
   { key: 'seedRefreshToken', env: 'SEED_REFRESH_TOKEN', flag: '--seed-refresh-token', kind: 'string', default: '(none)', meaning: 'a refresh token valid for any client from startup' },
   { key: 'tokenTtlSeconds', env: 'TOKEN_TTL_SECONDS', flag: '--token-ttl', kind: 'positive-int', default: '3600', meaning: 'access-token lifetime in seconds' },
   { key: 'refreshTokenTtlSeconds', env: 'REFRESH_TOKEN_TTL_SECONDS', flag: '--refresh-token-ttl', kind: 'positive-int', default: '2592000', meaning: 'refresh-token lifetime in seconds (30 days); expired ones are refused and swept' },
+  { key: 'refreshTokenIssuance', env: 'REFRESH_TOKEN_ISSUANCE', flag: '--refresh-token-issuance', kind: 'refresh-issuance', default: 'always', meaning: 'when a code grant comes with a refresh token (SEP-2207): always, offline_access (only when the client asked for that scope) or never' },
   { key: 'scopes', env: 'SCOPES', flag: '--scopes', kind: 'list', default: 'mcp:read mcp:write mcp:admin', meaning: 'space-separated scopes the server knows; granted when a client asks for none, but mcp:admin (granted only when asked for)' },
   { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', flag: '--allowed-origins', kind: 'list', default: '(own origin and loopback)', meaning: 'extra browser Origins the MCP server accepts (DNS-rebinding guard), and the only foreign ones either control plane answers' },
   { key: 'controlToken', env: 'CONTROL_TOKEN', flag: '--control-token', kind: 'string', default: '(none: control plane open)', meaning: 'when set, /control/* requires Authorization: Bearer <CONTROL_TOKEN>' },
@@ -83,6 +87,7 @@ const DEFAULTS = {
   mcpPort: 9101,
   tokenTtlSeconds: 3600,
   refreshTokenTtlSeconds: 30 * 86400,
+  refreshTokenIssuance: 'always' as RefreshTokenIssuance,
   scopes: ['mcp:read', 'mcp:write', 'mcp:admin'],
   allowedOrigins: [] as string[],
   introspectionClientId: 'mcp-resource-server',
@@ -120,6 +125,9 @@ function parseValue(kind: Kind, name: string, raw: string): unknown {
       return raw.trim();
     case 'server':
       if (raw !== 'oauth' && raw !== 'mcp') fail(name, 'oauth or mcp', raw);
+      return raw;
+    case 'refresh-issuance':
+      if (!isIssuance(raw)) fail(name, REFRESH_TOKEN_ISSUANCE.join(', or '), raw);
       return raw;
     case 'string':
       return raw;
@@ -210,6 +218,7 @@ export function resolveConfig(options: ServerOptions = {}): Config {
     seedRefreshToken: str(o.seedRefreshToken, 'seedRefreshToken'),
     tokenTtlSeconds: int(o.tokenTtlSeconds, 'tokenTtlSeconds', 1, 10 * 365 * 86400, DEFAULTS.tokenTtlSeconds),
     refreshTokenTtlSeconds: int(o.refreshTokenTtlSeconds, 'refreshTokenTtlSeconds', 1, 10 * 365 * 86400, DEFAULTS.refreshTokenTtlSeconds),
+    refreshTokenIssuance: o.refreshTokenIssuance === undefined ? DEFAULTS.refreshTokenIssuance : isIssuance(o.refreshTokenIssuance) ? o.refreshTokenIssuance : fail('refreshTokenIssuance', REFRESH_TOKEN_ISSUANCE.join(', or '), o.refreshTokenIssuance),
     scopes,
     allowedOrigins: list(o.allowedOrigins, 'allowedOrigins', DEFAULTS.allowedOrigins),
     controlToken: str(o.controlToken, 'controlToken'),
@@ -243,6 +252,10 @@ function requireApartSettings(config: Config, o: ServerOptions): void {
   if (config.only === 'mcp' && config.oauthBaseUrl === undefined) {
     throw new ConfigError(`${side} needs OAUTH_BASE_URL (--oauth-base-url): the issuer of the running authorization server, e.g. http://localhost:9100`);
   }
+}
+
+function isIssuance(v: unknown): v is RefreshTokenIssuance {
+  return (REFRESH_TOKEN_ISSUANCE as readonly unknown[]).includes(v);
 }
 
 function randomSecret(): string {

@@ -10,6 +10,16 @@ export const AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post'
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 const SECRET_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
 
+/**
+ * SEP-2207 (MCP authorization, "Refresh Tokens"): `always` issues one to every client that registered
+ * the refresh_token grant; `offline_access` only when it also asked for that scope, the OIDC
+ * convention some authorization servers follow; `never` issues none and serves no refresh grant.
+ */
+export const REFRESH_TOKEN_ISSUANCE = ['always', 'offline_access', 'never'] as const;
+export type RefreshTokenIssuance = (typeof REFRESH_TOKEN_ISSUANCE)[number];
+/** The scope by which a client asks for a refresh token (OpenID Connect Core §11). */
+export const OFFLINE_ACCESS = 'offline_access';
+
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const ScopeToken = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope token (RFC 6749 §3.3)');
 const unique = <T extends z.ZodType>(item: T) =>
@@ -55,6 +65,8 @@ export const PolicySchema = z
     stepUpReauthorizationLimit: z.number().int().min(1).max(1000),
     /** RFC 9207: `iss` in every authorization response, and advertised. */
     issParameter: z.boolean(),
+    /** REFRESH_TOKEN_ISSUANCE: when a code grant comes with a refresh token (SEP-2207); see refreshIssued in oauth/issue.ts. */
+    refreshTokenIssuance: z.enum(REFRESH_TOKEN_ISSUANCE),
   })
   .strict();
 
@@ -65,7 +77,7 @@ export const PolicyPatchSchema = PolicySchema.partial().strict();
 export type PolicyPatch = z.infer<typeof PolicyPatchSchema>;
 
 /** The startup policy: the newest MCP authorization spec's defaults, with the configured lifetimes and scopes. */
-export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshTokenTtlSeconds' | 'scopes'>): Policy {
+export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshTokenTtlSeconds' | 'scopes'> & Partial<Pick<Config, 'refreshTokenIssuance'>>): Policy {
   return PolicySchema.parse({
     grantTypes: [...GRANT_TYPES],
     tokenEndpointAuthMethods: [...AUTH_METHODS],
@@ -82,10 +94,34 @@ export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshT
     scopeImplications: {},
     stepUpReauthorizationLimit: 3,
     issParameter: true,
+    refreshTokenIssuance: config.refreshTokenIssuance ?? 'always',
   });
 }
 
 /** What a client that asks for no scope gets: every scope the server knows but the request-only ones. */
 export function grantedByDefault(policy: Pick<Policy, 'scopes' | 'requestOnlyScopes'>): string[] {
   return policy.scopes.filter((s) => !policy.requestOnlyScopes.includes(s));
+}
+
+/**
+ * The scopes the authorization server knows: in `offline_access` mode that scope too, so that a
+ * client following SEP-2207 finds it in `scopes_supported` and may ask for it. It is never granted
+ * unasked: a client asking for no scope gets `scopes`, and so no refresh token.
+ */
+export function authorizationScopes(policy: Readonly<Policy>): readonly string[] {
+  return policy.refreshTokenIssuance === 'offline_access' && !policy.scopes.includes(OFFLINE_ACCESS) ? [...policy.scopes, OFFLINE_ACCESS] : policy.scopes;
+}
+
+/**
+ * The scopes the protected resource names (PRM `scopes_supported`, a challenge's `scope=`): SEP-2207
+ * says an MCP server SHOULD NOT list `offline_access` in either, since a refresh token is a matter
+ * between client and authorization server, never a resource's requirement (even when SCOPES lists it).
+ */
+export function resourceScopes(policy: Readonly<Policy>): readonly string[] {
+  return policy.scopes.includes(OFFLINE_ACCESS) ? policy.scopes.filter((s) => s !== OFFLINE_ACCESS) : policy.scopes;
+}
+
+/** RFC 8414 grant_types_supported: what /token serves, so `never` drops the refresh grant. */
+export function servedGrantTypes(policy: Readonly<Policy>): readonly GrantType[] {
+  return policy.refreshTokenIssuance === 'never' ? policy.grantTypes.filter((g) => g !== 'refresh_token') : policy.grantTypes;
 }

@@ -55,6 +55,14 @@ describe('configuration', () => {
     expect(() => resolveConfig({ tlsCertFile: 'c.pem' })).toThrow('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
   });
 
+  it('reads REFRESH_TOKEN_ISSUANCE / --refresh-token-issuance (default always) and refuses other values naming the modes', () => {
+    expect(resolveConfig({}).refreshTokenIssuance).toBe('always');
+    expect(resolveConfig(optionsFromEnv({ REFRESH_TOKEN_ISSUANCE: 'offline_access' })).refreshTokenIssuance).toBe('offline_access');
+    expect(resolveConfig(optionsFromFlags({ '--refresh-token-issuance': 'never' })).refreshTokenIssuance).toBe('never');
+    expect(() => optionsFromEnv({ REFRESH_TOKEN_ISSUANCE: 'Always' })).toThrow('REFRESH_TOKEN_ISSUANCE must be always, or offline_access, or never (got "Always")');
+    expect(() => resolveConfig({ refreshTokenIssuance: 'sometimes' as never })).toThrow('refreshTokenIssuance must be always, or offline_access, or never');
+  });
+
   it('names the flag and its variable for bad flags; refuses unknown flags', () => {
     expect(() => optionsFromFlags({ '--token-ttl': '0' })).toThrow('--token-ttl (TOKEN_TTL_SECONDS) must be a positive whole number');
     expect(() => optionsFromFlags({ '--nope': '1' })).toThrow('unknown option --nope');

@@ -13,6 +13,17 @@ export function corsForBrowsers<E extends Env>(options: Parameters<typeof cors>[
 }
 
 /**
+ * Request headers a browser client of /mcp may send. The 2026-07-28 Streamable HTTP transport puts
+ * `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` on every POST: none is CORS-safelisted, so a
+ * preflight that did not allow them would stop such a client before its first request. Older eras
+ * send `Mcp-Session-Id` and, resuming a stream, `Last-Event-ID`.
+ */
+export const MCP_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'Accept', 'MCP-Protocol-Version', 'Mcp-Method', 'Mcp-Name', 'Mcp-Session-Id', 'Last-Event-ID'];
+
+/** Response headers a browser client must be able to read: the challenge (RFC 6750 §3) and the transport's own. */
+export const MCP_EXPOSE_HEADERS = ['WWW-Authenticate', 'Mcp-Session-Id', 'MCP-Protocol-Version'];
+
+/**
  * The control plane's origin rule: no Origin (curl, ControlClient, tests), the server's own origin, or
  * one listed in ALLOWED_ORIGINS (`*` lists every origin). Unlike /mcp, loopback is not enough: any
  * page a browser opens on localhost could otherwise flip the switches.

@@ -1,10 +1,10 @@
 import type { Hono } from 'hono';
-import { controlOriginAllowed, corsForBrowsers, isControlPath } from '../http/cors.js';
+import { controlOriginAllowed, corsForBrowsers, isControlPath, MCP_ALLOW_HEADERS, MCP_EXPOSE_HEADERS } from '../http/cors.js';
 import { createBaseApp } from '../pipeline/base-app.js';
 import type { AppEnv, Ctx, RealmResolver } from '../pipeline/env.js';
 import { methodNotAllowed } from '../pipeline/method.js';
 import { InjectedError, strike } from '../pipeline/strike.js';
-import { grantedByDefault } from '../policy.js';
+import { grantedByDefault, resourceScopes, type Policy } from '../policy.js';
 import type { RealmUrls } from '../urls.js';
 import { checkBearer } from './bearer.js';
 import { chain, type McpExchange, type Step } from './chain.js';
@@ -19,6 +19,13 @@ import type { TokenVerifier } from './verifier.js';
 
 const NO_QUERY = new URLSearchParams();
 
+/**
+ * The scopes a challenge names when it is not about one tool: what a client asking for none gets
+ * (no request-only scope), and never offline_access (SEP-2207: a resource does not ask for it).
+ */
+const challengeScope = (policy: Policy): string =>
+  grantedByDefault({ scopes: [...resourceScopes(policy)], requestOnlyScopes: policy.requestOnlyScopes }).join(' ');
+
 /** The bearer check: a challenge, or the verified token on the exchange. Tells the operator once when the verifier goes down. */
 function requireBearer(verifier: TokenVerifier): Step {
   let down = false;
@@ -28,7 +35,7 @@ function requireBearer(verifier: TokenVerifier): Step {
     // Most requests carry no query: skip parsing the URL for them (it shows in the profile).
     const q = c.req.url.indexOf('?');
     const query = q < 0 ? NO_QUERY : new URLSearchParams(c.req.url.slice(q + 1));
-    const scope = grantedByDefault(realm.policy).join(' ');
+    const scope = challengeScope(realm.policy);
     const check = await checkBearer(c.req.header('authorization'), query, c.get('urls').resource, scope, verifier);
     const cause = check.ok ? undefined : check.verifierUnavailable;
     if (cause !== undefined && !down) {
@@ -62,7 +69,7 @@ const mcpFaults: Step = async (c, x) => {
     if (!(err instanceof InjectedError)) throw err;
     const status = (err.status === 400 || err.status === 401 || err.status === 403 ? err.status : 401) as 400 | 401 | 403;
     c.get('note').outcome = err.code;
-    return challengeResponse({ status, error: err.code, description: err.description, scope: grantedByDefault(realm.policy).join(' ') }, c.get('urls').resourceMetadataUrl);
+    return challengeResponse({ status, error: err.code, description: err.description, scope: challengeScope(realm.policy) }, c.get('urls').resourceMetadataUrl);
   }
 };
 
@@ -100,8 +107,8 @@ export function buildMcpApp(
   const allowed = opts.allowedOrigins;
   const withCors = corsForBrowsers<AppEnv>({
     origin: (o) => (originAllowed(o, ownOrigin, allowed) ? o : null),
-    allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Mcp-Protocol-Version', 'Mcp-Session-Id', 'Last-Event-ID'],
-    exposeHeaders: ['WWW-Authenticate', 'Mcp-Session-Id', 'Mcp-Protocol-Version'],
+    allowHeaders: MCP_ALLOW_HEADERS,
+    exposeHeaders: MCP_EXPOSE_HEADERS,
     maxAge: 86400,
   });
   // The control plane has a stricter rule than /mcp (own origin or ALLOWED_ORIGINS, not any loopback):
@@ -116,12 +123,18 @@ export function buildMcpApp(
     c.get('realm').counters.mcpRequests++;
     return undefined;
   };
-  const serveMcp = chain([countRequest, guardOrigin(ownOrigin, allowed), peekRpc, requireBearer(opts.verifier), mcpFaults, requireToolScopes], serveWith(new McpHandler()));
+  const bearer = requireBearer(opts.verifier);
+  const serveMcp = chain([countRequest, guardOrigin(ownOrigin, allowed), peekRpc, bearer, mcpFaults, requireToolScopes], serveWith(new McpHandler()));
+  // Stateless server: no standalone SSE stream (GET) and no session to delete (DELETE). Yet a client
+  // may probe with either before it has a token (mcp-remote opens with GET): it must meet the same
+  // challenge as a POST to discover the authorization server, so authentication comes first.
+  const refuseMethod = methodNotAllowed('POST');
+  const authThen405 = chain([countRequest, guardOrigin(ownOrigin, allowed), bearer], async (c) => refuseMethod(c));
   const endpoint = new URL(urls.resource).pathname;
   for (const at of new Set([endpoint, '/mcp'])) {
     app.post(at, serveMcp);
-    // Stateless server: no standalone SSE stream (GET) and no session to delete (DELETE).
-    app.all(at, methodNotAllowed('POST'));
+    app.on(['GET', 'DELETE'], at, authThen405);
+    app.all(at, refuseMethod);
   }
   // Like /mcp, the control plane answers under the base URL's path and at the root.
   extra?.(app);

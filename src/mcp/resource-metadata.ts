@@ -4,7 +4,7 @@ import { omitFields } from '../http/omit.js';
 import type { AppEnv, Ctx } from '../pipeline/env.js';
 import { methodNotAllowed } from '../pipeline/method.js';
 import { strike } from '../pipeline/strike.js';
-import type { Policy } from '../policy.js';
+import { resourceScopes, type Policy } from '../policy.js';
 import { resourceMetadataPath, type RealmUrls } from '../urls.js';
 
 /** RFC 9728 §2 protected resource metadata. */
@@ -13,7 +13,8 @@ export function protectedResourceMetadata(urls: RealmUrls, policy: Readonly<Poli
     // Exactly the URL clients connect to: the SDK client rejects a trailing-slash variant.
     resource: urls.resource,
     authorization_servers: [urls.issuer],
-    scopes_supported: policy.scopes,
+    // Never offline_access (SEP-2207): a refresh token is no requirement of this resource.
+    scopes_supported: resourceScopes(policy),
     bearer_methods_supported: ['header'],
     resource_name: 'mcp-oauth-test-server (protected MCP server)',
   };

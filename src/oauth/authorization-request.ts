@@ -1,7 +1,7 @@
 import { OAuthError } from '../http/oauth-error.js';
 import { parseParams } from '../http/form.js';
 import type { Realm } from '../realm.js';
-import { grantedByDefault } from '../policy.js';
+import { authorizationScopes, grantedByDefault } from '../policy.js';
 import { CHALLENGE_RE, parseResources, parseScope } from './params.js';
 import { redirectUriMatches } from './redirect-uri.js';
 import { flatOpt } from '../http/flat.js';
@@ -78,8 +78,13 @@ export async function validateAuthorization(query: URLSearchParams, realm: Realm
     // asks for nothing never gets them.
     const registered = typeof client.metadata.scope === 'string' ? client.metadata.scope.split(' ').filter(Boolean) : undefined;
     const policy = realm.policy;
-    const allowed = registered ? [...new Set([...registered, ...policy.requestOnlyScopes.filter((s) => policy.scopes.includes(s))])] : policy.scopes;
-    const scope = parseScope(form.get('scope'), allowed, registered ? 'this client registered' : 'this server knows') ?? grantedByDefault({ scopes: allowed, requestOnlyScopes: policy.requestOnlyScopes });
+    const requestOnly = policy.requestOnlyScopes.filter((s) => policy.scopes.includes(s));
+    // A registered client may still ask for a request-only scope (step-up); offline_access may be
+    // asked for (SEP-2207) but, like the request-only scopes, is never part of the default.
+    const allowed = registered ? [...new Set([...registered, ...requestOnly])] : authorizationScopes(policy);
+    const scope =
+      parseScope(form.get('scope'), allowed, registered ? 'this client registered' : 'this server knows') ??
+      grantedByDefault({ scopes: registered ? [...allowed] : [...policy.scopes], requestOnlyScopes: policy.requestOnlyScopes });
     // This server's own resource string for its one resource, rather than the request's copy of it.
     const resources = parseResources(form.all('resource')).map((r) => (r === realm.resource ? realm.resource : r));
     // The client id is the registration's own; the rest was read through parseParams (copies).

@@ -1,4 +1,5 @@
 import { OAuthError } from '../http/oauth-error.js';
+import { OFFLINE_ACCESS, type Policy } from '../policy.js';
 import type { Realm } from '../realm.js';
 import { randomToken } from '../secrets.js';
 
@@ -15,6 +16,16 @@ export function assertSameGeneration(realm: Realm, startedIn: number): void {
   if (realm.generation !== startedIn) {
     throw new OAuthError('invalid_grant', 'the server was reset (POST /control/reset) while this request was in flight; nothing from before the reset is valid: register and authorize again');
   }
+}
+
+/**
+ * Whether a code grant comes with a refresh token. SEP-2207 has the authorization server decide from
+ * the client's registered grant types (a client that cannot use the refresh grant gets none) and its
+ * own policy: `offline_access` also wants that scope in the grant, `never` issues none.
+ */
+export function refreshIssued(policy: Readonly<Policy>, clientGrantTypes: readonly string[], scope: readonly string[]): boolean {
+  if (policy.refreshTokenIssuance === 'never' || !clientGrantTypes.includes('refresh_token')) return false;
+  return policy.refreshTokenIssuance === 'always' || scope.includes(OFFLINE_ACCESS);
 }
 
 /** The store refuses tokens for a grant revoked meanwhile (a replay or reuse racing this request). */

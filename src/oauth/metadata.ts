@@ -4,7 +4,7 @@ import { omitFields } from '../http/omit.js';
 import type { AppEnv, Ctx } from '../pipeline/env.js';
 import { methodNotAllowed } from '../pipeline/method.js';
 import { strike } from '../pipeline/strike.js';
-import type { Policy } from '../policy.js';
+import { authorizationScopes, servedGrantTypes, type Policy } from '../policy.js';
 import type { RealmUrls } from '../urls.js';
 
 /** RFC 8414 authorization server metadata, built from the policy the handlers enforce. */
@@ -16,10 +16,10 @@ export function authServerMetadata(urls: RealmUrls, policy: Readonly<Policy>): R
     registration_endpoint: urls.endpoint('register'),
     introspection_endpoint: urls.endpoint('introspect'),
     revocation_endpoint: urls.endpoint('revoke'),
-    scopes_supported: policy.scopes,
+    scopes_supported: authorizationScopes(policy),
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: policy.grantTypes,
+    grant_types_supported: servedGrantTypes(policy),
     token_endpoint_auth_methods_supported: policy.tokenEndpointAuthMethods,
     introspection_endpoint_auth_methods_supported: policy.introspectionAuthMethods,
     revocation_endpoint_auth_methods_supported: policy.revocationAuthMethods,

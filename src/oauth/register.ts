@@ -8,6 +8,7 @@ import { methodNotAllowed } from '../pipeline/method.js';
 import { strike } from '../pipeline/strike.js';
 import { randomToken } from '../secrets.js';
 import type { ClientRecord, TokenEndpointAuthMethod } from '../store/types.js';
+import { authorizationScopes } from '../policy.js';
 import { redirectUriProblem } from './redirect-uri.js';
 
 /** POST /register: dynamic client registration (RFC 7591). */
@@ -69,8 +70,9 @@ async function register(c: Ctx): Promise<Response> {
   const responseTypes = m.response_types ?? ['code'];
   if (responseTypes.some((r) => r !== 'code')) throw badMetadata('response_types may only contain "code"');
   if (m.scope !== undefined) {
-    const unknown = m.scope.split(' ').filter((s) => s && !policy.scopes.includes(s));
-    if (unknown.length) throw badMetadata(`scope lists unknown scopes: ${unknown.join(' ')}; known: ${policy.scopes.join(' ')}`);
+    const known = authorizationScopes(policy);
+    const unknown = m.scope.split(' ').filter((s) => s && !known.includes(s));
+    if (unknown.length) throw badMetadata(`scope lists unknown scopes: ${unknown.join(' ')}; known: ${known.join(' ')}`);
   }
   const full = () => new OAuthError('temporarily_unavailable', `client registry is full (${realm.config.maxClients} clients, MAX_CLIENTS); POST /control/reset to clear it`, 429);
   if ((await realm.store.countClients()) >= realm.config.maxClients) throw full();

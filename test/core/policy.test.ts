@@ -34,6 +34,7 @@ const STARTUP: Policy = {
   scopeImplications: {},
   stepUpReauthorizationLimit: 3,
   issParameter: true,
+  refreshTokenIssuance: 'always',
 };
 
 let as: AS;

@@ -40,8 +40,12 @@ const refreshTokensOf = (history: OAuthTokens[]) => history.map((t) => t.refresh
 
 const open: Connected[] = [];
 async function connected(provider = new HeadlessOAuthProvider()): Promise<Connected> {
+  const from = await lastId();
   const c = await connectWithConsent(s.mcpUrl, provider);
   open.push(c);
+  // After initialize the SDK opens its standalone stream (GET /mcp) in the background. GET authenticates
+  // first, so a revocation racing it would be met there too (one more refresh): wait for its answer.
+  await expect.poll(async () => (await control.events(from)).events.some((e) => e.method === 'GET' && e.path === '/mcp'), { timeout: 30_000 }).toBe(true);
   return c;
 }
 afterAll(async () => {

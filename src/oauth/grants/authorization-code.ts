@@ -3,7 +3,7 @@ import { OAuthError } from '../../http/oauth-error.js';
 import type { Ctx } from '../../pipeline/env.js';
 import { abbreviate, s256, safeEqual } from '../../secrets.js';
 import type { Caller } from '../client-auth.js';
-import { assertRoom, issueTokens, type TokenResponse } from '../issue.js';
+import { assertRoom, issueTokens, refreshIssued, type TokenResponse } from '../issue.js';
 import { VERIFIER_RE } from '../params.js';
 import { unknown, when, whyDead } from '../why-inactive.js';
 import { narrowResources } from './resources.js';
@@ -18,9 +18,9 @@ export async function authorizationCodeGrant(form: Form, caller: Caller, c: Ctx)
   if (verifier === undefined) throw new OAuthError('invalid_request', 'code_verifier is missing (PKCE is required)');
   if (!VERIFIER_RE.test(verifier)) throw new OAuthError('invalid_request', 'code_verifier must be 43-128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.1)');
 
-  const withRefresh = caller.client!.grant_types.includes('refresh_token');
-  // A full store refuses before the code is spent (nothing changes on a refused request).
-  await assertRoom(realm, withRefresh);
+  // A full store refuses before the code is spent (nothing changes on a refused request); whether a
+  // refresh token is due depends on the code's scope, unknown yet, so room for one is asked always.
+  await assertRoom(realm, realm.policy.refreshTokenIssuance !== 'never' && caller.client!.grant_types.includes('refresh_token'));
   // Consumed before any check: a code is spent by its first redemption, right or wrong.
   const spent = await realm.store.consume('code', code);
   const now = realm.clock.now();
@@ -51,5 +51,6 @@ export async function authorizationCodeGrant(form: Form, caller: Caller, c: Ctx)
   const resources = narrowResources(form, record.resources);
   note.scopes = record.scope;
   note.resources = resources;
-  return issueTokens(realm, { ...record, clientId: caller.clientId, resources, defaultAudience: c.get('urls').resource }, withRefresh ? 'new' : 'none', c.get('generation'));
+  const refresh = refreshIssued(realm.policy, caller.client!.grant_types, record.scope) ? 'new' : 'none';
+  return issueTokens(realm, { ...record, clientId: caller.clientId, resources, defaultAudience: c.get('urls').resource }, refresh, c.get('generation'));
 }

@@ -17,6 +17,11 @@ export async function refreshTokenGrant(form: Form, caller: Caller, c: Ctx): Pro
   const note = c.get('note');
   const presented = form.get('refresh_token');
   if (presented === undefined) throw new OAuthError('invalid_request', 'refresh_token is missing');
+  // Not served (grant_types_supported drops it, RFC 8414 §2), yet the token is kept: it works again
+  // once the policy issues refresh tokens (a refused request changes no state).
+  if (realm.policy.refreshTokenIssuance === 'never') {
+    throw new OAuthError('unsupported_grant_type', 'this server issues no refresh tokens and serves no refresh grant now (policy refreshTokenIssuance "never"); authorize again for a new access token');
+  }
   const record = await realm.store.find('refresh', presented);
   // Past expiresAt (a rotated one: past the time its reuse is watched for), or gone: say which.
   if (!record || (record.expiresAt !== undefined && record.expiresAt <= realm.clock.now())) {
