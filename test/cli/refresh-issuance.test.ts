@@ -7,7 +7,7 @@ describe('start with a refresh-token issuance mode', () => {
     const s = await startCli(['--oauth-port', '0', '--mcp-port', '0', '--refresh-token-issuance', 'offline_access']);
     try {
       const md = (await (await fetch(`${s.oauthUrl}/.well-known/oauth-authorization-server`)).json()) as { scopes_supported: string[] };
-      expect(md.scopes_supported).toEqual(['mcp:read', 'mcp:write', 'offline_access']);
+      expect(md.scopes_supported).toEqual(['mcp:read', 'mcp:write', 'mcp:admin', 'offline_access']);
       await fetch(`${s.oauthUrl}/control/policy`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"refreshTokenIssuance":"never"}' });
       expect((await fetch(`${s.oauthUrl}/control/reset`, { method: 'POST' })).status).toBe(200);
       const policy = (await (await fetch(`${s.oauthUrl}/control/policy`)).json()) as { policy: { refreshTokenIssuance: string } };
