@@ -35,8 +35,7 @@ function requireBearer(verifier: TokenVerifier): Step {
     // Most requests carry no query: skip parsing the URL for them (it shows in the profile).
     const q = c.req.url.indexOf('?');
     const query = q < 0 ? NO_QUERY : new URLSearchParams(c.req.url.slice(q + 1));
-    const scope = challengeScope(realm.policy);
-    const check = await checkBearer(c.req.header('authorization'), query, c.get('urls').resource, scope, verifier);
+    const check = await checkBearer(c.req.header('authorization'), query, c.get('urls').resource, () => challengeScope(realm.policy), verifier);
     const cause = check.ok ? undefined : check.verifierUnavailable;
     if (cause !== undefined && !down) {
       down = true;

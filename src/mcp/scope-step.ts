@@ -28,9 +28,9 @@ function refusal(c: Ctx, x: McpExchange, held: string[]): { short: ScopeShortfal
 export const requireToolScopes: Step = (c, x) => {
   if (x.tools.length === 0 || !x.facts || !x.token) return undefined;
   const realm = c.get('realm');
-  const held = x.facts.scope.split(' ').filter(Boolean);
-  const refused = refusal(c, x, held);
   const clientId = x.facts.clientId ?? '(no client_id)';
+  // Every tools/call comes here: with no tool needing a scope and the switch off, nothing to decide.
+  const refused = x.tools.some((t) => TOOL_SCOPES[t]) || realm.stepUp.armed ? refusal(c, x, x.facts.scope.split(' ').filter(Boolean)) : undefined;
   if (!refused) {
     realm.stepUp.passed(clientId, x.token);
     return undefined;

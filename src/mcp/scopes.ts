@@ -16,13 +16,13 @@ export interface ScopeShortfall {
  */
 export function effectiveScopes(held: readonly string[], implications: Policy['scopeImplications']): Set<string> {
   const have = new Set(held);
-  const todo = [...held];
+  const pending = [...held];
   // Each scope is expanded once, so a cycle (a → b → a) ends; the policy bounds the sizes.
-  for (let s = todo.pop(); s !== undefined; s = todo.pop()) {
+  for (let s = pending.pop(); s !== undefined; s = pending.pop()) {
     for (const implied of implications[s] ?? []) {
       if (!have.has(implied)) {
         have.add(implied);
-        todo.push(implied);
+        pending.push(implied);
       }
     }
   }

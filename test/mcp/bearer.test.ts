@@ -25,7 +25,7 @@ const active = (extra: Partial<Introspection> = {}): Introspection => ({ active:
 
 async function check(authorization: string | undefined, facts: Introspection | Error = active(), query = ''): Promise<{ result: BearerCheck; asked: string[] }> {
   const { client, asked } = fakeIntrospection(() => facts);
-  const result = await checkBearer(authorization, new URLSearchParams(query), RESOURCE, SCOPE, new IntrospectionVerifier(client));
+  const result = await checkBearer(authorization, new URLSearchParams(query), RESOURCE, () => SCOPE, new IntrospectionVerifier(client));
   return { result, asked };
 }
 
