@@ -75,3 +75,6 @@ export function startCli(args: string[], opts: { env?: Record<string, string>; c
     });
   });
 }
+
+/** The environment that points `scenario` at servers started in the test (by their ports). */
+export const portsEnv = (s: { ports: { oauth: number; mcp: number } }): Record<string, string> => ({ OAUTH_PORT: String(s.ports.oauth), MCP_PORT: String(s.ports.mcp) });

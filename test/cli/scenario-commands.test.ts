@@ -5,7 +5,7 @@ import type { RunningServers } from '../../src/server.js';
 import { spawnTracked } from '../support/children.js';
 import { refreshGrant, register } from '../support/oauth.js';
 import { start } from '../support/servers.js';
-import { CLI, cleanEnv, ROOT, runCli } from './run-cli.js';
+import { CLI, cleanEnv, portsEnv, ROOT, runCli } from './run-cli.js';
 
 let servers: RunningServers;
 let env: Record<string, string>;
@@ -14,7 +14,7 @@ const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at /);
 
 beforeAll(async () => {
   servers = await start({ tokenTtlSeconds: 1200 });
-  env = { OAUTH_PORT: String(servers.ports.oauth), MCP_PORT: String(servers.ports.mcp) };
+  env = portsEnv(servers);
 });
 afterAll(() => servers.close());
 

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServers, type RunningServers } from '../../src/server.js';
-import { runCli } from './run-cli.js';
+import { portsEnv, runCli } from './run-cli.js';
 
 let servers: RunningServers;
 let env: Record<string, string>;
 
 beforeAll(async () => {
   servers = await startServers({ oauthPort: 0, mcpPort: 0 });
-  env = { OAUTH_PORT: String(servers.ports.oauth), MCP_PORT: String(servers.ports.mcp) };
+  env = portsEnv(servers);
 });
 afterAll(() => servers.close());
 
