@@ -108,6 +108,8 @@ export interface DerivedBases {
  */
 export class HostAwareUrls {
   private readonly byName = new Map<string, RealmUrls>();
+  /** Host header → answer, per server: `for` runs on every request, and clients send few distinct ones. */
+  private readonly byHost = { oauth: new Map<string, RealmUrls>(), mcp: new Map<string, RealmUrls>() };
   private readonly warned = new Set<string>();
   /** The configured bases as URLs, parsed once: `for` runs on every request. */
   private readonly bases: Record<'oauth' | 'mcp', URL>;
@@ -123,6 +125,17 @@ export class HostAwareUrls {
   /** The URLs for a request that arrived at `server` with this Host header. */
   for(server: 'oauth' | 'mcp', hostHeader: string | undefined): RealmUrls {
     if (hostHeader === undefined) return this.canonical;
+    const seen = this.byHost[server];
+    let urls = seen.get(hostHeader);
+    if (urls === undefined) {
+      urls = this.resolve(server, hostHeader);
+      // Bounded: beyond 32 distinct Host headers, answers are worked out each time.
+      if (seen.size < 32) seen.set(hostHeader, urls);
+    }
+    return urls;
+  }
+
+  private resolve(server: 'oauth' | 'mcp', hostHeader: string): RealmUrls {
     const d = this.derived;
     const derivedHere = d !== undefined && (server === 'oauth' ? d.oauthPort : d.mcpPort) !== undefined;
     const name = derivedHere && LOOPBACK_BINDS.includes(d!.bindHost) ? loopbackName(hostHeader) : undefined;
