@@ -31,6 +31,10 @@ export interface Config {
   maxAccessTokens: number;
   maxRefreshTokens: number;
   eventCapacity: number;
+  /** Realms created with POST /control/realms kept at most, the default realm not counted. */
+  maxRealms: number;
+  /** How long a created realm may go without a request before it ends, unless its creation gave `ttlSeconds`. */
+  realmTtlSeconds: number;
   /** Runs one server alone (the other runs elsewhere); undefined: both, in one process. */
   only?: 'oauth' | 'mcp';
 }
@@ -79,7 +83,12 @@ export const SETTINGS: ReadonlyArray<{
   { key: 'maxAccessTokens', env: 'MAX_ACCESS_TOKENS', kind: 'positive-int', default: '1000000', meaning: 'access tokens kept at most; /token answers 429 beyond' },
   { key: 'maxRefreshTokens', env: 'MAX_REFRESH_TOKENS', kind: 'positive-int', default: '1000000', meaning: 'refresh tokens kept at most; /token answers 429 beyond' },
   { key: 'eventCapacity', env: 'EVENT_CAPACITY', kind: 'positive-int', default: '1000', meaning: 'events kept for GET /control/events' },
+  { key: 'maxRealms', env: 'MAX_REALMS', kind: 'positive-int', default: '1000', meaning: 'realms POST /control/realms may create (the default realm not counted); it answers 429 beyond' },
+  { key: 'realmTtlSeconds', env: 'REALM_TTL_SECONDS', kind: 'positive-int', default: '3600', meaning: 'a created realm ends after this many seconds without a request (its own ttlSeconds wins)' },
 ];
+
+/** The longest a created realm may stay idle: a week (REALM_TTL_SECONDS and a creation's ttlSeconds alike). */
+export const MAX_REALM_TTL_SECONDS = 7 * 86400;
 
 const DEFAULTS = {
   host: '127.0.0.1',
@@ -97,6 +106,8 @@ const DEFAULTS = {
   maxAccessTokens: 1_000_000,
   maxRefreshTokens: 1_000_000,
   eventCapacity: 1000,
+  maxRealms: 1000,
+  realmTtlSeconds: 3600,
 };
 
 function fail(name: string, expects: string, got: unknown): never {
@@ -230,6 +241,8 @@ export function resolveConfig(options: ServerOptions = {}): Config {
     maxAccessTokens: int(o.maxAccessTokens, 'maxAccessTokens', 1, 100_000_000, DEFAULTS.maxAccessTokens),
     maxRefreshTokens: int(o.maxRefreshTokens, 'maxRefreshTokens', 1, 100_000_000, DEFAULTS.maxRefreshTokens),
     eventCapacity: int(o.eventCapacity, 'eventCapacity', 1, 1_000_000, DEFAULTS.eventCapacity),
+    maxRealms: int(o.maxRealms, 'maxRealms', 1, 100_000, DEFAULTS.maxRealms),
+    realmTtlSeconds: int(o.realmTtlSeconds, 'realmTtlSeconds', 1, MAX_REALM_TTL_SECONDS, DEFAULTS.realmTtlSeconds),
     only: o.only === undefined ? undefined : o.only === 'oauth' || o.only === 'mcp' ? o.only : fail('only', '"oauth" or "mcp"', o.only),
   };
   if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) {

@@ -1,4 +1,5 @@
-export { startServers, startAuthServer, startMcpServer, createAuthServer, createMcpServer, type StartOptions, type RunningServers, type RunningServer } from './server.js';
+export { startServers, startAuthServer, startMcpServer, createAuthServer, createMcpServer, type StartOptions, type RunningServers, type RunningServer, type RealmHandle } from './server.js';
+export { RealmRegistry, RealmExists, RealmsFull, RealmSpecSchema, type RealmSpec, type RealmInfo } from './realms.js';
 export { ControlClient, ControlError, type ControlClientOptions, type FaultsView, type SwitchMethods } from './control/client.js';
 export type { ControlState, Switches } from './control/state.js';
 export { SWITCHES, type SwitchName } from './control/switch-table.js';

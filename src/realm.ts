@@ -46,7 +46,18 @@ const freshCounters = (): Counters => ({
 /** The test user every token is issued to: consent is automatic, there is no login. */
 export const SUBJECT = 'test-user';
 
-const SWEEP_INTERVAL_MS = 10_000;
+/** How often expired records are swept: by the realm's own timer, or for created realms by the registry's one. */
+export const SWEEP_INTERVAL_MS = 10_000;
+
+export interface RealmOptions {
+  /**
+   * false: no timer of its own; its owner calls `sweep()` (the realm registry sweeps every created
+   * realm from one timer: a thousand timers would be a thousand wake-ups).
+   */
+  ownSweeper?: boolean;
+  /** A change to the default policy this realm starts with and returns to at every reset; throws a ZodError when refused. */
+  policy?: PolicyPatch;
+}
 
 /**
  * Everything one isolated instance owns: policy, faults, store, clock, events, counters, URLs.
@@ -69,23 +80,27 @@ export class Realm {
   private current: Policy;
   private epoch = 0;
   private readonly startupPolicy: Policy;
-  private sweeper: NodeJS.Timeout;
+  private readonly sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     readonly config: BoundConfig,
     private readonly log?: LogSink,
     store?: Store,
+    options: RealmOptions = {},
   ) {
     this.store = store ?? new MemoryStore(() => this.clock.now());
     this.events = new EventLog(config.eventCapacity, log);
     this.urls = new RealmUrls(config.oauthBaseUrl, config.mcpBaseUrl);
     this.hosts = new HostAwareUrls(this.urls, config.derived, (line) => this.notice(line));
-    this.startupPolicy = defaultPolicy(config);
+    const defaults = defaultPolicy(config);
+    this.startupPolicy = options.policy ? PolicySchema.parse({ ...defaults, ...PolicyPatchSchema.parse(options.policy) }) : defaults;
     this.current = this.startupPolicy;
     this.ready = this.seed();
     this.clock.onAdvance(() => void this.store.sweep());
-    this.sweeper = setInterval(() => void this.store.sweep(), SWEEP_INTERVAL_MS);
-    this.sweeper.unref();
+    if (options.ownSweeper !== false) {
+      this.sweeper = setInterval(() => void this.store.sweep(), SWEEP_INTERVAL_MS);
+      this.sweeper.unref();
+    }
   }
 
   get issuer(): string {
@@ -165,8 +180,13 @@ export class Realm {
     this.log?.(oneLine(line));
   }
 
+  /** Drops what has expired from the store. */
+  sweep(): Promise<void> {
+    return this.store.sweep();
+  }
+
   close(): void {
-    clearInterval(this.sweeper);
+    if (this.sweeper) clearInterval(this.sweeper);
   }
 
   private async seed(): Promise<void> {

@@ -11,13 +11,31 @@ import { IntrospectionClient } from './mcp/introspection.js';
 import { IntrospectionVerifier } from './mcp/introspection-verifier.js';
 import type { TokenVerifier } from './mcp/verifier.js';
 import { buildAuthApp } from './oauth/app.js';
-import type { AppEnv } from './pipeline/env.js';
+import type { AppEnv, RealmResolver } from './pipeline/env.js';
 import { bindConfig, Realm, type BoundConfig } from './realm.js';
+import { RealmRegistry, type RealmSpec } from './realms.js';
 import { probeIssuer } from './server/issuer-probe.js';
+import { realmRouter } from './server/realm-router.js';
 
 export interface StartOptions extends ServerOptions {
   /** true: print one line per event to stdout; a function: receive those lines; default false. */
   log?: boolean | LogSink;
+}
+
+/** A realm created beside the default one (`servers.createRealm()`): its URLs, its control plane, and the realm itself. */
+export interface RealmHandle {
+  id: string;
+  /** http://localhost:9100/r/<id> */
+  issuer: string;
+  /** http://localhost:9101/r/<id>/mcp */
+  mcpUrl: string;
+  /** http://localhost:9100/r/<id>/control */
+  controlUrl: string;
+  /** A ControlClient aimed at this realm (`servers.control.realm(id)`). */
+  control: ControlClient;
+  realm: Realm;
+  /** Ends the realm (DELETE /control/realms/<id>); false when it had ended already. */
+  delete(): boolean;
 }
 
 export interface RunningServers {
@@ -31,6 +49,10 @@ export interface RunningServers {
   tls: boolean;
   /** The ports actually bound (useful with port 0). */
   ports: { oauth: number; mcp: number };
+  /** The default realm and the realms created beside it under /r/<id> (see README "Realms"). */
+  realms: RealmRegistry;
+  /** Creates a realm, as POST /control/realms does; throws RealmExists, RealmsFull or a ZodError for a refused spec. */
+  createRealm(spec?: RealmSpec): Promise<RealmHandle>;
   close(): Promise<void>;
 }
 
@@ -54,6 +76,12 @@ export function createAuthServer(options: StartOptions = {}, realm?: Realm): { a
   return { app: buildAuthApp(r.urls, () => r, (app) => mountControl(app, 'oauth')), realm: r };
 }
 
+/** Both servers' view of the registry: the default realm at the root, the others under /r/<id>. */
+function authServerOver(realms: RealmRegistry): Hono<AppEnv> {
+  const r = realms.main;
+  return buildAuthApp(r.urls, realmRouter(realms, r.urls.issuerPath), (app) => mountControl(app, 'oauth', realms));
+}
+
 /** The protected MCP server as an app over its own realm (or a given one), without listening. */
 export function createMcpServer(
   options: StartOptions = {},
@@ -63,21 +91,34 @@ export function createMcpServer(
   return mcpServerOver(r, readTls(r.config));
 }
 
-/** `introspectVia`: the AS's own socket when it listens in this process (see IntrospectionOptions.via). */
-function mcpServerOver(r: Realm, tls: Tls | undefined, introspectVia?: string): { app: Hono<AppEnv>; realm: Realm; verifier: TokenVerifier } {
+/**
+ * `asSocket`: the AS's own socket (`http://127.0.0.1:<port>`) when it listens in this process (see
+ * IntrospectionOptions.via). `realms`: serve them too; each introspects at its own issuer's path
+ * over the same pooled connections.
+ */
+function mcpServerOver(r: Realm, tls: Tls | undefined, asSocket?: string, realms?: RealmRegistry): { app: Hono<AppEnv>; realm: Realm; verifier: TokenVerifier } {
+  const via = (realm: Realm) => (asSocket === undefined ? undefined : `${asSocket}${realm.urls.issuerPath}/introspect`);
   // The MCP server learns about tokens only over HTTP, even in one process with the AS.
-  const verifier = new IntrospectionVerifier(
-    new IntrospectionClient({
-      url: r.urls.endpoint('introspect'),
-      via: introspectVia,
-      clientId: r.config.introspectionClientId,
-      clientSecret: r.config.introspectionClientSecret,
-      timeoutMs: r.config.introspectionTimeoutMs,
-      ca: tls?.cert,
-    }),
-  );
-  const opts = { verifier, allowedOrigins: r.config.allowedOrigins };
-  return { app: buildMcpApp(r.urls, () => r, opts, (app) => mountControl(app, 'mcp')), realm: r, verifier };
+  const client = new IntrospectionClient({
+    url: r.urls.endpoint('introspect'),
+    via: via(r),
+    clientId: r.config.introspectionClientId,
+    clientSecret: r.config.introspectionClientSecret,
+    timeoutMs: r.config.introspectionTimeoutMs,
+    ca: tls?.cert,
+  });
+  const verifier = new IntrospectionVerifier(client);
+  // Made at a realm's first MCP request, gone with the realm: an idle realm holds none.
+  const byRealm = new WeakMap<Realm, TokenVerifier>();
+  const verifierFor = (realm: Realm): TokenVerifier => {
+    if (realm === r) return verifier;
+    let v = byRealm.get(realm);
+    if (!v) byRealm.set(realm, (v = new IntrospectionVerifier(client.at(realm.urls.endpoint('introspect'), via(realm)))));
+    return v;
+  };
+  const opts = { verifier, allowedOrigins: r.config.allowedOrigins, ...(realms ? { verifierFor } : {}) };
+  const resolve: RealmResolver = realms ? realmRouter(realms, r.urls.mcpBasePath) : () => r;
+  return { app: buildMcpApp(r.urls, resolve, opts, (app) => mountControl(app, 'mcp', realms)), realm: r, verifier };
 }
 
 /** The address a bound server listens on, as a URL's host:port; a wildcard bind is reached over loopback. */
@@ -122,7 +163,7 @@ function checkConfiguredIssuer(
 }
 
 /** What a running server (or pair) tells its caller about itself. */
-function facts(realm: Realm, tls: Tls | undefined): Omit<RunningServers, 'ports' | 'close'> {
+function facts(realm: Realm, tls: Tls | undefined): Omit<RunningServers, 'ports' | 'close' | 'realms' | 'createRealm'> {
   const bound = realm.config;
   return {
     oauthUrl: bound.oauthBaseUrl,
@@ -152,25 +193,34 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
     throw err;
   }
   const bound = bindConfig(config, { oauth: oauth.port, mcp: mcp.port }, Boolean(tls));
-  const realm = new Realm(bound, sinkOf(options.log));
+  const realm = new Realm(bound, sink);
   await realm.ready;
-  const as = createAuthServer(options, realm);
+  const realms = new RealmRegistry(realm, { max: config.maxRealms, ttlSeconds: config.realmTtlSeconds, log: sink });
+  const asApp = authServerOver(realms);
   // Introspection goes to the AS's own socket, not through OAUTH_BASE_URL: a tunnel that died (or
   // never pointed here) must not turn every MCP call into a 401.
-  const via = `${tls ? 'https' : 'http'}://${dialable(oauth)}${realm.urls.issuerPath}/introspect`;
-  const rs = mcpServerOver(realm, tls, via);
-  oauth.serve(requestListener(as.app.fetch));
+  const asSocket = `${tls ? 'https' : 'http'}://${dialable(oauth)}`;
+  const rs = mcpServerOver(realm, tls, asSocket, realms);
+  oauth.serve(requestListener(asApp.fetch));
   mcp.serve(requestListener(rs.app.fetch));
-  const stopCheck = checkConfiguredIssuer(config, realm, tls, options.log, `the MCP server introspects at ${via} regardless`);
+  const stopCheck = checkConfiguredIssuer(config, realm, tls, options.log, `the MCP server introspects at ${asSocket}${realm.urls.issuerPath}/introspect regardless`);
+  const base = facts(realm, tls);
   let closing: Promise<void> | undefined;
   return {
-    ...facts(realm, tls),
+    ...base,
     ports: { oauth: oauth.port, mcp: mcp.port },
+    realms,
+    async createRealm(spec) {
+      const { id, realm: created } = await realms.create(spec);
+      const urls = created.urls;
+      return { id, issuer: urls.issuer, mcpUrl: urls.resource, controlUrl: `${urls.issuer}/control`, control: base.control.realm(id), realm: created, delete: () => realms.delete(id) };
+    },
     close: () =>
       (closing ??= (async () => {
         stopCheck();
         await Promise.all([oauth.close(), mcp.close()]);
         rs.verifier.close();
+        realms.close();
         realm.close();
       })()),
   };
@@ -182,7 +232,7 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
  * (for the AS) the resource its tokens are for by default; `control` reaches both control planes,
  * the other server's only while it runs.
  */
-export interface RunningServer extends Omit<RunningServers, 'ports'> {
+export interface RunningServer extends Omit<RunningServers, 'ports' | 'realms' | 'createRealm'> {
   /** The port actually bound. */
   port: number;
 }

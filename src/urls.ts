@@ -62,6 +62,42 @@ export class RealmUrls {
     return this.issuerPath ? [root, `${root}${this.issuerPath}`] : [root];
   }
 
+  /** OpenID Connect Discovery §4: the issuer's own path, then the well-known segment (clients try it after RFC 8414's). */
+  get oidcMetadataPath(): string {
+    return `${this.issuerPath}/.well-known/openid-configuration`;
+  }
+
+}
+
+/** Where a realm lives under its server's base URL (`/r/<id>`): its issuer, resource and control plane. */
+export const REALM_SEGMENT = '/r/';
+
+/** A created realm's base URL: the server's own, with `/r/<id>` appended. */
+export const realmBase = (base: string, id: string): string => `${base}${REALM_SEGMENT}${id}`;
+
+/**
+ * The realm a request path addresses, and the path the server's routes see without `/r/<id>`:
+ * `/r/<id>/token`, `<basePath>/r/<id>/token`, and the well-known documents, whose segment comes
+ * first (RFC 8414 §3.1, RFC 9728 §3.1: `/.well-known/oauth-authorization-server/r/<id>`,
+ * `/.well-known/oauth-protected-resource/r/<id>/mcp`). Undefined: the path names no realm.
+ */
+export function splitRealmPath(path: string, basePath = ''): { id: string; path: string } | undefined {
+  let head = '';
+  let rest = path;
+  if (rest.startsWith('/.well-known/')) {
+    const end = rest.indexOf('/', 13);
+    if (end < 0) return undefined;
+    head = rest.slice(0, end);
+    rest = rest.slice(end);
+  }
+  if (basePath !== '' && rest.startsWith(basePath) && rest.startsWith(REALM_SEGMENT, basePath.length)) {
+    head += basePath;
+    rest = rest.slice(basePath.length);
+  }
+  if (!rest.startsWith(REALM_SEGMENT)) return undefined;
+  const end = rest.indexOf('/', REALM_SEGMENT.length);
+  const id = rest.slice(REALM_SEGMENT.length, end < 0 ? undefined : end);
+  return { id, path: `${head}${end < 0 ? '' : rest.slice(end)}` || '/' };
 }
 
 export function resourceMetadataUrl(resource: string): string {
@@ -145,7 +181,8 @@ export class HostAwareUrls {
     }
     let urls = this.byName.get(name);
     if (!urls) {
-      const base = (port: number | undefined, configured: string) => (port === undefined ? configured : `${d!.tls ? 'https' : 'http'}://${name}:${port}`);
+      // A realm's base keeps its path (/r/<id>) under the name the client used.
+      const base = (port: number | undefined, configured: string) => (port === undefined ? configured : `${d!.tls ? 'https' : 'http'}://${name}:${port}${pathOf(configured)}`);
       urls = new RealmUrls(base(d!.oauthPort, this.canonical.oauthBase), base(d!.mcpPort, this.canonical.mcpBase));
       this.byName.set(name, urls);
     }

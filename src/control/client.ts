@@ -4,6 +4,7 @@ import { rootCertificates } from 'node:tls';
 import type { ServerEvent } from '../events.js';
 import type { Effect, Endpoint, Fault, FaultSpec } from '../faults.js';
 import type { Policy, PolicyPatch } from '../policy.js';
+import type { RealmInfo, RealmSpec } from '../realms.js';
 import type { ControlState } from './state.js';
 import { bodyFor, SWITCHES, SWITCH_NAMES, type ArgValue, type SwitchName } from './switch-table.js';
 
@@ -108,6 +109,21 @@ export class ControlClient {
   }
   events(since = 0, server: 'oauth' | 'mcp' = 'oauth'): Promise<{ events: ServerEvent[]; lastId: number }> {
     return this.call('GET', server === 'oauth' ? this.oauth : this.mcp, `/control/events?since=${since}`);
+  }
+
+  /** This client aimed at the realm `id`: every call goes to `/r/<id>/control/...` on either server. */
+  realm(id: string): ControlClient {
+    return new ControlClient({ ...this.opts, oauthUrl: `${this.oauth}/r/${encodeURIComponent(id)}`, mcpUrl: `${this.mcp}/r/${encodeURIComponent(id)}` });
+  }
+  /** POST /control/realms; `spec` members are all optional. */
+  createRealm(spec: RealmSpec = {}): Promise<RealmInfo> {
+    return this.call('POST', this.oauth, '/control/realms', spec);
+  }
+  realms(): Promise<{ realms: RealmInfo[]; count: number; max: number }> {
+    return this.call('GET', this.oauth, '/control/realms');
+  }
+  deleteRealm(id: string): Promise<{ ended: string; count: number; max: number }> {
+    return this.call('DELETE', this.oauth, `/control/realms/${encodeURIComponent(id)}`);
   }
 
   private call<T>(method: string, base: string, path: string, body?: unknown): Promise<T> {

@@ -3,73 +3,26 @@ import { z } from 'zod';
 import type { ServerName } from '../events.js';
 import { EFFECT_CATALOGUE, ENDPOINTS, FaultSpecSchema, FaultsFull, MAX_FAULTS, type Fault } from '../faults.js';
 import { controlOriginAllowed } from '../http/cors.js';
-import { parseJson, type JsonResult } from '../http/json.js';
-
-import type { AppEnv, Ctx } from '../pipeline/env.js';
+import type { AppEnv } from '../pipeline/env.js';
 import { PolicyPatchSchema } from '../policy.js';
 import type { Realm } from '../realm.js';
 import type { RealmUrls } from '../urls.js';
 import { safeEqual } from '../secrets.js';
+import type { RealmRegistry } from '../realms.js';
+import { bad, controlJson, readJson, record, zodMessage } from './answers.js';
+import { mountRealmRoutes, REALM_PATHS } from './realm-routes.js';
 import { controlState } from './state.js';
 import { APPLY, SwitchRefused } from './switches.js';
 import { closest } from './did-you-mean.js';
 import { ARGS, SWITCHES, SWITCH_ALIASES, SWITCH_NAMES, type SwitchName } from './switch-table.js';
 
-/** Control answers are read in terminals (curl): each ends with a newline, so the prompt starts on its own line. */
-function controlJson(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(`${JSON.stringify(body)}\n`, { status, headers: { 'Content-Type': 'application/json', ...headers } });
-}
-
 /** One step forward; the realm's clock bounds the total (`clock.maxOffsetSeconds`). */
 const Advance = z.object({ advance: z.number().int().positive() }).strict();
-
-/** A refused control call: answered invalid_request, and its event says so and why (like an OAuth refusal). */
-const bad = (c: Ctx, description: string, status = 400) => {
-  const note = c.get('note');
-  note.outcome = 'invalid_request';
-  note.reason = description;
-  return controlJson({ error: 'invalid_request', error_description: description }, status);
-};
-
-function zodMessage(err: z.ZodError): string {
-  return err.issues
-    .map((i) => {
-      const where = i.path.length ? `${i.path.join('.')}: ` : '';
-      const keys = i.code === 'unrecognized_keys' ? ` (${(i as { keys: string[] }).keys.join(', ')})` : '';
-      return `${where}${i.message}${keys}`;
-    })
-    .join('; ');
-}
-
-/** A control body: empty is `{}`; too deep or too big is refused like invalid JSON (`problem` says which). */
-async function readJson(c: Ctx): Promise<JsonResult> {
-  const text = await c.req.text();
-  if (text.trim() === '') return { ok: true, value: {} };
-  return parseJson(text);
-}
 
 const servesOn = (name: SwitchName, server: ServerName) => {
   const on: string = SWITCHES[name].server;
   return on === 'both' || on === server;
 };
-
-/** Records a control change as an event of its own (reads of the control plane are not events). */
-function record(c: Ctx, server: ServerName, control: string, path: string, outcome: string, extra: { reason?: string; faultId?: string; fault?: Fault } = {}, status = 200): void {
-  c.get('note').silent = true;
-  const { fault, ...rest } = extra;
-  c.get('realm').events.record({
-    server,
-    type: 'control',
-    control,
-    method: c.req.method,
-    path,
-    status,
-    ms: 0,
-    outcome,
-    ...rest,
-    ...(fault ? { faultId: fault.id, faultEndpoint: fault.endpoint } : {}),
-  });
-}
 
 /** Why a control path is unknown here: the other server serves it, it is an alias, or a near miss. */
 function hint(urls: RealmUrls, server: ServerName, path: string, known: string[]): string {
@@ -86,9 +39,9 @@ function hint(urls: RealmUrls, server: ServerName, path: string, known: string[]
 }
 
 /** Mounts /control/* on a server: its switches plus what both servers share (state, policy, faults, events, clock). */
-export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
+export function mountControl(app: Hono<AppEnv>, server: ServerName, realms?: RealmRegistry): void {
   const switches = SWITCH_NAMES.filter((n) => servesOn(n, server));
-  const paths = [...switches.map((k) => `POST /control/${k}`), 'GET /control/state', 'GET|POST /control/policy', 'GET|POST|DELETE /control/faults', 'DELETE /control/faults/<id>', 'GET /control/events?since=<id>', 'GET|POST /control/clock'];
+  const paths = [...switches.map((k) => `POST /control/${k}`), 'GET /control/state', 'GET|POST /control/policy', 'GET|POST|DELETE /control/faults', 'DELETE /control/faults/<id>', 'GET /control/events?since=<id>', 'GET|POST /control/clock', ...(realms ? REALM_PATHS : [])];
 
   app.use('/control/*', async (c, next) => {
     const realm = c.get('realm');
@@ -128,6 +81,8 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
     }
     await next();
   });
+
+  if (realms) mountRealmRoutes(app, server, realms);
 
   for (const name of switches) {
     const { schema, example } = ARGS[SWITCHES[name].arg];
@@ -247,6 +202,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
 
   const allow: Record<string, string> = { '/control/state': 'GET', '/control/policy': 'GET, POST', '/control/events': 'GET', '/control/faults': 'GET, POST, DELETE', '/control/clock': 'GET, POST' };
   for (const name of switches) allow[`/control/${name}`] = 'POST';
+  if (realms) allow['/control/realms'] = 'GET, POST';
   app.all('/control/*', (c) => {
     const path = c.req.path.replace(/\/+$/, '');
     // A trailing slash names no endpoint of ours: 404 with the path it probably meant (never a 405 naming the very method used).
@@ -255,7 +211,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName): void {
       const meant = allow[path] ? ` (did you mean ${allow[path]!.split(', ').join('|')} ${path}, without the trailing slash?)` : '';
       return controlJson({ error: 'not_found', error_description: `no control endpoint ${c.req.path} on the ${server === 'oauth' ? 'authorization' : 'MCP'} server${meant}; valid: ${paths.join(', ')}`, valid: paths }, 404);
     }
-    const allowed = allow[path] ?? (path.startsWith('/control/faults/') ? 'DELETE' : undefined);
+    const allowed = allow[path] ?? (path.startsWith('/control/faults/') || (realms && path.startsWith('/control/realms/')) ? 'DELETE' : undefined);
     if (allowed) {
       c.get('note').outcome = 'method_not_allowed';
       return controlJson({ error: 'invalid_request', error_description: `method ${c.req.method} is not allowed on ${path}; use ${allowed}` }, 405, { Allow: allowed });

@@ -5,6 +5,7 @@ import type { AppEnv, Ctx, RealmResolver } from '../pipeline/env.js';
 import { methodNotAllowed } from '../pipeline/method.js';
 import { InjectedError, strike } from '../pipeline/strike.js';
 import { grantedByDefault, resourceScopes, type Policy } from '../policy.js';
+import type { Realm } from '../realm.js';
 import type { RealmUrls } from '../urls.js';
 import { checkBearer } from './bearer.js';
 import { chain, type McpExchange, type Step } from './chain.js';
@@ -27,10 +28,11 @@ const challengeScope = (policy: Policy): string =>
   grantedByDefault({ scopes: [...resourceScopes(policy)], requestOnlyScopes: policy.requestOnlyScopes }).join(' ');
 
 /** The bearer check: a challenge, or the verified token on the exchange. Tells the operator once when the verifier goes down. */
-function requireBearer(verifier: TokenVerifier): Step {
+function requireBearer(verifierOf: (realm: Realm) => TokenVerifier): Step {
   let down = false;
   return async (c, x) => {
     const realm = c.get('realm');
+    const verifier = verifierOf(realm);
     const note = c.get('note');
     // Most requests carry no query: skip parsing the URL for them (it shows in the profile).
     const q = c.req.url.indexOf('?');
@@ -98,7 +100,12 @@ function serveWith(handler: McpHandler) {
 export function buildMcpApp(
   urls: RealmUrls,
   resolveRealm: RealmResolver,
-  opts: { verifier: TokenVerifier; allowedOrigins: readonly string[] },
+  opts: {
+    verifier: TokenVerifier;
+    allowedOrigins: readonly string[];
+    /** Realms under /r/<id> introspect at their own issuer: the verifier for a request's realm (default: `verifier`). */
+    verifierFor?: (realm: Realm) => TokenVerifier;
+  },
   extra?: (app: Hono<AppEnv>) => void,
 ): Hono<AppEnv> {
   const app = createBaseApp('mcp', resolveRealm);
@@ -122,7 +129,7 @@ export function buildMcpApp(
     c.get('realm').counters.mcpRequests++;
     return undefined;
   };
-  const bearer = requireBearer(opts.verifier);
+  const bearer = requireBearer(opts.verifierFor ?? (() => opts.verifier));
   const serveMcp = chain([countRequest, guardOrigin(ownOrigin, allowed), peekRpc, bearer, mcpFaults, requireToolScopes], serveWith(new McpHandler()));
   // Stateless server: no standalone SSE stream (GET) and no session to delete (DELETE). Yet a client
   // may probe with either before it has a token (mcp-remote opens with GET): it must meet the same

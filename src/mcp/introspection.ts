@@ -100,9 +100,20 @@ export class IntrospectionClient {
   private readonly auth: string;
   private readonly host: string | undefined;
 
-  constructor(private readonly opts: IntrospectionOptions) {
+  /** Whether `close` destroys the pool: not for a client made by `at`, which shares its parent's. */
+  private readonly ownsPool: boolean;
+
+  constructor(
+    private readonly opts: IntrospectionOptions,
+    shared?: { agent: http.Agent; request: typeof http.request; auth: string },
+  ) {
     this.target = new URL(opts.via ?? opts.url);
     this.host = opts.via ? new URL(opts.url).host : undefined;
+    this.ownsPool = shared === undefined;
+    if (shared) {
+      ({ agent: this.agent, request: this.request, auth: this.auth } = shared);
+      return;
+    }
     const secure = this.target.protocol === 'https:';
     const pinned = opts.via && opts.ca ? new X509Certificate(opts.ca).fingerprint256 : undefined;
     // The Host (hence SNI) names the public issuer, which a local certificate (npm run certs) need not
@@ -121,6 +132,14 @@ export class IntrospectionClient {
 
   get url(): string {
     return this.target.href;
+  }
+
+  /**
+   * The same credentials and connection pool for another endpoint of the same server: a realm's
+   * (`/r/<id>/introspect`) on the authorization server's socket. Its `close` leaves the pool open.
+   */
+  at(url: string, via?: string): IntrospectionClient {
+    return new IntrospectionClient({ ...this.opts, url, via }, { agent: this.agent, request: this.request, auth: this.auth });
   }
 
   introspect(token: string): Promise<Introspection> {
@@ -181,6 +200,6 @@ export class IntrospectionClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    if (this.ownsPool) this.agent.destroy();
   }
 }

@@ -30,7 +30,9 @@ export function authServerMetadata(urls: RealmUrls, policy: Readonly<Policy>): R
 
 /**
  * Served at /.well-known/oauth-authorization-server and, when the issuer has a path, also at the
- * path-inserted location RFC 8414 §3.1 prescribes (/.well-known/oauth-authorization-server/<path>).
+ * path-inserted location RFC 8414 §3.1 prescribes (/.well-known/oauth-authorization-server/<path>);
+ * and at <issuer>/.well-known/openid-configuration, the OIDC form the SDK client tries next for an
+ * issuer with a path (a realm's, /r/<id>).
  */
 export function mountMetadata(app: Hono<AppEnv>, urls: RealmUrls): void {
   const serve = async (c: Ctx) => {
@@ -38,7 +40,7 @@ export function mountMetadata(app: Hono<AppEnv>, urls: RealmUrls): void {
     const omit = await strike(c, 'as-metadata');
     return jsonResponse(omitFields(authServerMetadata(c.get('urls'), c.get('realm').policy), omit), 200, { 'Cache-Control': 'no-cache' });
   };
-  for (const at of urls.asMetadataPaths) {
+  for (const at of [...urls.asMetadataPaths, urls.oidcMetadataPath]) {
     app.get(at, serve);
     app.all(at, methodNotAllowed('GET'));
   }

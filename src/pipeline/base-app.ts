@@ -1,15 +1,16 @@
 import { Hono } from 'hono';
+import { getPath } from 'hono/utils/url';
 import { FACTS, type EventInput, type ServerName } from '../events.js';
 import { limitBody } from '../http/body-limit.js';
 import { OAuthError, jsonResponse, oauthErrorResponse } from '../http/oauth-error.js';
-import type { AppEnv, Ctx, Note, RealmResolver } from './env.js';
+import type { AppEnv, Ctx, Note, RealmLookup, RealmResolver } from './env.js';
 import { FaultAnswer } from './strike.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 const MAX_REASON = 300;
 
 /** The event for one answered request: the endpoint's own facts, nothing else. */
-function requestEvent(server: ServerName, c: Ctx, note: Note, ms: number): EventInput {
+function requestEvent(server: ServerName, c: Ctx, path: string, note: Note, ms: number): EventInput {
   const status = c.res.status;
   const endpoint = note.endpoint ?? 'other';
   const event: Record<string, unknown> = {
@@ -17,7 +18,7 @@ function requestEvent(server: ServerName, c: Ctx, note: Note, ms: number): Event
     type: 'request',
     endpoint,
     method: c.req.method,
-    path: c.req.path,
+    path,
     status,
     ms,
     outcome: note.outcome ?? (status < 400 ? 'ok' : `http_${status}`),
@@ -32,23 +33,26 @@ function requestEvent(server: ServerName, c: Ctx, note: Note, ms: number): Event
 /**
  * A Hono app with what every endpoint of ours needs: the realm found per request, one event per
  * request, a 64 KiB body limit, JSON 404s, and one place where an unexpected exception becomes
- * `server_error` (never a stack trace).
+ * `server_error` (never a stack trace). Given a RealmRouter, the routes see each path without its
+ * realm prefix (hono's `getPath`), and events keep the path as it came.
  */
-export function createBaseApp(server: ServerName, resolveRealm: RealmResolver): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+export function createBaseApp(server: ServerName, realms: RealmResolver): Hono<AppEnv> {
+  const router = typeof realms === 'function' ? undefined : realms;
+  const app = router ? new Hono<AppEnv>({ getPath: (request) => router.route(getPath(request)).path }) : new Hono<AppEnv>();
   app.use(async (c, next) => {
     const started = performance.now();
     const note: Note = {};
     c.set('note', note);
-    const realm = resolveRealm(c);
-    if (!realm) {
-      return jsonResponse({ error: 'not_found', error_description: `no realm at ${c.req.path}` }, 404);
+    const path = router ? getPath(c.req.raw) : c.req.path;
+    const realm = router ? router.route(path).realm : (realms as RealmLookup)(c);
+    if (typeof realm === 'string') {
+      return jsonResponse({ error: 'not_found', error_description: realm }, 404);
     }
     c.set('realm', realm);
     c.set('generation', realm.generation);
     c.set('urls', realm.hosts.for(server, c.req.header('host')));
     await next();
-    if (!note.silent) realm.events.record(requestEvent(server, c, note, Math.round(performance.now() - started)));
+    if (!note.silent) realm.events.record(requestEvent(server, c, path, note, Math.round(performance.now() - started)));
   });
   app.use(
     limitBody<AppEnv>(MAX_BODY_BYTES, (c) => {

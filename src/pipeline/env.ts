@@ -27,5 +27,17 @@ export type Note = RequestFields & {
 export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { note: Note; realm: Realm; generation: number; urls: RealmUrls } };
 export type Ctx = Context<AppEnv>;
 
-/** Finds the realm a request addresses (the default realm today; realms under /r/<id> later). */
-export type RealmResolver = (c: Ctx) => Realm | undefined;
+/** Finds the realm a request addresses: the realm, or in words why none answers there (a JSON 404 says it). */
+export type RealmLookup = (c: Ctx) => Realm | string;
+
+/**
+ * Realms under path prefixes of one server (`/r/<id>`): `route` takes a request's path as it came
+ * and gives the path the server's routes see (the prefix taken out) and the realm it addresses.
+ * One app serves every realm: no app, no routes, no middleware per realm.
+ */
+export interface RealmRouter {
+  route(path: string): { path: string; realm: Realm | string };
+}
+
+/** How an app finds the realm of each request: one lookup, or a router over path prefixes. */
+export type RealmResolver = RealmLookup | RealmRouter;
