@@ -4,7 +4,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: {
     // The README's examples import the package by name; in this repository that is the source.
-    alias: { 'mcp-oauth-test-server': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    // Exact matches: a plain key would also rewrite 'mcp-oauth-test-server/vitest' to src/index.ts/vitest.
+    alias: [
+      { find: /^mcp-oauth-test-server$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      { find: /^mcp-oauth-test-server\/vitest$/, replacement: fileURLToPath(new URL('./src/vitest.ts', import.meta.url)) },
+    ],
   },
   test: {
     include: ['test/**/*.test.ts'],
