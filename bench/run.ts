@@ -7,8 +7,8 @@
  * shared and noisy; ratios travel, absolute numbers do not. See bench/README.md.
  *
  * Options: --duration <s> (5)  --warmup <s> (1)  --connections <n> (10)  --only <substring,…>
- *          --skip <cases|cold|volume|soak,…>  --tokens <n> (1000000)  --tokens-per-grant <n> (1)
- *          --soak-seconds <s> (20)
+ *          --skip <cases|cold|volume|soak|realms,…>  --tokens <n> (1000000)  --tokens-per-grant <n> (1)
+ *          --soak-seconds <s> (20)  --realms <n> (1000)
  *          --cold-runs <n> (20)  --cli-runs <n> (5)  --profile (server under --cpu-prof; prints hot spots)
  *          --tsx (run the servers' TypeScript under tsx instead of compiling it first)
  *          --default-v8 (our server without the command line's V8 settings, src/cli/v8-flags.ts)
@@ -25,6 +25,7 @@ import { buildServerSide } from './build.js';
 import { CLIENT_CORE, hasTaskset, pinSelf, SERVER_CORE, ServerProc, useCompiledServer } from './proc.js';
 import { formatSummary, summarize, type ProfileSummary } from './profile.js';
 import type { ColdResult, Usage, VolumeResult } from './server-proc.js';
+import { realmsBench, type RealmsResult } from './realms.js';
 import { soak, type SoakResult } from './soak.js';
 
 const { values: opt } = parseArgs({
@@ -39,6 +40,7 @@ const { values: opt } = parseArgs({
     'cold-runs': { type: 'string', default: '20' },
     'cli-runs': { type: 'string', default: '5' },
     'soak-seconds': { type: 'string', default: '20' },
+    realms: { type: 'string', default: '1000' },
     profile: { type: 'boolean', default: false },
     tsx: { type: 'boolean', default: false },
     'default-v8': { type: 'boolean', default: false },
@@ -56,6 +58,9 @@ const RSS_LIMIT_MB = 100;
 /** "Back near the idle figure": what a reset may leave above the freshly started process. */
 const RESET_SLACK_MB = 10;
 const COLD_LIMIT_MS = 50;
+/** Issue 16: creating a realm at p50, and the memory of an idle one. */
+const REALM_CREATE_P50_MS = 2;
+const REALM_IDLE_KB = 50;
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 const profileDir = `${resultsDir}profiles/${stamp}`;
@@ -295,6 +300,20 @@ if (!skip.has('soak')) {
   );
 }
 
+// ---- realms -----------------------------------------------------------------------------------
+let realms: RealmsResult | undefined;
+if (!skip.has('realms')) {
+  log('\nrealms');
+  realms = await realmsBench(pin, Number(opt.realms));
+  const x = realms;
+  const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+  log(`  ${fmt(x.count)} realms, one POST /control/realms after another: p50 ${fmt(median(x.httpMs), 2)} ms, p95 ${fmt(pct(x.httpMs, 95), 2)} ms, max ${fmt(Math.max(...x.httpMs), 2)} ms (round trip)`);
+  log(`  servers.createRealm() in the server process: p50 ${fmt(median(x.inProcessMs), 3)} ms, p95 ${fmt(pct(x.inProcessMs, 95), 3)} ms`);
+  log(
+    `  heap after GC: ${fmt(x.baseline.heapUsed / MB, 1)} MB → ${fmt(x.loaded.heapUsed / MB, 1)} MB with ${fmt(x.realmsAlive)} idle realms (${fmt((x.loaded.heapUsed - x.baseline.heapUsed) / x.count / 1024, 1)} KB each; RSS ${fmt(x.baseline.rss / MB)} → ${fmt(x.loaded.rss / MB)} MB) → ${fmt(x.ended.heapUsed / MB, 1)} MB once all ${fmt(2 * x.count)} are deleted`,
+  );
+}
+
 // ---- report ---------------------------------------------------------------------------------
 interface Row {
   case: string;
@@ -387,6 +406,12 @@ if (cold) {
   const m = median(cold.firstOk);
   targets.push({ target: `in-process cold start ≤ ${COLD_LIMIT_MS} ms`, value: `median ${fmt(m, 1)} ms`, pass: m <= COLD_LIMIT_MS });
 }
+if (realms) {
+  const p50 = median(realms.httpMs);
+  targets.push({ target: `realm creation (POST /control/realms round trip) p50 ≤ ${REALM_CREATE_P50_MS} ms`, value: `${fmt(p50, 2)} ms over ${fmt(realms.count)} realms`, pass: p50 <= REALM_CREATE_P50_MS });
+  const kb = (realms.loaded.heapUsed - realms.baseline.heapUsed) / realms.count / 1024;
+  targets.push({ target: `memory per idle realm ≤ ${REALM_IDLE_KB} KB (heap growth after GC / realms)`, value: `${fmt(kb, 1)} KB`, pass: kb <= REALM_IDLE_KB });
+}
 if (volume) {
   const grown = volume.loaded.rss - volume.baseline.rss;
   const left = volume.swept.rss - volume.baseline.rss;
@@ -456,6 +481,7 @@ writeFileSync(
       },
       volume,
       soak: soaked,
+      realms,
     },
     null,
     2,

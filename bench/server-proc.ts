@@ -1,6 +1,6 @@
 /**
  * The server side of the benchmark, run as its own process (pinned to one core by bench/run.ts):
- *   node --import tsx bench/server-proc.ts <realm|sdk|floor|oidc|cold|volume>
+ *   node --import tsx bench/server-proc.ts <realm|sdk|floor|oidc|cold|volume|realms>
  * It talks to the harness over the IPC channel only: a `ready` message with its URLs, then answers
  * commands ({id, cmd}) with ({id, result} | {id, error}).
  */
@@ -20,7 +20,7 @@ const project = async () => {
   return { startServers, resourceMetadataUrl, issueTokens, SUBJECT };
 };
 
-export type Kind = 'realm' | 'sdk' | 'floor' | 'oidc' | 'cold' | 'volume';
+export type Kind = 'realm' | 'sdk' | 'floor' | 'oidc' | 'cold' | 'volume' | 'realms';
 
 export interface Usage {
   rss: number;
@@ -91,6 +91,28 @@ const usage = (): Usage => {
   };
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Usage after full collections (the process runs with --expose-gc): what is live, not what is not yet collected. */
+async function settledUsage(): Promise<Usage> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with --expose-gc');
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await sleep(50);
+  }
+  return usage();
+}
+
+/** `servers.createRealm()` `count` times in this process: each creation's milliseconds. */
+async function createRealms(servers: RunningServers, count: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await servers.createRealm();
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
 
 function get200(url: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -166,7 +188,7 @@ async function main(): Promise<void> {
   // Our server runs with the V8 settings the command line gives its own process, applied the same
   // way and as early (before src/ is loaded): the bench measures what `npm start` runs.
   // (bench --default-v8 leaves them out, for a before/after.)
-  const ours = (kind === 'realm' || kind === 'cold' || kind === 'volume') && process.env.BENCH_DEFAULT_V8 !== '1';
+  const ours = (kind === 'realm' || kind === 'cold' || kind === 'volume' || kind === 'realms') && process.env.BENCH_DEFAULT_V8 !== '1';
   const v8Flags = ours ? await import('../src/cli/v8-flags.js') : undefined;
   let running: RunningServers | undefined;
   let listening: Listening | undefined;
@@ -181,6 +203,11 @@ async function main(): Promise<void> {
       rsClientId: running.realm.config.introspectionClientId,
       rsClientSecret: running.realm.config.introspectionClientSecret,
     });
+  } else if (kind === 'realms') {
+    // Room for the realms the harness creates over HTTP and the ones created here in process.
+    const { startServers } = await project();
+    running = await startServers({ oauthPort: 0, mcpPort: 0, maxRealms: 100_000 });
+    Object.assign(info, { oauthUrl: running.oauthUrl, mcpUrl: running.mcpUrl });
   } else if (kind === 'sdk' || kind === 'floor') {
     listening = await (kind === 'sdk' ? (await import('./baseline-sdk.js')).startSdkBaseline() : (await import('./baseline-floor.js')).startFloor());
     info.url = listening.url;
@@ -208,6 +235,14 @@ async function main(): Promise<void> {
         return reply(cold(msg.args?.runs ?? 20));
       case 'volume':
         return reply(volume(msg.args?.tokens ?? 1_000_000, msg.args?.tokensPerGrant ?? 1));
+      case 'settled-usage':
+        return reply(settledUsage());
+      case 'create-realms':
+        return reply(createRealms(running!, msg.args?.count ?? 1000));
+      case 'realm-count':
+        return reply(Promise.resolve(running!.realms.size));
+      case 'end-realms':
+        return reply(Promise.resolve(running!.realms.list().forEach((r) => running!.realms.delete(r.id))));
       case 'exit':
         return reply(
           (async () => {

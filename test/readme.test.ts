@@ -11,6 +11,11 @@ describe('README', () => {
     expect(readme).toContain('```ts\n' + example + '```');
   });
 
+  it('shows the realm fixture example exactly as it runs in test/realms/readme-fixture.test.ts', () => {
+    const example = readFileSync(new URL('./realms/readme-fixture.test.ts', import.meta.url), 'utf8');
+    expect(readme).toContain('```ts\n' + example + '```');
+  });
+
   it('documents every setting with its variable, flag and default', () => {
     for (const s of SETTINGS) {
       const row = readme.split('\n').find((l) => l.startsWith(`| \`${s.env}\``));
