@@ -53,6 +53,26 @@ describe('the packed package', () => {
     expect(await exited).toBe(0);
   });
 
+  it('exports the vitest fixture at mcp-oauth-test-server/vitest, which runs without vitest installed', async () => {
+    const script = join(project, 'fixture.mjs');
+    writeFileSync(
+      script,
+      `import { realmFixture, workerServers } from 'mcp-oauth-test-server/vitest';
+let seen;
+// A fixture is a plain function of vitest's shape: (context, use) => Promise<void>.
+await realmFixture({ ttlSeconds: 60 })({}, async (realm) => {
+  seen = { id: realm.id, state: (await realm.control.state()).server, listed: (await workerServers()).realms.size };
+});
+const servers = await workerServers();
+const after = servers.realms.size;
+await servers.close();
+console.log(JSON.stringify({ ...seen, after }));
+`,
+    );
+    const { stdout } = await exec(process.execPath, [script], { cwd: project, env: cleanEnv(), timeout: 30_000 });
+    expect(JSON.parse(stdout)).toEqual({ id: expect.stringMatching(/^[a-z0-9-]+$/), state: 'oauth', listed: 1, after: 0 });
+  });
+
   it('imports as an ES module and drives a full flow from a user script', async () => {
     const script = join(project, 'flow.mjs');
     writeFileSync(
@@ -75,6 +95,9 @@ console.log(JSON.stringify({ text: r.content[0].text, tokenCalls: state.counters
     writeFileSync(
       join(project, 'check.ts'),
       `import { startServers, ControlClient, type RunningServers, type FaultSpec, type ControlState } from 'mcp-oauth-test-server';
+import { realmFixture, type RealmHandle } from 'mcp-oauth-test-server/vitest';
+const fixture: (context: object, use: (realm: RealmHandle) => Promise<void>) => Promise<void> = realmFixture({ ttlSeconds: 60 });
+void fixture;
 const spec: FaultSpec = { endpoint: 'token', effect: { kind: 'latency', ms: 10 } };
 async function f(): Promise<ControlState> {
   const s: RunningServers = await startServers({ oauthPort: 0, tokenTtlSeconds: 5 });

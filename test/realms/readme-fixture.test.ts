@@ -5,7 +5,7 @@ import { realmFixture, type RealmHandle } from 'mcp-oauth-test-server/vitest';
 // Every test gets a realm of its own; the servers are started once per worker, on free ports.
 const test = base.extend<{ realm: RealmHandle }>({ realm: realmFixture() });
 
-test.concurrent('force-403 in this test's realm only, while other tests run beside it', async ({ realm }) => {
+test.concurrent('force-403 holds in this realm only, while other tests run beside it', async ({ realm }) => {
   const { client } = await connectWithConsent(realm.mcpUrl);
   await realm.control.force403(true); // only this test's realm: the other tests are unaffected
   const r = await client.callTool({ name: 'echo', arguments: { message: 'hi' } }).catch((e: Error) => e);
