@@ -62,7 +62,8 @@ export function createBaseApp(server: ServerName, realms: RealmResolver): Hono<A
   );
   app.notFound((c) => {
     c.get('note').outcome = 'not_found';
-    return jsonResponse({ error: 'not_found', error_description: `no endpoint at ${c.req.method} ${c.req.path}` }, 404);
+    // The path as it came (a realm's with its /r/<id>), not the one the routes saw.
+    return jsonResponse({ error: 'not_found', error_description: `no endpoint at ${c.req.method} ${getPath(c.req.raw)}` }, 404);
   });
   app.onError((err, c) => {
     const note = c.get('note');

@@ -183,6 +183,12 @@ describe('a realm at its URLs', () => {
     expect((await get(rs, '/r/u/control/state')).json.server).toBe('mcp');
   });
 
+  it("answers a path no endpoint serves with a JSON 404 naming the path as it came", async () => {
+    const r = await get(as, '/r/u/nope');
+    expect(r.status).toBe(404);
+    expect(r.json).toEqual({ error: 'not_found', error_description: 'no endpoint at GET /r/u/nope' });
+  });
+
   it('answers a JSON 404 naming an unknown realm, on both ports, for any path', async () => {
     for (const [base, path] of [
       [as, '/r/ghost/token'],
