@@ -35,6 +35,7 @@ const STARTUP: Policy = {
   stepUpReauthorizationLimit: 3,
   issParameter: true,
   refreshTokenIssuance: 'always',
+  mcpEra: 'dual',
 };
 
 let as: AS;
