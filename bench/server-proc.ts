@@ -1,6 +1,6 @@
 /**
  * The server side of the benchmark, run as its own process (pinned to one core by bench/run.ts):
- *   node --import tsx bench/server-proc.ts <realm|sdk|floor|oidc|cold|volume>
+ *   node --import tsx bench/server-proc.ts <realm|sdk|sdk2|floor|oidc|cold|volume>
  * It talks to the harness over the IPC channel only: a `ready` message with its URLs, then answers
  * commands ({id, cmd}) with ({id, result} | {id, error}).
  */
@@ -20,7 +20,7 @@ const project = async () => {
   return { startServers, resourceMetadataUrl, issueTokens, SUBJECT };
 };
 
-export type Kind = 'realm' | 'sdk' | 'floor' | 'oidc' | 'cold' | 'volume';
+export type Kind = 'realm' | 'sdk' | 'sdk2' | 'floor' | 'oidc' | 'cold' | 'volume';
 
 export interface Usage {
   rss: number;
@@ -183,6 +183,9 @@ async function main(): Promise<void> {
     });
   } else if (kind === 'sdk' || kind === 'floor') {
     listening = await (kind === 'sdk' ? (await import('./baseline-sdk.js')).startSdkBaseline() : (await import('./baseline-floor.js')).startFloor());
+    info.url = listening.url;
+  } else if (kind === 'sdk2') {
+    listening = await (await import('./baseline-sdk2.js')).startSdk2Baseline();
     info.url = listening.url;
   } else if (kind === 'oidc') {
     const peer = await (await import('./baseline-oidc.js')).startOidcPeer();
