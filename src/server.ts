@@ -7,6 +7,7 @@ import { mountControl } from './control/routes.js';
 import type { LogSink } from './events.js';
 import { bind, requestListener, StartupError, type Bound, type Tls } from './http/listen.js';
 import { buildMcpApp } from './mcp/app.js';
+import { McpHandler } from './mcp/handler.js';
 import { IntrospectionClient } from './mcp/introspection.js';
 import { IntrospectionVerifier } from './mcp/introspection-verifier.js';
 import type { TokenVerifier } from './mcp/verifier.js';
@@ -64,7 +65,7 @@ export function createMcpServer(
 }
 
 /** `introspectVia`: the AS's own socket when it listens in this process (see IntrospectionOptions.via). */
-function mcpServerOver(r: Realm, tls: Tls | undefined, introspectVia?: string): { app: Hono<AppEnv>; realm: Realm; verifier: TokenVerifier } {
+function mcpServerOver(r: Realm, tls: Tls | undefined, introspectVia?: string): { app: Hono<AppEnv>; realm: Realm; verifier: TokenVerifier; handler: McpHandler } {
   // The MCP server learns about tokens only over HTTP, even in one process with the AS.
   const verifier = new IntrospectionVerifier(
     new IntrospectionClient({
@@ -76,8 +77,9 @@ function mcpServerOver(r: Realm, tls: Tls | undefined, introspectVia?: string): 
       ca: tls?.cert,
     }),
   );
-  const opts = { verifier, allowedOrigins: r.config.allowedOrigins };
-  return { app: buildMcpApp(r.urls, () => r, opts, (app) => mountControl(app, 'mcp')), realm: r, verifier };
+  const handler = new McpHandler();
+  const opts = { verifier, allowedOrigins: r.config.allowedOrigins, handler };
+  return { app: buildMcpApp(r.urls, () => r, opts, (app) => mountControl(app, 'mcp')), realm: r, verifier, handler };
 }
 
 /** The address a bound server listens on, as a URL's host:port; a wildcard bind is reached over loopback. */
@@ -169,6 +171,8 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
     close: () =>
       (closing ??= (async () => {
         stopCheck();
+        // Open subscriptions/listen streams end first, else closing waits for them.
+        await rs.handler.close();
         await Promise.all([oauth.close(), mcp.close()]);
         rs.verifier.close();
         realm.close();
@@ -221,6 +225,7 @@ async function startAlone(only: 'oauth' | 'mcp', options: StartOptions): Promise
     close: () =>
       (closing ??= (async () => {
         stopCheck();
+        await rs?.handler.close();
         await listener.close();
         rs?.verifier.close();
         realm.close();

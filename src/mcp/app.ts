@@ -128,7 +128,7 @@ function serveWith(handler: McpHandler) {
 export function buildMcpApp(
   urls: RealmUrls,
   resolveRealm: RealmResolver,
-  opts: { verifier: TokenVerifier; allowedOrigins: readonly string[] },
+  opts: { verifier: TokenVerifier; allowedOrigins: readonly string[]; handler: McpHandler },
   extra?: (app: Hono<AppEnv>) => void,
 ): Hono<AppEnv> {
   const app = createBaseApp('mcp', resolveRealm);
@@ -153,7 +153,7 @@ export function buildMcpApp(
     return undefined;
   };
   const bearer = requireBearer(opts.verifier);
-  const serveMcp = chain([countRequest, guardOrigin(ownOrigin, allowed), peekRpc, classifyEra, bearer, mcpFaults, requireToolScopes], serveWith(new McpHandler()));
+  const serveMcp = chain([countRequest, guardOrigin(ownOrigin, allowed), peekRpc, classifyEra, bearer, mcpFaults, requireToolScopes], serveWith(opts.handler));
   // Stateless server: no standalone SSE stream (GET) and no session to delete (DELETE). Yet a client
   // may probe with either before it has a token (mcp-remote opens with GET): it must meet the same
   // challenge as a POST to discover the authorization server, so authentication comes first.

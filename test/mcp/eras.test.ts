@@ -80,6 +80,16 @@ describe('dual (the default): both eras on one endpoint', () => {
     expect(bearerChallenge(res).resource_metadata).toMatch(/\/\.well-known\/oauth-protected-resource\/mcp$/);
   });
 
+  it('subscriptions/listen (the 2026-07-28 replacement of the GET stream) opens with its acknowledgement', async () => {
+    const res = await postModern(s.mcpUrl, token, modernBody('subscriptions/listen', { notifications: { toolsListChanged: true } }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toContain('notifications/subscriptions/acknowledged');
+    await reader.cancel();
+  });
+
   it('an unknown tool in the modern era is a JSON-RPC error, not a transport failure', async () => {
     const a = await modern(modernBody('tools/call', { name: 'nope', arguments: {} }));
     expect(a.json.error.code).toBe(-32602);
