@@ -2,12 +2,12 @@
 import type autocannon from 'autocannon';
 import { basic } from '../test/support/http.js';
 import { MCP_HEADERS } from '../test/support/mcp.js';
-import { FORM, TOOLS_CALL, codeBody, mintCodes, probeToolsCall, refreshBody, registerClient, tokensFor, type BenchClient } from './flows.js';
+import { FORM, MODERN_HEADERS, MODERN_TOOLS_CALL, TOOLS_CALL, codeBody, mintCodes, probeModernToolsCall, probeToolsCall, refreshBody, registerClient, tokensFor, type BenchClient } from './flows.js';
 import type { LoadSpec } from './load.js';
 import type { ServerProc } from './proc.js';
 import type { Kind } from './server-proc.js';
 
-export type BaselineName = 'floor' | 'sdk' | 'oidc-token' | 'oidc-introspect';
+export type BaselineName = 'floor' | 'sdk' | 'sdk2-legacy' | 'sdk2-modern' | 'oidc-token' | 'oidc-introspect';
 
 export interface Phase {
   /** Spec for the warm-up run (not recorded) and the measured run. */
@@ -81,6 +81,24 @@ export const BASELINES: Record<BaselineName, CaseDef> = {
       return spec(proc.info.url!, s, fixed({ method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: TOOLS_CALL }), { verify: echoed });
     },
   },
+  'sdk2-legacy': {
+    name: 'peer: SDK v2 createMcpHandler, legacy, no auth',
+    what: "POST /mcp tools/call echo without the _meta envelope (2025 era) to the SDK v2's own createMcpHandler (a factory call per request; its legacy leg answers SSE)",
+    server: 'sdk2',
+    setup: async (proc, s) => {
+      await probeToolsCall(proc.info.url!);
+      return spec(proc.info.url!, s, fixed({ method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: TOOLS_CALL }), { verify: echoed });
+    },
+  },
+  'sdk2-modern': {
+    name: 'peer: SDK v2 createMcpHandler, modern, no auth',
+    what: 'POST /mcp tools/call echo as 2026-07-28 sends it (_meta envelope, SEP-2243 headers) to the same server',
+    server: 'sdk2',
+    setup: async (proc, s) => {
+      await probeModernToolsCall(proc.info.url!);
+      return spec(proc.info.url!, s, fixed({ method: 'POST', path: '/mcp', headers: MODERN_HEADERS, body: MODERN_TOOLS_CALL }), { verify: echoed });
+    },
+  },
   'oidc-token': {
     name: 'peer: oidc-provider POST /token client_credentials',
     what: 'client_credentials grant of a confidential client (client_secret_basic): every request mints and stores an opaque access token',
@@ -113,10 +131,11 @@ export const BASELINES: Record<BaselineName, CaseDef> = {
 export const CASES: CaseDef[] = [
   {
     name: 'POST /mcp tools/call (authenticated)',
-    what: 'tools/call echo with a valid bearer token: Bearer check, HTTP introspection at the AS, SDK transport',
+    what: 'tools/call echo in the 2025 era with a valid bearer token: Bearer check, HTTP introspection at the AS, SDK v2 transport (JSON)',
     server: 'realm',
     baseline: 'sdk',
-    target: 1.0,
+    target: 3,
+    peers: [{ baseline: 'sdk2-legacy', target: 2 }],
     setup: async (proc, s) => {
       const c = await client(proc);
       const t = await tokensFor(c);
@@ -128,6 +147,20 @@ export const CASES: CaseDef[] = [
         fixed({ method: 'POST', path, headers: { ...MCP_HEADERS, Authorization: `Bearer ${t.access_token}` }, body: TOOLS_CALL }),
         { verify: echoed },
       );
+    },
+  },
+  {
+    name: 'POST /mcp tools/call modern (authenticated)',
+    what: 'tools/call echo as 2026-07-28 sends it (_meta envelope, SEP-2243 headers) with a valid bearer token: Bearer check, HTTP introspection, SDK v2 createMcpHandler',
+    server: 'realm',
+    baseline: 'sdk',
+    peers: [{ baseline: 'sdk2-modern', target: 2 }],
+    setup: async (proc, s) => {
+      const c = await client(proc);
+      const t = await tokensFor(c);
+      await probeModernToolsCall(proc.info.mcpUrl!, t.access_token);
+      const path = new URL(proc.info.mcpUrl!).pathname;
+      return spec(proc.info.mcpUrl!, s, fixed({ method: 'POST', path, headers: { ...MODERN_HEADERS, Authorization: `Bearer ${t.access_token}` }, body: MODERN_TOOLS_CALL }), { verify: echoed });
     },
   },
   {

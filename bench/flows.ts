@@ -5,7 +5,7 @@
  */
 import autocannon from 'autocannon';
 import { bearer } from '../test/support/http.js';
-import { MCP_HEADERS, toolsCallBody } from '../test/support/mcp.js';
+import { MCP_HEADERS, modernBody, modernHeaders, toolsCallBody } from '../test/support/mcp.js';
 import { authorizeQuery, codeGrantParams, codeOf, REDIRECT, redeem, refreshGrantParams, register, visitAuthorize, type Tokens } from '../test/support/oauth.js';
 import { pkce } from '../test/support/pkce.js';
 
@@ -72,6 +72,18 @@ export async function mintCodes(c: BenchClient, n: number): Promise<string[]> {
 
 /** The tools/call every MCP case sends. */
 export const TOOLS_CALL = JSON.stringify(toolsCallBody('echo', { message: 'hello' }));
+
+/** The same call as a 2026-07-28 client sends it: the `_meta` envelope, and the SEP-2243 headers. */
+const modernCall = modernBody('tools/call', { name: 'echo', arguments: { message: 'hello' } });
+export const MODERN_TOOLS_CALL = JSON.stringify(modernCall);
+export const MODERN_HEADERS = { ...MCP_HEADERS, ...modernHeaders(modernCall) };
+
+/** One modern tools/call as the load sends it, checked. */
+export async function probeModernToolsCall(url: string, token?: string): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { ...MODERN_HEADERS, ...bearer(token) }, body: MODERN_TOOLS_CALL });
+  const text = await res.text();
+  if (res.status !== 200 || !text.includes('"text":"hello"') || !text.includes('resultType')) throw new Error(`modern tools/call at ${url} answered ${res.status}: ${text.slice(0, 300)}`);
+}
 
 /** One tools/call as the load sends it, checked: the echo must come back. */
 export async function probeToolsCall(url: string, token?: string): Promise<void> {

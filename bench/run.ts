@@ -197,7 +197,7 @@ const loadBefore = os.loadavg();
 // when that one ended with the same baseline), and, when the case has a target, right after it too.
 // Same-run peers (oidc-provider) run right before and right after the case they are compared with,
 // inside its floor runs.
-const baselineRuns: Record<BaselineName, LoadResult[]> = { floor: [], sdk: [], 'oidc-token': [], 'oidc-introspect': [] };
+const baselineRuns: Record<BaselineName, LoadResult[]> = { floor: [], sdk: [], 'sdk2-legacy': [], 'sdk2-modern': [], 'oidc-token': [], 'oidc-introspect': [] };
 /** Every run of a peer, whole (its RSS is reported next to ours). */
 const peerResults: Partial<Record<BaselineName, CaseResult[]>> = {};
 const cases: CaseResult[] = [];
@@ -207,7 +207,7 @@ const runBaseline = async (b: BaselineName): Promise<LoadResult> => {
   const whole = await runCase(BASELINES[b]);
   const r = whole.load;
   baselineRuns[b].push(r);
-  if (BASELINES[b].server === 'oidc') (peerResults[b] ??= []).push(whole);
+  if (BASELINES[b].server === 'oidc' || BASELINES[b].server === 'sdk2') (peerResults[b] ??= []).push(whole);
   last = { name: b, load: r };
   return r;
 };

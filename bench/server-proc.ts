@@ -1,6 +1,6 @@
 /**
  * The server side of the benchmark, run as its own process (pinned to one core by bench/run.ts):
- *   node --import tsx bench/server-proc.ts <realm|sdk|floor|oidc|cold|volume|realms>
+ *   node --import tsx bench/server-proc.ts <realm|sdk|sdk2|floor|oidc|cold|volume|realms>
  * It talks to the harness over the IPC channel only: a `ready` message with its URLs, then answers
  * commands ({id, cmd}) with ({id, result} | {id, error}).
  */
@@ -20,7 +20,7 @@ const project = async () => {
   return { startServers, resourceMetadataUrl, issueTokens, SUBJECT };
 };
 
-export type Kind = 'realm' | 'sdk' | 'floor' | 'oidc' | 'cold' | 'volume' | 'realms';
+export type Kind = 'realm' | 'sdk' | 'sdk2' | 'floor' | 'oidc' | 'cold' | 'volume' | 'realms';
 
 export interface Usage {
   rss: number;
@@ -210,6 +210,9 @@ async function main(): Promise<void> {
     Object.assign(info, { oauthUrl: running.oauthUrl, mcpUrl: running.mcpUrl });
   } else if (kind === 'sdk' || kind === 'floor') {
     listening = await (kind === 'sdk' ? (await import('./baseline-sdk.js')).startSdkBaseline() : (await import('./baseline-floor.js')).startFloor());
+    info.url = listening.url;
+  } else if (kind === 'sdk2') {
+    listening = await (await import('./baseline-sdk2.js')).startSdk2Baseline();
     info.url = listening.url;
   } else if (kind === 'oidc') {
     const peer = await (await import('./baseline-oidc.js')).startOidcPeer();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { REFRESH_TOKEN_ISSUANCE, type RefreshTokenIssuance } from './policy.js';
+import { MCP_ERAS, REFRESH_TOKEN_ISSUANCE, type McpEra, type RefreshTokenIssuance } from './policy.js';
 
 /** Everything an instance is configured with, validated and with defaults filled in. */
 export interface Config {
@@ -19,6 +19,8 @@ export interface Config {
   refreshTokenTtlSeconds: number;
   /** When code grants come with a refresh token (SEP-2207); the policy's refreshTokenIssuance starts from it. */
   refreshTokenIssuance: RefreshTokenIssuance;
+  /** Which protocol eras the MCP server serves; the policy's mcpEra (the `era` switch) starts from it. */
+  mcpEra: McpEra;
   scopes: string[];
   allowedOrigins: string[];
   controlToken?: string;
@@ -49,7 +51,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type Kind = 'port' | 'url' | 'positive-int' | 'string' | 'list' | 'host' | 'server' | 'refresh-issuance';
+type Kind = 'port' | 'url' | 'positive-int' | 'string' | 'list' | 'host' | 'server' | 'refresh-issuance' | 'era';
 
 /** One row per setting: the single source for env names, CLI flags, defaults and the README table. */
 export const SETTINGS: ReadonlyArray<{
@@ -72,6 +74,7 @@ export const SETTINGS: ReadonlyArray<{
   { key: 'tokenTtlSeconds', env: 'TOKEN_TTL_SECONDS', flag: '--token-ttl', kind: 'positive-int', default: '3600', meaning: 'access-token lifetime in seconds' },
   { key: 'refreshTokenTtlSeconds', env: 'REFRESH_TOKEN_TTL_SECONDS', flag: '--refresh-token-ttl', kind: 'positive-int', default: '2592000', meaning: 'refresh-token lifetime in seconds (30 days); expired ones are refused and swept' },
   { key: 'refreshTokenIssuance', env: 'REFRESH_TOKEN_ISSUANCE', flag: '--refresh-token-issuance', kind: 'refresh-issuance', default: 'always', meaning: 'when a code grant comes with a refresh token (SEP-2207): always, offline_access (only when the client asked for that scope) or never' },
+  { key: 'mcpEra', env: 'MCP_ERA', flag: '--era', kind: 'era', default: 'dual', meaning: 'protocol eras the MCP server serves: dual (2025 revisions through initialize and 2026-07-28 on one endpoint), modern (2026-07-28 only) or legacy (2025 revisions only)' },
   { key: 'scopes', env: 'SCOPES', flag: '--scopes', kind: 'list', default: 'mcp:read mcp:write mcp:admin', meaning: 'space-separated scopes the server knows; granted when a client asks for none, but mcp:admin (granted only when asked for)' },
   { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', flag: '--allowed-origins', kind: 'list', default: '(own origin and loopback)', meaning: 'extra browser Origins the MCP server accepts (DNS-rebinding guard), and the only foreign ones either control plane answers' },
   { key: 'controlToken', env: 'CONTROL_TOKEN', flag: '--control-token', kind: 'string', default: '(none: control plane open)', meaning: 'when set, /control/* requires Authorization: Bearer <CONTROL_TOKEN>' },
@@ -97,6 +100,7 @@ const DEFAULTS = {
   tokenTtlSeconds: 3600,
   refreshTokenTtlSeconds: 30 * 86400,
   refreshTokenIssuance: 'always' as RefreshTokenIssuance,
+  mcpEra: 'dual' as McpEra,
   scopes: ['mcp:read', 'mcp:write', 'mcp:admin'],
   allowedOrigins: [] as string[],
   introspectionClientId: 'mcp-resource-server',
@@ -139,6 +143,9 @@ function parseValue(kind: Kind, name: string, raw: string): unknown {
       return raw;
     case 'refresh-issuance':
       if (!isIssuance(raw)) fail(name, REFRESH_TOKEN_ISSUANCE.join(', or '), raw);
+      return raw;
+    case 'era':
+      if (!isEra(raw)) fail(name, MCP_ERAS.join(', or '), raw);
       return raw;
     case 'string':
       return raw;
@@ -230,6 +237,7 @@ export function resolveConfig(options: ServerOptions = {}): Config {
     tokenTtlSeconds: int(o.tokenTtlSeconds, 'tokenTtlSeconds', 1, 10 * 365 * 86400, DEFAULTS.tokenTtlSeconds),
     refreshTokenTtlSeconds: int(o.refreshTokenTtlSeconds, 'refreshTokenTtlSeconds', 1, 10 * 365 * 86400, DEFAULTS.refreshTokenTtlSeconds),
     refreshTokenIssuance: o.refreshTokenIssuance === undefined ? DEFAULTS.refreshTokenIssuance : isIssuance(o.refreshTokenIssuance) ? o.refreshTokenIssuance : fail('refreshTokenIssuance', REFRESH_TOKEN_ISSUANCE.join(', or '), o.refreshTokenIssuance),
+    mcpEra: o.mcpEra === undefined ? DEFAULTS.mcpEra : isEra(o.mcpEra) ? o.mcpEra : fail('mcpEra', MCP_ERAS.join(', or '), o.mcpEra),
     scopes,
     allowedOrigins: list(o.allowedOrigins, 'allowedOrigins', DEFAULTS.allowedOrigins),
     controlToken: str(o.controlToken, 'controlToken'),
@@ -269,6 +277,10 @@ function requireApartSettings(config: Config, o: ServerOptions): void {
 
 function isIssuance(v: unknown): v is RefreshTokenIssuance {
   return (REFRESH_TOKEN_ISSUANCE as readonly unknown[]).includes(v);
+}
+
+function isEra(v: unknown): v is McpEra {
+  return (MCP_ERAS as readonly unknown[]).includes(v);
 }
 
 function randomSecret(): string {

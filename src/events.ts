@@ -34,6 +34,9 @@ export interface RequestFields {
   active?: boolean;
   rpcMethod?: string;
   tool?: string;
+  /** The protocol era an /mcp request was served in, and the version it claimed. */
+  era?: 'legacy' | 'modern';
+  protocolVersion?: string;
 }
 
 /** Which facts each endpoint's events carry: the facts a report card or a dashboard consumes. */
@@ -45,7 +48,7 @@ export const FACTS = {
   revoke: ['clientId', 'revoked'],
   'as-metadata': [],
   'resource-metadata': [],
-  mcp: ['clientId', 'rpcMethod', 'tool'],
+  mcp: ['clientId', 'rpcMethod', 'tool', 'era', 'protocolVersion'],
   /** A request no endpoint served: 404s and refused control calls. */
   other: [],
 } as const satisfies Record<string, ReadonlyArray<keyof RequestFields>>;

@@ -17,6 +17,13 @@ const SECRET_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
  */
 export const REFRESH_TOKEN_ISSUANCE = ['always', 'offline_access', 'never'] as const;
 export type RefreshTokenIssuance = (typeof REFRESH_TOKEN_ISSUANCE)[number];
+/**
+ * MCP_ERA: which protocol eras the MCP server serves (mcp/era.ts): `dual` the 2025 revisions
+ * (`initialize`) and 2026-07-28 (per-request `_meta`) on one endpoint, `modern` 2026-07-28 only,
+ * `legacy` the 2025 revisions only (basic/versioning "Compatibility Matrix").
+ */
+export const MCP_ERAS = ['dual', 'modern', 'legacy'] as const;
+export type McpEra = (typeof MCP_ERAS)[number];
 /** The scope by which a client asks for a refresh token (OpenID Connect Core §11). */
 export const OFFLINE_ACCESS = 'offline_access';
 
@@ -67,6 +74,8 @@ export const PolicySchema = z
     issParameter: z.boolean(),
     /** REFRESH_TOKEN_ISSUANCE: when a code grant comes with a refresh token (SEP-2207); see refreshIssued in oauth/issue.ts. */
     refreshTokenIssuance: z.enum(REFRESH_TOKEN_ISSUANCE),
+    /** MCP_ERA / the `era` switch: which protocol eras /mcp serves. */
+    mcpEra: z.enum(MCP_ERAS),
   })
   .strict();
 
@@ -77,7 +86,7 @@ export const PolicyPatchSchema = PolicySchema.partial().strict();
 export type PolicyPatch = z.infer<typeof PolicyPatchSchema>;
 
 /** The startup policy: the newest MCP authorization spec's defaults, with the configured lifetimes and scopes. */
-export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshTokenTtlSeconds' | 'scopes'> & Partial<Pick<Config, 'refreshTokenIssuance'>>): Policy {
+export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshTokenTtlSeconds' | 'scopes'> & Partial<Pick<Config, 'refreshTokenIssuance' | 'mcpEra'>>): Policy {
   return PolicySchema.parse({
     grantTypes: [...GRANT_TYPES],
     tokenEndpointAuthMethods: [...AUTH_METHODS],
@@ -95,6 +104,7 @@ export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshT
     stepUpReauthorizationLimit: 3,
     issParameter: true,
     refreshTokenIssuance: config.refreshTokenIssuance ?? 'always',
+    mcpEra: config.mcpEra ?? 'dual',
   });
 }
 

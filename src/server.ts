@@ -7,6 +7,7 @@ import { mountControl } from './control/routes.js';
 import type { LogSink } from './events.js';
 import { bind, requestListener, StartupError, type Bound, type Tls } from './http/listen.js';
 import { buildMcpApp } from './mcp/app.js';
+import { McpHandler } from './mcp/handler.js';
 import { IntrospectionClient } from './mcp/introspection.js';
 import { IntrospectionVerifier } from './mcp/introspection-verifier.js';
 import type { TokenVerifier } from './mcp/verifier.js';
@@ -94,9 +95,14 @@ export function createMcpServer(
 /**
  * `asSocket`: the AS's own socket (`http://127.0.0.1:<port>`) when it listens in this process (see
  * IntrospectionOptions.via). `realms`: serve them too; each introspects at its own issuer's path
- * over the same pooled connections.
+ * over the same pooled connections, and all share one MCP handler (its pools hold no realm state).
  */
-function mcpServerOver(r: Realm, tls: Tls | undefined, asSocket?: string, realms?: RealmRegistry): { app: Hono<AppEnv>; realm: Realm; verifier: TokenVerifier } {
+function mcpServerOver(
+  r: Realm,
+  tls: Tls | undefined,
+  asSocket?: string,
+  realms?: RealmRegistry,
+): { app: Hono<AppEnv>; realm: Realm; verifier: TokenVerifier; handler: McpHandler } {
   const via = (realm: Realm) => (asSocket === undefined ? undefined : `${asSocket}${realm.urls.issuerPath}/introspect`);
   // The MCP server learns about tokens only over HTTP, even in one process with the AS.
   const client = new IntrospectionClient({
@@ -116,9 +122,10 @@ function mcpServerOver(r: Realm, tls: Tls | undefined, asSocket?: string, realms
     if (!v) byRealm.set(realm, (v = new IntrospectionVerifier(client.at(realm.urls.endpoint('introspect'), via(realm)))));
     return v;
   };
-  const opts = { verifier, allowedOrigins: r.config.allowedOrigins, ...(realms ? { verifierFor } : {}) };
+  const handler = new McpHandler();
+  const opts = { verifier, allowedOrigins: r.config.allowedOrigins, handler, ...(realms ? { verifierFor } : {}) };
   const resolve: RealmResolver = realms ? realmRouter(realms, r.urls.mcpBasePath) : () => r;
-  return { app: buildMcpApp(r.urls, resolve, opts, (app) => mountControl(app, 'mcp', realms)), realm: r, verifier };
+  return { app: buildMcpApp(r.urls, resolve, opts, (app) => mountControl(app, 'mcp', realms)), realm: r, verifier, handler };
 }
 
 /** The address a bound server listens on, as a URL's host:port; a wildcard bind is reached over loopback. */
@@ -218,6 +225,8 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
     close: () =>
       (closing ??= (async () => {
         stopCheck();
+        // Open subscriptions/listen streams end first, else closing waits for them.
+        await rs.handler.close();
         await Promise.all([oauth.close(), mcp.close()]);
         rs.verifier.close();
         realms.close();
@@ -271,6 +280,7 @@ async function startAlone(only: 'oauth' | 'mcp', options: StartOptions): Promise
     close: () =>
       (closing ??= (async () => {
         stopCheck();
+        await rs?.handler.close();
         await listener.close();
         rs?.verifier.close();
         realm.close();

@@ -63,6 +63,14 @@ describe('configuration', () => {
     expect(() => resolveConfig({ refreshTokenIssuance: 'sometimes' as never })).toThrow('refreshTokenIssuance must be always, or offline_access, or never');
   });
 
+  it('reads MCP_ERA / --era (default dual) and refuses other values naming the eras', () => {
+    expect(resolveConfig({}).mcpEra).toBe('dual');
+    expect(resolveConfig(optionsFromEnv({ MCP_ERA: 'modern' })).mcpEra).toBe('modern');
+    expect(resolveConfig(optionsFromFlags({ '--era': 'legacy' })).mcpEra).toBe('legacy');
+    expect(() => optionsFromEnv({ MCP_ERA: 'Modern' })).toThrow('MCP_ERA must be dual, or modern, or legacy (got "Modern")');
+    expect(() => resolveConfig({ mcpEra: 'both' as never })).toThrow('mcpEra must be dual, or modern, or legacy');
+  });
+
   it('names the flag and its variable for bad flags; refuses unknown flags', () => {
     expect(() => optionsFromFlags({ '--token-ttl': '0' })).toThrow('--token-ttl (TOKEN_TTL_SECONDS) must be a positive whole number');
     expect(() => optionsFromFlags({ '--nope': '1' })).toThrow('unknown option --nope');

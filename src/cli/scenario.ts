@@ -2,6 +2,7 @@ import { ControlClient, ControlError } from '../control/client.js';
 import { didYouMean } from '../control/did-you-mean.js';
 import { SWITCHES, SWITCH_ALIASES, SWITCH_NAMES, type ArgKind, type SwitchName } from '../control/switch-table.js';
 import { formatEvent, type ServerEvent } from '../events.js';
+import { MCP_ERAS } from '../policy.js';
 import { refuseBools, UsageError, type ParsedArgs } from './args.js';
 import { EventCursor, followEvents } from './events.js';
 import { invocation } from './invocation.js';
@@ -9,7 +10,7 @@ import { FAULT_USAGE, faultCommand } from './fault-command.js';
 import { summary, type Out } from './print.js';
 import { findTarget, type Target } from './target.js';
 
-type Arg = 'none' | 'onoff' | 'seconds' | 'token' | 'follow' | 'calls';
+type Arg = 'none' | 'onoff' | 'seconds' | 'token' | 'follow' | 'calls' | 'era';
 type Value = boolean | number | string | undefined;
 interface Scenario {
   arg: Arg;
@@ -20,7 +21,7 @@ interface Scenario {
 
 const QUIET: Out = { json: false, line: () => {}, answer: () => {} };
 
-const SCENARIO_ARG: Record<ArgKind, Arg> = { on: 'onoff', seconds: 'seconds', token: 'token', none: 'none', calls: 'calls' };
+const SCENARIO_ARG: Record<ArgKind, Arg> = { on: 'onoff', seconds: 'seconds', token: 'token', none: 'none', calls: 'calls', era: 'era' };
 
 /**
  * `off` for a seconds switch is the value the server started with: its state file records that;
@@ -78,7 +79,7 @@ export const SCENARIOS: Record<string, Scenario> = {
 };
 
 export function scenarioUsage(): string {
-  const argOf = (a: Arg) => (a === 'onoff' ? '[on|off]' : a === 'calls' ? '[<calls>|on|off]' : a === 'seconds' ? '<secs>' : a === 'token' ? '<token>' : a === 'follow' ? '[--follow]' : '');
+  const argOf = (a: Arg) => (a === 'onoff' ? '[on|off]' : a === 'calls' ? '[<calls>|on|off]' : a === 'era' ? `<${MCP_ERAS.join('|')}>` : a === 'seconds' ? '<secs>' : a === 'token' ? '<token>' : a === 'follow' ? '[--follow]' : '');
   const rows = [
     ...Object.entries(SCENARIOS).map(([name, s]) => [`${name} ${argOf(s.arg)}${s.arg === 'seconds' && name !== 'advance' ? '|off' : ''}`, s.does] as const),
     ...FAULT_USAGE,
@@ -114,6 +115,10 @@ function parseValue(name: string, s: Scenario, raw: string | undefined, follow: 
     if (raw === 'off') return false;
     if (/^\d+$/.test(raw) && Number(raw) >= 1) return Number(raw);
     throw new UsageError(`${name} takes a positive whole number of calls, on or off, not ${JSON.stringify(raw)}`);
+  }
+  if (s.arg === 'era') {
+    if (raw !== undefined && (MCP_ERAS as readonly string[]).includes(raw)) return raw;
+    throw new UsageError(`${name} takes ${MCP_ERAS.join(', ')}${raw === undefined ? '' : `, not ${JSON.stringify(raw)}`}`);
   }
   if (s.arg === 'onoff') {
     if (raw === undefined || raw === 'on') return true;

@@ -1,5 +1,6 @@
 import type { ServerName } from '../events.js';
 import type { Fault } from '../faults.js';
+import type { McpEra } from '../policy.js';
 import type { Counters, Realm } from '../realm.js';
 import { abbreviate } from '../secrets.js';
 import type { StepUpCount } from '../step-up.js';
@@ -16,6 +17,8 @@ export interface Switches {
   'force-403': boolean;
   /** Tool calls the step-up switch still challenges; true while on, false when off. */
   'step-up': number | boolean;
+  /** The protocol eras /mcp serves. */
+  era: McpEra;
 }
 
 export interface ControlState {
@@ -45,6 +48,7 @@ export async function controlState(realm: Realm, server: ServerName): Promise<Co
       'deny-consent': f.has(SWITCH_FAULT_IDS['deny-consent']),
       'force-403': f.has(SWITCH_FAULT_IDS['force-403']),
       'step-up': realm.stepUp.switchState,
+      era: realm.policy.mcpEra,
     },
     counters: structuredClone(realm.counters),
     live: await realm.store.counts(),

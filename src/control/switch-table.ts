@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MCP_ERAS, type McpEra } from '../policy.js';
 
 /** What a switch takes: exactly the original contract's bodies. */
 export const ARGS = {
@@ -6,13 +7,14 @@ export const ARGS = {
   seconds: { schema: z.object({ seconds: z.number().int().positive().max(10 * 365 * 86400) }).strict(), example: '{"seconds":5}' },
   token: { schema: z.object({ token: z.string().min(1).max(4096) }).strict(), example: '{"token":"my-refresh-token"}' },
   none: { schema: z.object({}).strict(), example: '(no body)' },
+  era: { schema: z.object({ era: z.enum(MCP_ERAS) }).strict(), example: '{"era":"modern"} (dual, modern or legacy)' },
   calls: {
     schema: z.union([z.object({ calls: z.number().int().positive().max(1_000_000) }).strict(), z.object({ on: z.boolean() }).strict()]),
     example: '{"calls":1} or {"on":true}',
   },
 } as const;
 export type ArgKind = keyof typeof ARGS;
-export type ArgValue<K extends ArgKind> = K extends 'on' ? boolean : K extends 'seconds' ? number : K extends 'token' ? string : K extends 'calls' ? number | boolean : void;
+export type ArgValue<K extends ArgKind> = K extends 'on' ? boolean : K extends 'seconds' ? number : K extends 'token' ? string : K extends 'calls' ? number | boolean : K extends 'era' ? McpEra : void;
 
 /** The JSON body a switch call sends for an argument value. */
 export function bodyFor(arg: ArgKind, value: unknown): unknown {
@@ -20,6 +22,7 @@ export function bodyFor(arg: ArgKind, value: unknown): unknown {
   if (arg === 'seconds') return { seconds: value };
   if (arg === 'token') return { token: value };
   if (arg === 'calls') return typeof value === 'number' ? { calls: value } : { on: value };
+  if (arg === 'era') return { era: value };
   return undefined;
 }
 
@@ -38,6 +41,7 @@ export const SWITCHES = {
   'seed-refresh': { server: 'oauth', arg: 'token', method: 'seedRefresh', aliases: [], does: 'make a refresh token valid for any client' },
   'force-403': { server: 'mcp', arg: 'on', method: 'force403', aliases: ['bad-scope'], does: 'tool calls answer 403 insufficient_scope' },
   'step-up': { server: 'mcp', arg: 'calls', method: 'stepUp', aliases: [], does: 'the next N tool calls (or all, while on) answer 403 insufficient_scope naming a scope a new consent grants (mcp:admin)' },
+  era: { server: 'mcp', arg: 'era', method: 'era', aliases: [], does: 'protocol eras /mcp serves: dual (2025 initialize and 2026-07-28), modern (2026-07-28 only) or legacy (2025 only)' },
   reset: { server: 'both', arg: 'none', method: 'reset', aliases: [], does: 'back to the startup state of both servers: clients, tokens, switches, faults, clock (clients must consent again)' },
 } as const satisfies Record<string, { server: 'oauth' | 'mcp' | 'both'; arg: ArgKind; method: string; aliases: readonly string[]; does: string }>;
 

@@ -1,5 +1,6 @@
 import type { ServerName } from '../events.js';
 import type { FaultSpec } from '../faults.js';
+import type { McpEra } from '../policy.js';
 import type { Realm } from '../realm.js';
 import { SWITCH_FAULT_IDS, type SwitchName } from './switch-table.js';
 
@@ -58,6 +59,7 @@ export const APPLY: Record<SwitchName, Apply> = {
     r.stepUp.arm(calls);
     return typeof calls === 'number' ? `${calls} calls` : calls ? 'on' : 'off';
   },
+  era: ({ era }, r) => (r.setPolicy({ mcpEra: era as McpEra }), era as string),
   // The whole realm, asked on either port (issue 11: "reset means reset").
   reset: async (_b, r) => (await r.reset(), 'reset'),
 };

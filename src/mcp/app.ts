@@ -10,12 +10,13 @@ import type { RealmUrls } from '../urls.js';
 import { checkBearer } from './bearer.js';
 import { chain, type McpExchange, type Step } from './chain.js';
 import { challengeResponse } from './challenge.js';
+import { eraOf } from './era.js';
 import { McpHandler } from './handler.js';
 import { guardOrigin, originAllowed } from './origin.js';
 import { mountResourceMetadata } from './resource-metadata.js';
 import { peekRpc } from './rpc-peek.js';
 import { requireToolScopes } from './scope-step.js';
-import type { TokenFacts } from './tools.js';
+import type { CallFacts } from './tools.js';
 import type { TokenVerifier } from './verifier.js';
 
 const NO_QUERY = new URLSearchParams();
@@ -74,28 +75,57 @@ const mcpFaults: Step = async (c, x) => {
   }
 };
 
-/** The SDK's stateless Streamable HTTP, given what the verifier said of the token. */
+/** The era this request is served in under the realm's setting; the event records it. */
+const classifyEra: Step = (c, x) => {
+  x.era = eraOf(c.get('realm').policy.mcpEra, x.parsed, c.req.raw.headers);
+  const note = c.get('note');
+  note.era = x.era.era;
+  note.protocolVersion = x.era.protocolVersion;
+  return undefined;
+};
+
+/** What the SDK's refusal of a 2026-07-28 request said (SEP-2243 headers, versions): the event's reason. */
+async function noteRefusal(c: Ctx, res: Response): Promise<Response> {
+  if (res.status !== 400) return res;
+  const body = (await res
+    .clone()
+    .json()
+    .catch(() => undefined)) as { error?: { code?: unknown; message?: unknown } } | undefined;
+  const code = body?.error?.code;
+  const note = c.get('note');
+  note.outcome = code === -32020 ? 'header-mismatch' : code === -32022 ? 'unsupported-protocol-version' : 'bad-request';
+  if (typeof body?.error?.message === 'string') note.reason = body.error.message;
+  return res;
+}
+
+/** The official SDK v2 (handler.ts), given what the verifier said of the token and the request's era. */
 function serveWith(handler: McpHandler) {
-  return (c: Ctx, x: McpExchange): Promise<Response> => {
+  return async (c: Ctx, x: McpExchange): Promise<Response> => {
     const facts = x.facts!;
-    const whoami: TokenFacts = { client_id: facts.clientId, sub: facts.sub, scope: facts.scope, aud: facts.aud.length === 1 ? facts.aud[0] : facts.aud, exp: facts.exp };
+    const era = x.era!;
+    const extra: CallFacts = {
+      facts: { client_id: facts.clientId, sub: facts.sub, scope: facts.scope, aud: facts.aud.length === 1 ? facts.aud[0] : facts.aud, exp: facts.exp },
+      era: era.era,
+      protocolVersion: era.protocolVersion,
+    };
     const authInfo = {
       token: x.token!,
       clientId: facts.clientId ?? '',
       scopes: facts.scope.split(' ').filter(Boolean),
       expiresAt: facts.exp,
       resource: c.get('urls').resourceUrl,
-      extra: { facts: whoami },
+      extra: extra as unknown as Record<string, unknown>,
     };
-    // Unparsable JSON goes to the transport as it came, so the SDK answers with its JSON-RPC parse error.
+    // Unparsable JSON goes to the SDK as it came, so that it answers with its JSON-RPC parse error.
     const request = x.parsed === undefined ? new Request(c.req.raw.url, { method: 'POST', headers: c.req.raw.headers, body: x.text }) : c.req.raw;
-    return handler.handle(request, x.parsed, authInfo);
+    const res = await handler.handle(request, x.parsed, authInfo, era.era);
+    return era.era === 'modern' ? noteRefusal(c, res) : res;
   };
 }
 
 /**
  * The protected MCP server as a Hono app: RFC 9728 discovery, and /mcp as a chain —
- * origin guard → JSON-RPC peek → bearer check → faults → tool scopes → the SDK's stateless Streamable HTTP.
+ * origin guard → JSON-RPC peek → era → bearer check → faults → tool scopes → the official SDK v2.
  */
 export function buildMcpApp(
   urls: RealmUrls,
@@ -103,6 +133,7 @@ export function buildMcpApp(
   opts: {
     verifier: TokenVerifier;
     allowedOrigins: readonly string[];
+    handler: McpHandler;
     /** Realms under /r/<id> introspect at their own issuer: the verifier for a request's realm (default: `verifier`). */
     verifierFor?: (realm: Realm) => TokenVerifier;
   },
@@ -130,7 +161,7 @@ export function buildMcpApp(
     return undefined;
   };
   const bearer = requireBearer(opts.verifierFor ?? (() => opts.verifier));
-  const serveMcp = chain([countRequest, guardOrigin(ownOrigin, allowed), peekRpc, bearer, mcpFaults, requireToolScopes], serveWith(new McpHandler()));
+  const serveMcp = chain([countRequest, guardOrigin(ownOrigin, allowed), peekRpc, classifyEra, bearer, mcpFaults, requireToolScopes], serveWith(opts.handler));
   // Stateless server: no standalone SSE stream (GET) and no session to delete (DELETE). Yet a client
   // may probe with either before it has a token (mcp-remote opens with GET): it must meet the same
   // challenge as a POST to discover the authorization server, so authentication comes first.

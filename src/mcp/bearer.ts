@@ -1,4 +1,4 @@
-import { checkResourceAllowed } from '@modelcontextprotocol/sdk/shared/auth-utils.js';
+import { checkResourceAllowed } from '@modelcontextprotocol/server';
 import type { Challenge } from './challenge.js';
 import type { TokenVerifier, VerifiedToken } from './verifier.js';
 

@@ -1,4 +1,5 @@
 import type { Ctx } from '../pipeline/env.js';
+import type { EraOfRequest } from './era.js';
 import type { VerifiedToken } from './verifier.js';
 
 /** What the steps of one /mcp request learn, in order. */
@@ -9,6 +10,8 @@ export interface McpExchange {
   rpcMethod?: string;
   /** The tools a tools/call names (each of a batch's). */
   tools: string[];
+  /** The era the request is served in, and the protocol version it claims (era.ts). */
+  era?: EraOfRequest;
   /** The bearer token and what the verifier said of it. */
   token?: string;
   facts?: VerifiedToken;

@@ -1,30 +1,84 @@
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
+import { createMcpHandler, legacyStatelessFallback, WebStandardStreamableHTTPServerTransport, type AuthInfo, type McpServer } from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
+import type { Era } from './era.js';
 import { createToolServer } from './tools.js';
 
 const MAX_IDLE_SERVERS = 64;
 
 /**
- * Serves stateless Streamable HTTP with the official SDK. A stateless transport serves one request
- * only, so each request gets a fresh transport; the McpServer behind it (tool registry, schemas,
- * validator) is costly to build, so servers are pooled and each serves one request at a time.
+ * McpServer instances for one era. Building one (tool registry, schemas) costs more than the call it
+ * serves, so each goes back here when its exchange closes. One pool per era: the SDK pins an instance
+ * that served a 2026-07-28 request to that era (it answers later legacy calls with -32602).
+ */
+class ServerPool {
+  private readonly idle: McpServer[] = [];
+  private readonly pooled = new WeakSet<McpServer>();
+
+  constructor(private readonly build: () => McpServer) {}
+
+  take(): McpServer {
+    const server = this.idle.pop();
+    if (server) {
+      this.pooled.delete(server);
+      return server;
+    }
+    const fresh = this.build();
+    // The SDK detaches the transport before it calls onclose (Protocol._onclose), so an instance
+    // is connectable again here. The modern entry wraps onclose per exchange and calls this one after.
+    fresh.server.onclose = () => {
+      if (this.pooled.has(fresh) || this.idle.length >= MAX_IDLE_SERVERS) return;
+      this.pooled.add(fresh);
+      this.idle.push(fresh);
+    };
+    return fresh;
+  }
+}
+
+/**
+ * /mcp on the official SDK v2, after our bearer check. Modern (2026-07-28) requests go to its
+ * `createMcpHandler` in strict mode (`legacy: 'reject'`), which validates the SEP-2243 headers and
+ * answers a legacy request -32022 when only the modern era is served. Legacy requests go to a
+ * stateless streamable HTTP transport of our own: JSON when the client accepts it (the SDK's own
+ * legacy leg always streams SSE), SSE when it accepts only that.
  */
 export class McpHandler {
-  private readonly idle: McpServer[] = [];
   private readonly validator = new AjvJsonSchemaValidator();
+  private readonly modernPool = new ServerPool(() => createToolServer(this.validator));
+  private readonly legacyPool = new ServerPool(() => createToolServer(this.validator));
+  private readonly modern = createMcpHandler(() => this.modernPool.take(), { legacy: 'reject' });
+  private readonly legacySse = legacyStatelessFallback(() => this.legacyPool.take());
 
-  async handle(request: Request, parsedBody: unknown, authInfo: AuthInfo): Promise<Response> {
-    const server = this.idle.pop() ?? createToolServer(this.validator);
+  /**
+   * `era`: where the request goes (see eraOf). On the legacy leg a 2026-07-28 request meets a
+   * pre-2026 server: the transport knows only the 2025 revisions (400 -32000 for its header).
+   */
+  handle(request: Request, parsedBody: unknown, authInfo: AuthInfo, era: Era): Promise<Response> {
+    const options = parsedBody === undefined ? { authInfo } : { authInfo, parsedBody };
+    if (era === 'modern') return this.modern.fetch(request, options);
+    const accept = request.headers.get('accept') ?? '';
+    if (!accept.includes('application/json') && accept.includes('text/event-stream')) {
+      // The transport insists on both media types being listed; this client takes the stream, which it is sent.
+      const headers = new Headers(request.headers);
+      headers.set('accept', 'application/json, text/event-stream');
+      const body = parsedBody === undefined ? request.body : null;
+      return this.legacySse(new Request(request.url, { method: 'POST', headers, body, ...(body && { duplex: 'half' }) }), options);
+    }
+    return this.legacyJson(request, options);
+  }
+
+  private async legacyJson(request: Request, options: { authInfo: AuthInfo; parsedBody?: unknown }): Promise<Response> {
+    const server = this.legacyPool.take();
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     await server.connect(transport);
     try {
-      return await transport.handleRequest(request, { parsedBody, authInfo });
+      return await transport.handleRequest(request, options);
     } finally {
-      // Closing detaches the transport, which makes the server connectable again.
+      // Closing detaches the transport, and onclose returns the server to its pool.
       await server.close();
-      if (this.idle.length < MAX_IDLE_SERVERS) this.idle.push(server);
     }
+  }
+
+  close(): Promise<void> {
+    return this.modern.close();
   }
 }

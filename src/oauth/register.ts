@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { OAuthClientMetadataSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { OAuthClientMetadataSchema } from '@modelcontextprotocol/core';
 import { parseJson } from '../http/json.js';
 import { NO_STORE, OAuthError, jsonResponse } from '../http/oauth-error.js';
 import { omitFields } from '../http/omit.js';

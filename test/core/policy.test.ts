@@ -1,4 +1,4 @@
-import { OAuthMetadataSchema, OAuthProtectedResourceMetadataSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { OAuthMetadataSchema, OAuthProtectedResourceMetadataSchema } from '@modelcontextprotocol/core';
 import * as oauth from 'oauth4webapi';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Policy } from '../../src/policy.js';
@@ -35,6 +35,7 @@ const STARTUP: Policy = {
   stepUpReauthorizationLimit: 3,
   issParameter: true,
   refreshTokenIssuance: 'always',
+  mcpEra: 'dual',
 };
 
 let as: AS;

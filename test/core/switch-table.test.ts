@@ -7,7 +7,8 @@ import type { RunningServers } from '../../src/server.js';
 import { get, post } from '../support/control.js';
 import { obtainTokens } from '../support/oauth.js';
 import { rsBase, start } from '../support/servers.js';
-import { callTool, postMcp, toolsListBody } from '../support/mcp.js';
+import { bearer } from '../support/http.js';
+import { callTool, initializeBody, postMcp, toolsListBody } from '../support/mcp.js';
 
 /**
  * One table, three faces: every SWITCHES entry is a route on the right server(s), a ControlClient
@@ -31,7 +32,7 @@ afterEach(async () => {
 
 type Table = typeof SWITCHES;
 const STATE_KEYS = ['clock', 'counters', 'faults', 'lastEventId', 'live', 'refreshTokens', 'server', 'stepUp', 'switches'];
-const STARTUP_SWITCHES = { rotate: false, 'expires-in': 3600, 'invalid-grant': false, 'deny-consent': false, 'force-403': false, 'step-up': false };
+const STARTUP_SWITCHES = { rotate: false, 'expires-in': 3600, 'invalid-grant': false, 'deny-consent': false, 'force-403': false, 'step-up': false, era: 'dual' };
 const SEED = 'seeded-by-the-switch-table-0123';
 
 /** What one call of each switch does, as GET /control/state shows it. */
@@ -75,6 +76,18 @@ const EFFECTS: { [N in SwitchName]: { value: ArgValue<Table[N]['arg']>; prep?: (
     check: (st) => {
       expect(st.switches).toEqual({ ...STARTUP_SWITCHES, 'deny-consent': true });
       expect(st.faults.map((f) => [f.id, f.endpoint])).toEqual([['deny-consent', 'authorize']]);
+    },
+  },
+  era: {
+    value: 'modern',
+    check: async (st) => {
+      expect(st.switches).toEqual({ ...STARTUP_SWITCHES, era: 'modern' });
+      expect((await get(servers.oauth, '/control/policy')).json.policy.mcpEra).toBe('modern');
+      // A 2025 initialize now meets a modern-only server (the eras tests go through every answer).
+      const { tokens } = await obtainTokens(servers.oauth, { resource: s.mcpUrl });
+      const res = await postMcp(s.mcpUrl, initializeBody(), bearer(tokens.access_token));
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: number } }).error.code).toBe(-32022);
     },
   },
   'seed-refresh': {
@@ -124,7 +137,7 @@ const EFFECTS: { [N in SwitchName]: { value: ArgValue<Table[N]['arg']>; prep?: (
 };
 
 /** A body each switch accepts, from its argument kind. */
-const BODY: Record<keyof typeof ARGS, string | undefined> = { on: '{"on":true}', seconds: '{"seconds":5}', token: '{"token":"switch-table-token"}', none: undefined, calls: '{"calls":2}' };
+const BODY: Record<keyof typeof ARGS, string | undefined> = { on: '{"on":true}', seconds: '{"seconds":5}', token: '{"token":"switch-table-token"}', none: undefined, calls: '{"calls":2}', era: '{"era":"legacy"}' };
 
 describe('the switch table', () => {
   it("has one name per switch, and the original contract's other scenario names as aliases, each once", () => {
@@ -185,7 +198,7 @@ describe('the switch table', () => {
       const scenario = SCENARIOS[name];
       expect(scenario, `SCENARIOS.${name}`).toBeDefined();
       expect(scenario!.does.startsWith(sw.does)).toBe(true);
-      expect(scenario!.arg).toBe({ on: 'onoff', seconds: 'seconds', token: 'token', none: 'none', calls: 'calls' }[sw.arg]);
+      expect(scenario!.arg).toBe({ on: 'onoff', seconds: 'seconds', token: 'token', none: 'none', calls: 'calls', era: 'era' }[sw.arg]);
       const row = scenarioUsage()
         .split('\n')
         .find((l) => l.trimStart().startsWith(`${name} `));

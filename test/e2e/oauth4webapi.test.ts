@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import * as oauth from 'oauth4webapi';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { OAuthClientInformationFullSchema, OAuthMetadataSchema, OAuthTokensSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { OAuthClientInformationFullSchema, OAuthMetadataSchema, OAuthTokensSchema } from '@modelcontextprotocol/core';
 import { startServers, type RunningServers } from '../../src/server.js';
 
 /** oauth4webapi is the strictest OAuth client there is: every response of ours must pass its checks. */

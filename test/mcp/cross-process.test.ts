@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { OAuthProtectedResourceMetadataSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { OAuthProtectedResourceMetadataSchema } from '@modelcontextprotocol/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeadlessOAuthProvider } from '../../src/testing/headless-provider.js';
 import { connectWithConsent, type Connected } from '../../src/testing/connect.js';

@@ -1,4 +1,4 @@
-import { OAuthProtectedResourceMetadataSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { OAuthProtectedResourceMetadataSchema } from '@modelcontextprotocol/core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createMcpServer, startServers, type RunningServers } from '../../src/server.js';
 import { initializeBody, postMcp } from '../support/mcp.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { OAuthMetadataSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { OAuthMetadataSchema } from '@modelcontextprotocol/core';
 import { ISSUER, makeAS, type AS } from '../support/servers.js';
 import { expectOAuthError } from '../support/oauth-error.js';
 import { snapshot } from '../support/snapshot.js';

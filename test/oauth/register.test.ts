@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OAuthClientInformationFullSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { OAuthClientInformationFullSchema } from '@modelcontextprotocol/core';
 import { makeAS, type AS } from '../support/servers.js';
 import { REDIRECT } from '../support/oauth.js';
 import { OVERSIZED } from '../support/http.js';
@@ -79,6 +79,15 @@ describe('POST /register (RFC 7591): success', () => {
   ])('accepts the redirect URI %s', async (uri) => {
     const c = await registered({ redirect_uris: [uri], token_endpoint_auth_method: 'none' });
     expect(c.redirect_uris).toEqual([uri]);
+  });
+
+  // SEP-837 (MCP 2026-07-28, client-registration "Application Type"): clients MUST send it; the SDK
+  // v2 sends "native" for loopback redirects. It is kept and echoed as registered (RFC 7591 §3.2.1).
+  it('application_type is kept and echoed (SEP-837)', async () => {
+    const json = await registered({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', application_type: 'native' });
+    expect(json.application_type).toBe('native');
+    const stored = await as.realm.store.findClient(json.client_id as string);
+    expect(stored?.metadata.application_type).toBe('native');
   });
 
   it('issues a new client_id every time, and does not take one from the request', async () => {

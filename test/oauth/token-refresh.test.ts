@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { OAuthTokensSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { OAuthTokensSchema } from '@modelcontextprotocol/core';
 import { makeAS, type AS } from '../support/servers.js';
 import { authorize, inactiveToRs, introspect, obtainTokens, redeem, register, token, type Tokens } from '../support/oauth.js';
 import { basic } from '../support/http.js';

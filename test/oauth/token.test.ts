@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OAuthTokensSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { OAuthTokensSchema } from '@modelcontextprotocol/core';
 import { RESOURCE, makeAS, type AS } from '../support/servers.js';
 import { REDIRECT, authorize, codeGrantParams, inactiveToRs, introspect, redeem, register, token, type Authorized } from '../support/oauth.js';
 import { challengeOf } from '../support/pkce.js';

@@ -33,3 +33,29 @@ export function textOf(result: unknown): string {
   const content = (result as { content?: Array<{ type: string; text?: string }> }).content ?? [];
   return content[0]?.text ?? '';
 }
+
+/** The 2026-07-28 revision: stateless, every request carries its protocol version in `_meta`. */
+export const MODERN_VERSION = '2026-07-28';
+
+/** A 2026-07-28 request: the per-request envelope in `params._meta` (basic/versioning). */
+export const modernBody = (method: string, params: Record<string, unknown> = {}) =>
+  rpcBody(method, {
+    ...params,
+    _meta: {
+      'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
+      'io.modelcontextprotocol/clientCapabilities': {},
+      'io.modelcontextprotocol/clientInfo': { name: 'raw-modern-test', version: '1.0.0' },
+    },
+  });
+
+/** The SEP-2243 headers a 2026-07-28 client sends with a request: what the body says, mirrored. */
+export function modernHeaders(body: { method: string; params?: { name?: unknown; uri?: unknown } }): Record<string, string> {
+  const name = body.params?.name ?? body.params?.uri;
+  return { 'MCP-Protocol-Version': MODERN_VERSION, 'Mcp-Method': body.method, ...(typeof name === 'string' && { 'Mcp-Name': name }) };
+}
+
+/** POSTs a 2026-07-28 request with its headers; `headers` overrides (a value of null drops one). */
+export function postModern(url: string, token: string | undefined, body: ReturnType<typeof modernBody>, headers: Record<string, string | null> = {}): Promise<Response> {
+  const all: Record<string, string | null> = { ...MCP_HEADERS, ...modernHeaders(body), ...bearer(token), ...headers };
+  return fetch(url, { method: 'POST', headers: Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== null)), body: JSON.stringify(body) });
+}

@@ -4,7 +4,8 @@
  * redeem, obtainTokens, introspect, revokeToken) check the status and throw otherwise; the others
  * send the request and hand back what came.
  */
-import { OAuthClientInformationFullSchema, OAuthTokensSchema, type OAuthClientInformationFull } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { OAuthClientInformationFullSchema, OAuthTokensSchema } from '@modelcontextprotocol/core';
+import type { OAuthClientInformationFull } from '@modelcontextprotocol/server';
 import { expect } from 'vitest';
 import { INACTIVE_REASON_MEMBER } from '../../src/http/inactive-reason.js';
 import { answer, type Answer } from './answer.js';
