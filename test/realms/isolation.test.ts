@@ -65,17 +65,20 @@ describe('two realms on the same two ports', () => {
     }
   });
 
-  it('policy, faults, clock and the step-up switch are per realm', async () => {
+  it('policy, faults, clock, the era and the step-up switch are per realm', async () => {
     await a.control.rotate(true);
     await a.control.addFault({ endpoint: 'token', effect: { kind: 'oauth-error', error: 'temporarily_unavailable', status: 503 }, times: 1 });
     await a.control.advanceClock(600);
     await a.control.stepUp(2);
+    await a.control.era('modern');
     const [sa, sb, main] = await Promise.all([a.control.state(), b.control.state(), s.control.state()]);
     expect(sa.switches.rotate).toBe(true);
     expect(sa.faults).toHaveLength(1);
     expect(sa.clock.offsetSeconds).toBe(600);
     expect((await a.control.mcpState()).switches['step-up']).toBe(2);
+    expect(sa.switches.era).toBe('modern');
     for (const other of [sb, main]) {
+      expect(other.switches.era).toBe('dual');
       expect(other.switches.rotate).toBe(false);
       expect(other.faults).toEqual([]);
       expect(other.clock.offsetSeconds).toBe(0);
