@@ -1,51 +1,26 @@
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ControlClient } from '../../src/control/client.js';
-import type { ServerEvent } from '../../src/events.js';
-import type { RunningServers } from '../../src/server.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { HeadlessOAuthProvider } from '../../src/testing/headless-provider.js';
 import { connectWithConsent, type Connected } from '../../src/testing/connect.js';
 import { textOf } from '../support/mcp.js';
+import { count, refreshTokensOf, scenarioHarness, SEED } from '../support/scenario-harness.js';
 
 /**
- * The contract's two scenario tables, driven with the official SDK client (headless consent) and
- * checked through the control plane's events and state. Time moves by the clock, never by sleeping.
+ * The contract's two scenario tables, driven with the official SDK client 1.32.2 (headless consent)
+ * and checked through the control plane's events and state. Time moves by the clock, never by
+ * sleeping. The same rows with the SDK v2 client: scenarios-v2.test.ts.
  */
-const SEED = 'seeded-refresh-token-for-scenarios-0001';
-let s: RunningServers;
-let control: ControlClient;
-let since = 0;
-
-beforeAll(async () => {
-  const { startServers } = await import('../../src/server.js');
-  s = await startServers({ host: '127.0.0.1', oauthPort: 0, mcpPort: 0, seedRefreshToken: SEED });
-  control = s.control;
-});
-afterAll(() => s?.close());
-beforeEach(async () => {
-  await control.reset(); // back to startup: clients, tokens, switches, clock
-  since = (await control.state()).lastEventId;
-});
-
-/** Requests since the test began (or since `from`), as `METHOD path grant|tool → outcome`. */
-async function trail(from = since): Promise<string[]> {
-  const { events } = await control.events(from);
-  return events.filter((e: ServerEvent) => e.type === 'request').map((e) => [e.method, e.path, e.endpoint === 'token' ? e.grant : undefined, ...(e.endpoint === 'mcp' ? [e.rpcMethod, e.tool] : [])].filter(Boolean).join(' ') + ` → ${e.outcome}`);
-}
-const count = (lines: string[], re: RegExp) => lines.filter((l) => re.test(l)).length;
-const lastId = async () => (await control.state()).lastEventId;
+const h = scenarioHarness();
+const { trail, lastId } = h;
 const echo = async (c: Connected, message = 'hello') => textOf(await c.client.callTool({ name: 'echo', arguments: { message } }));
-const refreshTokensOf = (history: OAuthTokens[]) => history.map((t) => t.refresh_token).filter((t): t is string => Boolean(t));
 
 const open: Connected[] = [];
 async function connected(provider = new HeadlessOAuthProvider()): Promise<Connected> {
   const from = await lastId();
-  const c = await connectWithConsent(s.mcpUrl, provider);
+  const c = await connectWithConsent(h.servers.mcpUrl, provider);
   open.push(c);
-  // After initialize the SDK opens its standalone stream (GET /mcp) in the background. GET authenticates
-  // first, so a revocation racing it would be met there too (one more refresh): wait for its answer.
-  await expect.poll(async () => (await control.events(from)).events.some((e) => e.method === 'GET' && e.path === '/mcp'), { timeout: 30_000 }).toBe(true);
+  await h.standaloneGetSince(from);
   return c;
 }
 afterAll(async () => {
@@ -64,7 +39,7 @@ describe('scenarios that unlock', () => {
     expect(at.every((i) => i >= 0), t.join('\n')).toBe(true);
     expect(at).toEqual([...at].sort((a, b) => a - b));
     expect(t.at(-1)).toBe('POST /mcp tools/call echo → ok');
-    const st = await control.state();
+    const st = await h.control.state();
     expect(st.counters).toMatchObject({ registrations: 1, authorizeCalls: 1, tokenCallsByGrant: { authorization_code: 1 } });
   });
 
@@ -74,19 +49,19 @@ describe('scenarios that unlock', () => {
         return 'x'.repeat(43);
       }
     }
-    await expect(connectWithConsent(s.mcpUrl, new WrongVerifier())).rejects.toThrow(/code_verifier|invalid_grant|already used/);
+    await expect(connectWithConsent(h.servers.mcpUrl, new WrongVerifier())).rejects.toThrow(/code_verifier|invalid_grant|already used/);
     expect(await trail()).toContain('POST /token authorization_code → invalid_grant');
-    expect((await control.state()).live.accessTokens).toBe(0);
+    expect((await h.control.state()).live.accessTokens).toBe(0);
   });
 
   it('transparent refresh: a credential deposited with the seeded refresh token just works', async () => {
     const provider = new HeadlessOAuthProvider();
-    provider.savedTokens = { access_token: 'stale-access-token', token_type: 'Bearer', refresh_token: SEED, issuer: s.oauthUrl } as OAuthTokens;
-    const before = (await control.state()).counters.tokenCalls;
+    provider.savedTokens = { access_token: 'stale-access-token', token_type: 'Bearer', refresh_token: SEED, issuer: h.servers.oauthUrl } as OAuthTokens;
+    const before = (await h.control.state()).counters.tokenCalls;
     const c = await connected(provider);
     expect(await echo(c)).toBe('hello');
     expect(provider.authorizations).toBe(0);
-    const st = await control.state();
+    const st = await h.control.state();
     expect(st.counters.tokenCalls).toBe(before + 1);
     expect(st.counters.tokenCallsByGrant).toEqual({ refresh_token: 1 });
     expect(await trail()).toEqual(expect.arrayContaining(['POST /mcp initialize → invalid_token', 'POST /token refresh_token → ok', 'POST /mcp tools/call echo → ok']));
@@ -96,21 +71,20 @@ describe('scenarios that unlock', () => {
 
 describe('loop: set → trigger → expected', () => {
   it('access-token expiry: expire-access 5, call, clock +6 s, call → transparent refresh, both succeed', async () => {
-    await control.expiresIn(5);
+    await h.control.expiresIn(5);
     const c = await connected();
     expect(c.provider.savedTokens?.expires_in).toBe(5);
     expect(await echo(c, 'one')).toBe('one');
-    const tokenCalls = (await control.state()).counters.tokenCalls;
+    const tokenCalls = (await h.control.state()).counters.tokenCalls;
     const mark = await lastId();
-    await control.advanceClock(6);
+    await h.control.advanceClock(6);
     expect(await echo(c, 'two')).toBe('two');
-    const st = await control.state();
+    const st = await h.control.state();
     expect(st.counters.tokenCalls).toBe(tokenCalls + 1);
+    // The provider keeps what the client discovered (as a host does), so the refresh needs no discovery.
     expect(await trail(mark)).toEqual([
       'POST /introspect → inactive',
       'POST /mcp tools/call echo → invalid_token',
-      'GET /.well-known/oauth-protected-resource/mcp → ok',
-      'GET /.well-known/oauth-authorization-server → ok',
       'POST /token refresh_token → ok',
       'POST /introspect → active',
       'POST /mcp tools/call echo → ok',
@@ -122,7 +96,7 @@ describe('loop: set → trigger → expected', () => {
     const c = await connected();
     await echo(c);
     const mark = await lastId();
-    const st = await control.revokeAccess();
+    const st = await h.control.revokeAccess();
     expect(st.live.accessTokens).toBe(0);
     expect(await echo(c, 'again')).toBe('again');
     const t = await trail(mark);
@@ -132,10 +106,10 @@ describe('loop: set → trigger → expected', () => {
   });
 
   it('refresh-token rotation: each rotated refresh token is persisted and used; calls keep succeeding', async () => {
-    await control.rotate(true);
+    await h.control.rotate(true);
     const c = await connected();
     for (let i = 0; i < 3; i++) {
-      await control.revokeAccess(); // forces a refresh on the next call
+      await h.control.revokeAccess(); // forces a refresh on the next call
       expect(await echo(c, `call ${i}`)).toBe(`call ${i}`);
     }
     const rts = refreshTokensOf(c.provider.tokenHistory);
@@ -145,7 +119,7 @@ describe('loop: set → trigger → expected', () => {
     expect(count(t, /POST \/token refresh_token → ok/)).toBe(3);
     expect(count(t, /invalid_grant/)).toBe(0);
     // Only the newest one is live: each refresh presented the previous (now retired) token.
-    const st = await control.state();
+    const st = await h.control.state();
     const latest = rts.at(-1)!;
     const mine = st.refreshTokens.filter((r) => r.clientId === c.provider.clientInfo?.client_id);
     expect(mine.map((r) => r.token)).toEqual([`${latest.slice(0, 6)}…${latest.slice(-4)}`]);
@@ -155,8 +129,8 @@ describe('loop: set → trigger → expected', () => {
   it('dead refresh token + revoke: the client is routed back to consent; dead-refresh off, consent, recovered', async () => {
     const c = await connected();
     await echo(c);
-    await control.invalidGrant(true);
-    await control.revokeAccess();
+    await h.control.invalidGrant(true);
+    await h.control.revokeAccess();
     const mark = await lastId();
     const err = await c.client.callTool({ name: 'echo', arguments: { message: 'x' } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnauthorizedError);
@@ -166,7 +140,7 @@ describe('loop: set → trigger → expected', () => {
     expect(t).toEqual(expect.arrayContaining(['POST /token refresh_token → invalid_grant', 'GET /authorize → ok']));
     expect(count(t, /POST \/token refresh_token/)).toBe(1);
 
-    await control.invalidGrant(false);
+    await h.control.invalidGrant(false);
     await c.transport.finishAuth(c.provider.code);
     expect(await echo(c, 'back')).toBe('back');
     expect(await trail(mark)).toContain('POST /token authorization_code → ok');
@@ -178,24 +152,24 @@ describe('loop: set → trigger → expected', () => {
         return 'state-123';
       }
     }
-    await control.denyConsent(true);
+    await h.control.denyConsent(true);
     const provider = new WithState();
-    await expect(connectWithConsent(s.mcpUrl, provider)).rejects.toThrow(/access_denied/);
+    await expect(connectWithConsent(h.servers.mcpUrl, provider)).rejects.toThrow(/access_denied/);
     const q = provider.lastRedirect!.searchParams;
     expect(q.get('error')).toBe('access_denied');
     expect(q.get('state')).toBe('state-123');
-    expect(q.get('iss')).toBe(s.oauthUrl);
+    expect(q.get('iss')).toBe(h.servers.oauthUrl);
     const t = await trail();
     expect(t).toContain('GET /authorize → access_denied');
     expect(count(t, /POST \/token/)).toBe(0);
-    expect((await control.state()).live.accessTokens).toBe(0);
+    expect((await h.control.state()).live.accessTokens).toBe(0);
   });
 
   it('insufficient scope: bad-scope on → the tool call fails with a terminal 403, not a re-auth loop', async () => {
     const c = await connected();
     await echo(c);
     const mark = await lastId();
-    await control.force403(true);
+    await h.control.force403(true);
     await expect(c.client.callTool({ name: 'echo', arguments: { message: 'x' } })).rejects.toThrow(/403/);
     // A second attempt is terminal too.
     await expect(c.client.callTool({ name: 'add', arguments: { a: 1, b: 2 } })).rejects.toThrow(/403/);
@@ -206,7 +180,7 @@ describe('loop: set → trigger → expected', () => {
     expect(count(t, /GET \/authorize/)).toBeLessThanOrEqual(1);
     expect(c.provider.authorizations).toBeLessThanOrEqual(2);
 
-    await control.force403(false);
+    await h.control.force403(false);
     expect(await echo(c, 'ok again')).toBe('ok again');
   });
 });
