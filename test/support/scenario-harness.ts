@@ -63,10 +63,13 @@ export function scenarioHarness(): ScenarioHarness {
     async lastId() {
       return (await servers().control.state()).lastEventId;
     },
-    async standaloneGetSince(from) {
-      await expect.poll(async () => (await events(from)).some((e) => e.method === 'GET' && e.path === '/mcp'), { timeout: 30_000 }).toBe(true);
-    },
+    standaloneGetSince: (from) => standaloneGetSince(servers().control, from),
   };
+}
+
+/** See ScenarioHarness.standaloneGetSince: the same wait, for a file with servers of its own. */
+export async function standaloneGetSince(control: ControlClient, from: number): Promise<void> {
+  await expect.poll(async () => (await control.events(from)).events.some((e) => e.method === 'GET' && e.path === '/mcp'), { timeout: 30_000 }).toBe(true);
 }
 
 export const count = (lines: string[], re: RegExp): number => lines.filter((l) => re.test(l)).length;

@@ -1,5 +1,6 @@
 import { Client, StreamableHTTPClientTransport, UnauthorizedError, type ClientOptions, type StreamableHTTPClientTransportOptions } from '@modelcontextprotocol/client';
 import { HeadlessOAuthProvider } from '../../src/testing/headless-provider.js';
+import { bearerChallenge } from './www-authenticate.js';
 
 /**
  * The SDK v2 client (@modelcontextprotocol/client) connected through consent with the headless
@@ -54,4 +55,26 @@ export async function afterConsent<T>(c: ConnectedV2, call: () => Promise<T>): P
   if (!(first instanceof UnauthorizedError)) throw new Error(`expected the call to end in a redirect to consent (UnauthorizedError), got ${String(first)}`);
   await c.transport.finishAuth(c.provider.callbackParams);
   return call();
+}
+
+/** A Bearer challenge the client was given by /mcp, as it saw it. */
+export interface SeenChallenge {
+  status: number;
+  params: Record<string, string>;
+}
+
+/**
+ * A fetch for the transport that notes every 401/403 challenge /mcp answered: what the client under
+ * test was told, read off the very responses it then acted on.
+ */
+export function challengeRecorder(): { fetch: (url: string | URL, init?: RequestInit) => Promise<Response>; seen: SeenChallenge[] } {
+  const seen: SeenChallenge[] = [];
+  return {
+    seen,
+    fetch: async (url, init) => {
+      const res = await fetch(url, init);
+      if ((res.status === 401 || res.status === 403) && new URL(url).pathname.endsWith('/mcp')) seen.push({ status: res.status, params: bearerChallenge(res) });
+      return res;
+    },
+  };
 }
