@@ -38,6 +38,7 @@ describe('step-up with the SDK v2 client', () => {
     const recorder = challengeRecorder();
     seen = recorder.seen;
     c = await connectWithConsentV2(s.mcpUrl, new HeadlessOAuthProvider(), { transport: { fetch: recorder.fetch } });
+    await standaloneGetSince(s.control, 0); // its answer (405) must not land among a test's /mcp events
   });
   afterEach(async () => {
     await c?.client.close();
