@@ -1,6 +1,8 @@
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ControlClient } from '../../src/control/client.js';
+import type { RunningServers } from '../../src/server.js';
 import { HeadlessOAuthProvider } from '../../src/testing/headless-provider.js';
 import { connectWithConsent, type Connected } from '../../src/testing/connect.js';
 import { textOf } from '../support/mcp.js';
@@ -13,12 +15,17 @@ import { count, refreshTokensOf, scenarioHarness, SEED } from '../support/scenar
  */
 const h = scenarioHarness();
 const { trail, lastId } = h;
+let s: RunningServers;
+let control: ControlClient;
+beforeAll(() => {
+  ({ servers: s, control } = h);
+});
 const echo = async (c: Connected, message = 'hello') => textOf(await c.client.callTool({ name: 'echo', arguments: { message } }));
 
 const open: Connected[] = [];
 async function connected(provider = new HeadlessOAuthProvider()): Promise<Connected> {
   const from = await lastId();
-  const c = await connectWithConsent(h.servers.mcpUrl, provider);
+  const c = await connectWithConsent(s.mcpUrl, provider);
   open.push(c);
   await h.standaloneGetSince(from);
   return c;
@@ -39,7 +46,7 @@ describe('scenarios that unlock', () => {
     expect(at.every((i) => i >= 0), t.join('\n')).toBe(true);
     expect(at).toEqual([...at].sort((a, b) => a - b));
     expect(t.at(-1)).toBe('POST /mcp tools/call echo → ok');
-    const st = await h.control.state();
+    const st = await control.state();
     expect(st.counters).toMatchObject({ registrations: 1, authorizeCalls: 1, tokenCallsByGrant: { authorization_code: 1 } });
   });
 
@@ -49,19 +56,19 @@ describe('scenarios that unlock', () => {
         return 'x'.repeat(43);
       }
     }
-    await expect(connectWithConsent(h.servers.mcpUrl, new WrongVerifier())).rejects.toThrow(/code_verifier|invalid_grant|already used/);
+    await expect(connectWithConsent(s.mcpUrl, new WrongVerifier())).rejects.toThrow(/code_verifier|invalid_grant|already used/);
     expect(await trail()).toContain('POST /token authorization_code → invalid_grant');
-    expect((await h.control.state()).live.accessTokens).toBe(0);
+    expect((await control.state()).live.accessTokens).toBe(0);
   });
 
   it('transparent refresh: a credential deposited with the seeded refresh token just works', async () => {
     const provider = new HeadlessOAuthProvider();
-    provider.savedTokens = { access_token: 'stale-access-token', token_type: 'Bearer', refresh_token: SEED, issuer: h.servers.oauthUrl } as OAuthTokens;
-    const before = (await h.control.state()).counters.tokenCalls;
+    provider.savedTokens = { access_token: 'stale-access-token', token_type: 'Bearer', refresh_token: SEED, issuer: s.oauthUrl } as OAuthTokens;
+    const before = (await control.state()).counters.tokenCalls;
     const c = await connected(provider);
     expect(await echo(c)).toBe('hello');
     expect(provider.authorizations).toBe(0);
-    const st = await h.control.state();
+    const st = await control.state();
     expect(st.counters.tokenCalls).toBe(before + 1);
     expect(st.counters.tokenCallsByGrant).toEqual({ refresh_token: 1 });
     expect(await trail()).toEqual(expect.arrayContaining(['POST /mcp initialize → invalid_token', 'POST /token refresh_token → ok', 'POST /mcp tools/call echo → ok']));
@@ -71,15 +78,15 @@ describe('scenarios that unlock', () => {
 
 describe('loop: set → trigger → expected', () => {
   it('access-token expiry: expire-access 5, call, clock +6 s, call → transparent refresh, both succeed', async () => {
-    await h.control.expiresIn(5);
+    await control.expiresIn(5);
     const c = await connected();
     expect(c.provider.savedTokens?.expires_in).toBe(5);
     expect(await echo(c, 'one')).toBe('one');
-    const tokenCalls = (await h.control.state()).counters.tokenCalls;
+    const tokenCalls = (await control.state()).counters.tokenCalls;
     const mark = await lastId();
-    await h.control.advanceClock(6);
+    await control.advanceClock(6);
     expect(await echo(c, 'two')).toBe('two');
-    const st = await h.control.state();
+    const st = await control.state();
     expect(st.counters.tokenCalls).toBe(tokenCalls + 1);
     // The provider keeps what the client discovered (as a host does), so the refresh needs no discovery.
     expect(await trail(mark)).toEqual([
@@ -96,7 +103,7 @@ describe('loop: set → trigger → expected', () => {
     const c = await connected();
     await echo(c);
     const mark = await lastId();
-    const st = await h.control.revokeAccess();
+    const st = await control.revokeAccess();
     expect(st.live.accessTokens).toBe(0);
     expect(await echo(c, 'again')).toBe('again');
     const t = await trail(mark);
@@ -106,10 +113,10 @@ describe('loop: set → trigger → expected', () => {
   });
 
   it('refresh-token rotation: each rotated refresh token is persisted and used; calls keep succeeding', async () => {
-    await h.control.rotate(true);
+    await control.rotate(true);
     const c = await connected();
     for (let i = 0; i < 3; i++) {
-      await h.control.revokeAccess(); // forces a refresh on the next call
+      await control.revokeAccess(); // forces a refresh on the next call
       expect(await echo(c, `call ${i}`)).toBe(`call ${i}`);
     }
     const rts = refreshTokensOf(c.provider.tokenHistory);
@@ -119,7 +126,7 @@ describe('loop: set → trigger → expected', () => {
     expect(count(t, /POST \/token refresh_token → ok/)).toBe(3);
     expect(count(t, /invalid_grant/)).toBe(0);
     // Only the newest one is live: each refresh presented the previous (now retired) token.
-    const st = await h.control.state();
+    const st = await control.state();
     const latest = rts.at(-1)!;
     const mine = st.refreshTokens.filter((r) => r.clientId === c.provider.clientInfo?.client_id);
     expect(mine.map((r) => r.token)).toEqual([`${latest.slice(0, 6)}…${latest.slice(-4)}`]);
@@ -129,8 +136,8 @@ describe('loop: set → trigger → expected', () => {
   it('dead refresh token + revoke: the client is routed back to consent; dead-refresh off, consent, recovered', async () => {
     const c = await connected();
     await echo(c);
-    await h.control.invalidGrant(true);
-    await h.control.revokeAccess();
+    await control.invalidGrant(true);
+    await control.revokeAccess();
     const mark = await lastId();
     const err = await c.client.callTool({ name: 'echo', arguments: { message: 'x' } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnauthorizedError);
@@ -140,7 +147,7 @@ describe('loop: set → trigger → expected', () => {
     expect(t).toEqual(expect.arrayContaining(['POST /token refresh_token → invalid_grant', 'GET /authorize → ok']));
     expect(count(t, /POST \/token refresh_token/)).toBe(1);
 
-    await h.control.invalidGrant(false);
+    await control.invalidGrant(false);
     await c.transport.finishAuth(c.provider.code);
     expect(await echo(c, 'back')).toBe('back');
     expect(await trail(mark)).toContain('POST /token authorization_code → ok');
@@ -152,24 +159,24 @@ describe('loop: set → trigger → expected', () => {
         return 'state-123';
       }
     }
-    await h.control.denyConsent(true);
+    await control.denyConsent(true);
     const provider = new WithState();
-    await expect(connectWithConsent(h.servers.mcpUrl, provider)).rejects.toThrow(/access_denied/);
+    await expect(connectWithConsent(s.mcpUrl, provider)).rejects.toThrow(/access_denied/);
     const q = provider.lastRedirect!.searchParams;
     expect(q.get('error')).toBe('access_denied');
     expect(q.get('state')).toBe('state-123');
-    expect(q.get('iss')).toBe(h.servers.oauthUrl);
+    expect(q.get('iss')).toBe(s.oauthUrl);
     const t = await trail();
     expect(t).toContain('GET /authorize → access_denied');
     expect(count(t, /POST \/token/)).toBe(0);
-    expect((await h.control.state()).live.accessTokens).toBe(0);
+    expect((await control.state()).live.accessTokens).toBe(0);
   });
 
   it('insufficient scope: bad-scope on → the tool call fails with a terminal 403, not a re-auth loop', async () => {
     const c = await connected();
     await echo(c);
     const mark = await lastId();
-    await h.control.force403(true);
+    await control.force403(true);
     await expect(c.client.callTool({ name: 'echo', arguments: { message: 'x' } })).rejects.toThrow(/403/);
     // A second attempt is terminal too.
     await expect(c.client.callTool({ name: 'add', arguments: { a: 1, b: 2 } })).rejects.toThrow(/403/);
@@ -180,7 +187,7 @@ describe('loop: set → trigger → expected', () => {
     expect(count(t, /GET \/authorize/)).toBeLessThanOrEqual(1);
     expect(c.provider.authorizations).toBeLessThanOrEqual(2);
 
-    await h.control.force403(false);
+    await control.force403(false);
     expect(await echo(c, 'ok again')).toBe('ok again');
   });
 });
