@@ -1,5 +1,6 @@
 import { OAuthError, SdkErrorCode, SdkHttpError, UnauthorizedError } from '@modelcontextprotocol/client';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import type { McpEra } from '../../src/policy.js';
 import { HeadlessOAuthProvider } from '../../src/testing/headless-provider.js';
 import { textOf } from '../support/mcp.js';
 import { authorizeScopes, count, readmeScenarioRows, refreshTokensOf, scenarioHarness, SEED } from '../support/scenario-harness.js';
@@ -31,14 +32,17 @@ interface Mode {
   name: string;
   options: V2Options;
   expect: EraFacts;
+  /** The server's era for every row (after the harness's reset); the default is dual. */
+  serverEra?: McpEra;
 }
 
+const AUTO: V2Options = { client: { versionNegotiation: { mode: 'auto' } } };
 const MODES: Mode[] = [
   { name: 'default mode (legacy initialize)', options: {}, expect: { firstRpc: 'initialize', initializes: true, era: 'legacy' } },
-  // The probe comes first in any era. Against today's server (SDK 1.32.2 underneath) it is answered
-  // 400 -32000 and the client falls back to initialize; against a server that speaks 2026-07-28 it
-  // ends up modern with no initialize. Which one is the server's era: name it here when it is fixed.
-  { name: "versionNegotiation mode 'auto'", options: { client: { versionNegotiation: { mode: 'auto' } } }, expect: { firstRpc: 'server/discover' } },
+  // The probe comes first; against a server that speaks 2026-07-28 the client stays modern and never
+  // sends initialize (basic/versioning "Compatibility Matrix": dual-era client × modern or dual-era server).
+  { name: "versionNegotiation mode 'auto' against dual", options: AUTO, expect: { firstRpc: 'server/discover', initializes: false, era: 'modern' } },
+  { name: "versionNegotiation mode 'auto' against modern", options: AUTO, serverEra: 'modern', expect: { firstRpc: 'server/discover', initializes: false, era: 'modern' } },
 ];
 
 const open: ConnectedV2[] = [];
@@ -240,6 +244,40 @@ const ROWS: Record<string, (mode: Mode) => void> = {
     });
   },
 
+  'a 2026-07-28 client': (mode) => {
+    it('era modern: a client that speaks 2026-07-28 connects with no initialize; one that speaks only 2025 fails with -32022', async () => {
+      await h.control.era('modern');
+      if (mode.expect.era === 'modern') {
+        const c = await connected(mode);
+        expect(await echo(c, 'modern')).toBe('modern');
+        const me = JSON.parse(textOf(await c.client.callTool({ name: 'whoami', arguments: {} })));
+        expect(me).toMatchObject({ era: 'modern', protocol_version: '2026-07-28' });
+        const calls = (await h.control.events(h.testStart)).events.filter((e) => e.type === 'request' && e.endpoint === 'mcp' && e.outcome === 'ok');
+        expect(calls.length).toBeGreaterThan(0);
+        expect(calls.every((e) => e.type === 'request' && e.endpoint === 'mcp' && e.era === 'modern')).toBe(true);
+        return;
+      }
+      // The legacy handshake meets a modern-only server: 400 -32022, supported ["2026-07-28"].
+      const err = await failure(connectWithConsentV2(h.servers.mcpUrl, new HeadlessOAuthProvider(), mode.options));
+      expect(String((err as Error).message)).toMatch(/-32022|Unsupported protocol version/);
+      expect(count(await trail(), /^POST \/mcp initialize → unsupported-protocol-version$/)).toBeGreaterThanOrEqual(1);
+    });
+  },
+
+  'a dual-era client on an old server': (mode) => {
+    it('era legacy: every client ends up in the 2025 era and works; a probing one falls back to initialize', async () => {
+      await h.control.era('legacy');
+      const from = await lastId();
+      const c = await connectWithConsentV2(h.servers.mcpUrl, new HeadlessOAuthProvider(), mode.options);
+      open.push(c);
+      expect(c.client.getProtocolEra()).toBe('legacy');
+      expect(await echo(c, 'old')).toBe('old');
+      const t = await trail(from);
+      expect(count(t, /^POST \/mcp initialize → ok$/)).toBeGreaterThanOrEqual(1);
+      if (mode.expect.firstRpc === 'server/discover') expect(t).toContain('POST /mcp server/discover → http_400');
+    });
+  },
+
   'step-up authorization': (mode) => {
     it('step-up 1, a tool call → a new authorization with every scope the 403 named, then the call succeeds; stepUp shows 1 and 1', async () => {
       const c = await connected(mode);
@@ -259,6 +297,7 @@ it('covers every row of the README scenario table', () => {
 
 for (const mode of MODES) {
   describe(`SDK v2 client, ${mode.name}`, () => {
+    if (mode.serverEra) beforeEach(() => h.control.era(mode.serverEra!).then(() => undefined));
     for (const [row, register] of Object.entries(ROWS)) describe(row, () => register(mode));
   });
 }
