@@ -10,6 +10,7 @@ import {
   type Models,
   type Store,
   type StoreCounts,
+  type StoreDump,
   type Tombstone,
 } from './store.js';
 import type { ClientRecord } from './types.js';
@@ -178,6 +179,31 @@ export class MemoryStore implements Store {
     this.grants.clear();
     this.revoked.clear();
     for (const m of MODELS) this.graves[m].clear();
+  }
+
+  async dump(): Promise<StoreDump> {
+    // Copies of every record: the dump must not change with the store, nor the store with the dump.
+    const copy = <T>(rows: Iterable<[string, T]>): Array<[string, T]> => [...rows].map(([id, r]) => [id, structuredClone(r)]);
+    return {
+      clients: [...this.clients.values()].map((c) => structuredClone(c)),
+      records: { code: copy(this.tables.code), access: copy(this.tables.access), refresh: copy(this.tables.refresh) },
+      revokedGrants: [...this.revoked],
+      tombstones: { code: copy(this.graves.code), access: copy(this.graves.access), refresh: copy(this.graves.refresh) },
+    };
+  }
+
+  async load(dump: StoreDump): Promise<void> {
+    await this.clear();
+    for (const c of dump.clients) this.clients.set(c.client_id, structuredClone(c));
+    for (const m of MODELS) {
+      for (const [id, r] of dump.records[m] as Array<[string, Models[Model]]>) {
+        this.tables[m].set(id, structuredClone(r) as never);
+        if (m !== 'code') this.grant(r.grantId).add(id);
+      }
+      // The newest MAX_TOMBSTONES, in the order they were laid.
+      for (const [id, t] of dump.tombstones[m].slice(-MAX_TOMBSTONES)) this.graves[m].set(id, { ...t });
+    }
+    for (const [grantId, until] of dump.revokedGrants) this.revoked.set(grantId, until);
   }
 
   private table<M extends Model>(model: M): Map<string, Models[M]> {
