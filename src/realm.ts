@@ -2,7 +2,8 @@ import type { Config } from './config.js';
 import { Clock } from './clock.js';
 import { EventLog, oneLine, type LogSink } from './events.js';
 import { Faults } from './faults.js';
-import { defaultPolicy, grantedByDefault, PolicyPatchSchema, PolicySchema, type Policy, type PolicyPatch } from './policy.js';
+import { defaultPolicy, grantedByDefault, policyChanges, PolicyPatchSchema, PolicySchema, type Policy, type PolicyPatch } from './policy.js';
+import { SnapshotRefused, type RealmSnapshot } from './realm-snapshot.js';
 import { randomToken } from './secrets.js';
 import { StepUpLedger } from './step-up.js';
 import { flat } from './http/flat.js';
@@ -157,6 +158,52 @@ export class Realm {
     this.clock.reset();
     this.counters = freshCounters();
     await this.seed();
+  }
+
+  /** What a restart must keep (RealmSnapshot): one consistent view of the store, then the rest. */
+  async snapshot(): Promise<RealmSnapshot> {
+    const store = await this.store.dump();
+    return {
+      policy: policyChanges(this.startupPolicy, this.current),
+      faults: this.faults.snapshot(),
+      stepUp: this.stepUp.snapshot(),
+      clockOffsetSeconds: this.clock.offsetSeconds,
+      counters: structuredClone(this.counters),
+      store,
+    };
+  }
+
+  /**
+   * Takes a snapshot's state in place of this realm's, before it serves. Checked first against this
+   * realm's caps and startup policy: refused whole (SnapshotRefused), nothing changed. The seeded
+   * refresh token comes back as the snapshot had it (a rotated or revoked seed stays so); it is seeded
+   * only when the snapshot never knew it (SEED_REFRESH_TOKEN set since).
+   */
+  async restore(s: RealmSnapshot): Promise<void> {
+    await this.ready;
+    const policy = PolicySchema.safeParse({ ...this.startupPolicy, ...s.policy });
+    if (!policy.success) {
+      const issue = policy.error.issues[0]!;
+      throw new SnapshotRefused(`its policy changes do not fit this configuration (${issue.path.join('.')}: ${issue.message})`);
+    }
+    const c = this.config;
+    const caps = [
+      ['clients', s.store.clients.length, c.maxClients, 'MAX_CLIENTS'],
+      ['authorization codes', s.store.records.code.length, c.maxCodes, 'MAX_CODES'],
+      ['access tokens', s.store.records.access.length, c.maxAccessTokens, 'MAX_ACCESS_TOKENS'],
+      ['refresh tokens', s.store.records.refresh.length, c.maxRefreshTokens, 'MAX_REFRESH_TOKENS'],
+    ] as const;
+    for (const [what, n, cap, name] of caps) {
+      if (n > cap) throw new SnapshotRefused(`it holds ${n} ${what}, more than ${name} (${cap}): raise ${name} to keep them`);
+    }
+    this.clock.restore(s.clockOffsetSeconds);
+    await this.store.load(s.store);
+    this.faults.restore(s.faults);
+    this.stepUp.restore(s.stepUp);
+    this.current = policy.data;
+    this.counters = structuredClone(s.counters);
+    const seed = c.seedRefreshToken;
+    if (seed && !(await this.store.find('refresh', seed)) && !(await this.store.tombstone('refresh', seed))) await this.seed();
   }
 
   /** An operator-facing line (not an event): printed when logging is on. */

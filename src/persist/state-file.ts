@@ -1,0 +1,214 @@
+import { constants } from 'node:fs';
+import { access, open, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { StartupError } from '../http/listen.js';
+import { RealmSnapshotSchema, SnapshotRefused, type RealmSnapshot } from '../realm-snapshot.js';
+import type { Realm } from '../realm.js';
+
+export const STATE_FORMAT = 'mcp-oauth-test-server/state';
+/** Bumped when a file of this version could not be read as the next one expects. */
+export const STATE_VERSION = 1;
+/**
+ * A change is written at most this long after it was made (then the write itself): all a `kill -9`
+ * can lose. Changes within the window join one write, so a busy server writes ~4 times a second.
+ */
+export const WRITE_WINDOW_MS = 250;
+/** The id of the realm every server starts with, in the file's `realms` map. */
+export const DEFAULT_REALM = 'default';
+/** Realms one file holds at most. */
+export const MAX_SAVED_REALMS = 10_000;
+
+/** What a file that cannot be restored does at startup: stop with one line, or move it aside and start fresh. */
+export type OnCorrupt = 'stop' | 'move';
+export const ON_CORRUPT: readonly OnCorrupt[] = ['stop', 'move'];
+
+/** A state file startup cannot use: the CLI prints its one line (a StartupError by name). */
+export class StateFileError extends StartupError {}
+
+const EnvelopeSchema = z.object({
+  format: z.literal(STATE_FORMAT),
+  version: z.number().int().min(1),
+  savedAt: z.string(),
+  realms: z.record(z.string().min(1).max(256), z.unknown()).refine((r) => Object.keys(r).length <= MAX_SAVED_REALMS, `at most ${MAX_SAVED_REALMS} realms`),
+});
+
+const SWITCH = 'start with --state-file-on-corrupt move (STATE_FILE_ON_CORRUPT=move) to move it aside and start fresh';
+
+/** `realms.default.store.records.access.3.1.expiresAt: expected number` — the first thing wrong, where. */
+function firstIssue(err: z.ZodError, prefix: string): string {
+  const issue = err.issues[0]!;
+  return `${[prefix, ...issue.path.map(String)].join('.')}: ${issue.message}`;
+}
+
+/** A quoted bit of a parser's message stays one short line. */
+const brief = (s: string): string => s.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, ' ').slice(0, 160);
+
+/**
+ * STATE_FILE: the realms' state kept in one JSON file across restarts. Read once at startup (a file
+ * that cannot be restored stops startup, or with `move` is renamed `<file>.corrupt-<time>`: never
+ * silently overwritten); written after every change, debounced by WRITE_WINDOW_MS, whole and atomically
+ * (`<file>.tmp-<pid>`, then a rename), mode 0600 (it holds secrets); flushed by `close()`. The file is
+ * a map of realm id → RealmSnapshot, so a realm added later is one more entry. One process per file.
+ */
+export class StateFile {
+  /** Realms read from the file and not (yet) attached: written back as they were. */
+  private readonly saved = new Map<string, RealmSnapshot>();
+  private readonly attached = new Map<string, { realm: Realm; stop: () => void }>();
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private failing = false;
+  private closed = false;
+  /** What startup found, in one line for the console. */
+  summary: string;
+
+  private constructor(
+    readonly path: string,
+    private readonly onCorrupt: OnCorrupt,
+    private readonly notice: (line: string) => void,
+  ) {
+    this.summary = `[state] ${path} does not exist yet: it is written ${WRITE_WINDOW_MS} ms after the first change`;
+  }
+
+  /** Reads and checks the file; a missing one is a fresh start. Throws StateFileError (with `stop`). */
+  static async open(path: string, options: { onCorrupt?: OnCorrupt; notice?: (line: string) => void } = {}): Promise<StateFile> {
+    const file = new StateFile(path, options.onCorrupt ?? 'stop', options.notice ?? (() => {}));
+    await file.read();
+    try {
+      await access(dirname(path), constants.W_OK);
+    } catch (err) {
+      throw new StateFileError(`cannot write STATE_FILE ${path}: its directory ${dirname(path)} is not writable (${(err as NodeJS.ErrnoException).code ?? err})`);
+    }
+    return file;
+  }
+
+  /**
+   * Gives the realm `id` what the file kept of it (if anything), then writes on its every change (its
+   * events: each request and each control call is one). A snapshot the realm refuses (more records
+   * than its caps) is a bad file like any other.
+   */
+  async attach(id: string, realm: Realm): Promise<void> {
+    const kept = this.saved.get(id);
+    if (kept) {
+      try {
+        await realm.restore(kept);
+      } catch (err) {
+        if (!(err instanceof SnapshotRefused)) throw err;
+        await this.bad(`cannot be restored: realm ${JSON.stringify(id)}: ${err.message}`);
+      }
+      this.saved.delete(id);
+    }
+    this.attached.set(id, { realm, stop: realm.events.subscribe(() => this.changed()) });
+  }
+
+  /** Stops following the realm `id` and drops it from the file (a realm that ended). */
+  detach(id: string): void {
+    this.attached.get(id)?.stop();
+    this.attached.delete(id);
+    this.saved.delete(id);
+    this.changed();
+  }
+
+  /** Something changed: written within WRITE_WINDOW_MS (a change already waiting takes this one along). */
+  changed(): void {
+    if (this.closed || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.writing = this.writing.then(() => this.write());
+    }, WRITE_WINDOW_MS);
+    this.timer.unref();
+  }
+
+  /** Writes now what is waiting, and resolves once every write has ended. */
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.writing = this.writing.then(() => this.write());
+    }
+    await this.writing;
+  }
+
+  /** Stops following the realms and writes what is waiting (server close, SIGTERM, SIGINT). */
+  async close(): Promise<void> {
+    for (const { stop } of this.attached.values()) stop();
+    await this.flush();
+    this.closed = true;
+  }
+
+  private async read(): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      throw new StateFileError(`cannot read STATE_FILE ${this.path} (${code ?? err})`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      return this.bad(`is not valid JSON (${brief((err as Error).message)})`);
+    }
+    const head = (typeof json === 'object' && json !== null ? json : {}) as { format?: unknown; version?: unknown };
+    if (head.format !== STATE_FORMAT) return this.bad(`is not a state file of mcp-oauth-test-server (its "format" is ${brief(JSON.stringify(head.format) ?? 'missing')}, not "${STATE_FORMAT}")`);
+    // Before the shape: a newer version may have another one, and "newer" is what the user needs to hear.
+    if (typeof head.version === 'number' && head.version > STATE_VERSION) {
+      return this.bad(`was written by a newer mcp-oauth-test-server (state format version ${head.version}; this one reads version ${STATE_VERSION})`);
+    }
+    const envelope = EnvelopeSchema.safeParse(json);
+    if (!envelope.success) return this.bad(`is damaged (${brief(firstIssue(envelope.error, '$'))})`);
+    const { savedAt, realms } = envelope.data;
+    const snapshots = new Map<string, RealmSnapshot>();
+    for (const [id, raw] of Object.entries(realms)) {
+      const s = RealmSnapshotSchema.safeParse(raw);
+      if (!s.success) return this.bad(`is damaged (${brief(firstIssue(s.error, `realms.${id}`))})`);
+      snapshots.set(id, s.data);
+    }
+    for (const [id, s] of snapshots) this.saved.set(id, s);
+    const d = snapshots.get(DEFAULT_REALM)?.store;
+    const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
+    const held = d ? `: ${n(d.clients.length, 'client')}, ${n(d.records.access.length, 'access token')}, ${n(d.records.refresh.length, 'refresh token')}` : '';
+    this.summary = `[state] restored from ${this.path} (saved ${savedAt}${held}); changes are written within ${WRITE_WINDOW_MS} ms`;
+  }
+
+  /** A file startup cannot use: stop, naming it and the way out; or (`move`) rename it and start fresh. */
+  private async bad(what: string): Promise<void> {
+    if (this.onCorrupt === 'stop') throw new StateFileError(`STATE_FILE ${this.path} ${what}. Nothing was changed: fix or remove it, or ${SWITCH}`);
+    const aside = `${this.path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    try {
+      await rename(this.path, aside);
+    } catch (err) {
+      throw new StateFileError(`STATE_FILE ${this.path} ${what}, and it cannot be moved aside to ${aside} (${(err as NodeJS.ErrnoException).code ?? err})`);
+    }
+    this.saved.clear();
+    this.summary = `[state] ${this.path} ${what}: moved aside to ${aside}; starting fresh`;
+  }
+
+  private async write(): Promise<void> {
+    const realms: Record<string, RealmSnapshot> = Object.fromEntries(this.saved);
+    for (const [id, { realm }] of this.attached) realms[id] = await realm.snapshot();
+    const text = `${JSON.stringify({ format: STATE_FORMAT, version: STATE_VERSION, savedAt: new Date().toISOString(), realms })}\n`;
+    // Whole or not at all: a reader (or a crash) never sees half a file, only the old one or the new.
+    const tmp = `${this.path}.tmp-${process.pid}`;
+    try {
+      const handle = await open(tmp, 'w', 0o600);
+      try {
+        // A leftover of an earlier process with this pid keeps its mode on open: make it ours.
+        await handle.chmod(0o600);
+        await handle.writeFile(text);
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, this.path);
+      if (this.failing) this.notice(`[state] ${this.path} written again`);
+      this.failing = false;
+    } catch (err) {
+      await unlink(tmp).catch(() => {});
+      // Once per run of failures: a full disk must not print four lines a second.
+      if (!this.failing) this.notice(`[warn] cannot write STATE_FILE ${this.path} (${(err as NodeJS.ErrnoException).code ?? err}): changes since the last write live only in memory until a write succeeds`);
+      this.failing = true;
+    }
+  }
+}
