@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RunningServers } from '../../src/server.js';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startAuthServer, type RunningServers } from '../../src/server.js';
 import { STATE_FORMAT, STATE_VERSION } from '../../src/persist/state-file.js';
 import { sender } from '../support/http.js';
 import { callTool } from '../support/mcp.js';
@@ -191,6 +193,47 @@ describe('STATE_FILE: the default realm survives close() and a start with the sa
     expect(third.status).toBe(429);
     await s.close();
     expect(readState(file)!.realms.default.store.clients).toHaveLength(2);
+  });
+});
+
+describe('STATE_FILE beyond the default pair', () => {
+  it('a server started alone (start --only oauth) keeps its realm the same way', async () => {
+    const ports = await freePorts();
+    const { file } = stateFilePath();
+    const options = { host: '127.0.0.1', oauthPort: ports.oauth, mcpPort: ports.mcp, stateFile: file, introspectionClientSecret: 'the-secret-both-sides-share' };
+    const first = await startAuthServer(options);
+    const { clientId, tokens } = await obtainTokens(first.oauthUrl);
+    await first.close();
+    const second = await startAuthServer(options);
+    try {
+      expect((await refreshGrant(second.oauthUrl, clientId, tokens.refresh_token!)).status).toBe(200);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('a write that fails says so once, keeps serving from memory, and says when writing works again', async () => {
+    const { dir, file, run } = await twoRuns();
+    const lines: string[] = [];
+    const s = await run({ log: (l) => lines.push(l) });
+    try {
+      // A directory where the file goes: the rename over it fails, whoever runs the test (root too).
+      mkdirSync(file);
+      writeFileSync(join(file, 'keep'), '');
+      const warned = () => lines.filter((l) => l.startsWith(`[warn] cannot write STATE_FILE ${file} (`));
+      await obtainTokens(s.oauthUrl);
+      await expect.poll(() => warned().length, { timeout: 10_000 }).toBe(1);
+      await obtainTokens(s.oauthUrl);
+      expect((await s.control.state()).live.clients).toBe(2);
+      expect(filesIn(dir)).toEqual(['state.json']);
+      rmSync(file, { recursive: true });
+      await obtainTokens(s.oauthUrl);
+      await expect.poll(() => lines.includes(`[state] ${file} written again`), { timeout: 10_000 }).toBe(true);
+      expect(warned()).toHaveLength(1);
+      expect(readState(file)!.realms.default.store.clients).toHaveLength(3);
+    } finally {
+      await s.close();
+    }
   });
 });
 
