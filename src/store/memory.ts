@@ -182,26 +182,27 @@ export class MemoryStore implements Store {
   }
 
   async dump(): Promise<StoreDump> {
-    // Copies of every record: the dump must not change with the store, nor the store with the dump.
-    const copy = <T>(rows: Iterable<[string, T]>): Array<[string, T]> => [...rows].map(([id, r]) => [id, structuredClone(r)]);
+    // The records themselves, not copies: this store never changes one in place (consume and upsert
+    // set a new object), so the arrays are a snapshot already. Copying each made a dump of 200,000
+    // tokens take 2 s instead of a few milliseconds, and a state file takes one 4 times a second.
     return {
-      clients: [...this.clients.values()].map((c) => structuredClone(c)),
-      records: { code: copy(this.tables.code), access: copy(this.tables.access), refresh: copy(this.tables.refresh) },
+      clients: [...this.clients.values()],
+      records: { code: [...this.tables.code], access: [...this.tables.access], refresh: [...this.tables.refresh] },
       revokedGrants: [...this.revoked],
-      tombstones: { code: copy(this.graves.code), access: copy(this.graves.access), refresh: copy(this.graves.refresh) },
+      tombstones: { code: [...this.graves.code], access: [...this.graves.access], refresh: [...this.graves.refresh] },
     };
   }
 
   async load(dump: StoreDump): Promise<void> {
     await this.clear();
-    for (const c of dump.clients) this.clients.set(c.client_id, structuredClone(c));
+    for (const c of dump.clients) this.clients.set(c.client_id, c);
     for (const m of MODELS) {
       for (const [id, r] of dump.records[m] as Array<[string, Models[Model]]>) {
-        this.tables[m].set(id, structuredClone(r) as never);
+        this.tables[m].set(id, r as never);
         if (m !== 'code') this.grant(r.grantId).add(id);
       }
       // The newest MAX_TOMBSTONES, in the order they were laid.
-      for (const [id, t] of dump.tombstones[m].slice(-MAX_TOMBSTONES)) this.graves[m].set(id, { ...t });
+      for (const [id, t] of dump.tombstones[m].slice(-MAX_TOMBSTONES)) this.graves[m].set(id, t);
     }
     for (const [grantId, until] of dump.revokedGrants) this.revoked.set(grantId, until);
   }

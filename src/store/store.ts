@@ -140,13 +140,14 @@ export interface Store {
   /**
    * Everything kept, as one consistent snapshot (no change lands halfway through it): clients,
    * records (spent and expired ones not yet swept included), revoked grants and tombstones. Later
-   * changes to the store do not change it.
+   * changes to the store do not change it; its records are snapshots like any handed out (read, never
+   * change them).
    */
   dump(): Promise<StoreDump>;
   /**
-   * Replaces everything with a dump (this adapter's or another's): afterwards every method answers as
-   * the dumped store did, grant revocation and replay detection included. No cap applies: the caller
-   * checks the counts first. Records past their expiry come back as they were, for `sweep`.
+   * Replaces everything with a dump (this adapter's or another's), which it takes as its own: afterwards
+   * every method answers as the dumped store did, grant revocation and replay detection included. No cap
+   * applies: the caller checks the counts first. Records past their expiry come back as they were, for `sweep`.
    */
   load(dump: StoreDump): Promise<void>;
 }

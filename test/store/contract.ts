@@ -639,22 +639,22 @@ export function storeContract(name: string, make: (now: () => number) => Store |
         for (const m of MODELS) expect(await copy.list(m)).toEqual([]);
       });
 
-      it('a dump is a snapshot: later changes to the store (or to the dump) do not reach the other', async () => {
+      it('a dump is a snapshot: later changes to the store do not reach it', async () => {
         await filled(store);
         const dump = await store.dump();
         const before = JSON.stringify(dump);
         await store.consume('code', 'k-live');
+        await store.consume('refresh', 'r-live', t + MINUTE);
         await store.upsert('access', 'new', access('g5', t + HOUR));
-        await store.revokeByGrantId('g1');
+        await store.upsertClient(client('c1', { redirect_uris: ['http://127.0.0.1:1/other'] }));
+        await store.revokeByGrantId('g1', t + HOUR);
+        await store.destroyAll('access');
+        t += HOUR;
+        await store.sweep();
         expect(JSON.stringify(dump)).toBe(before);
-        const copy = await make(now);
-        await copy.load(dump);
-        dump.records.code[0]![1].scope.push('changed');
-        dump.clients[0]!.redirect_uris.push('changed');
-        expect((await copy.find('code', 'k-live'))?.scope).toEqual(['mcp']);
-        expect((await copy.findClient(dump.clients[0]!.client_id))?.redirect_uris).not.toContain('changed');
       });
     });
+
     describe('tombstones: why a record is gone', () => {
       it('sweep leaves an expired tombstone at the expiresAt, with consumedAt for a spent record', async () => {
         await store.upsert('code', 'k', code('g1', t + MINUTE));
