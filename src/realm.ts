@@ -3,7 +3,7 @@ import { Clock } from './clock.js';
 import { EventLog, oneLine, type LogSink } from './events.js';
 import { Faults } from './faults.js';
 import { defaultPolicy, grantedByDefault, policyChanges, PolicyPatchSchema, PolicySchema, type Policy, type PolicyPatch } from './policy.js';
-import { SnapshotRefused, type RealmSnapshot } from './realm-snapshot.js';
+import { checkSnapshot, type RealmSnapshot } from './realm-snapshot.js';
 import { randomToken } from './secrets.js';
 import { StepUpLedger } from './step-up.js';
 import { flat } from './http/flat.js';
@@ -181,28 +181,14 @@ export class Realm {
    */
   async restore(s: RealmSnapshot): Promise<void> {
     await this.ready;
-    const policy = PolicySchema.safeParse({ ...this.startupPolicy, ...s.policy });
-    if (!policy.success) {
-      const issue = policy.error.issues[0]!;
-      throw new SnapshotRefused(`its policy changes do not fit this configuration (${issue.path.join('.')}: ${issue.message})`);
-    }
-    const c = this.config;
-    const caps = [
-      ['clients', s.store.clients.length, c.maxClients, 'MAX_CLIENTS'],
-      ['authorization codes', s.store.records.code.length, c.maxCodes, 'MAX_CODES'],
-      ['access tokens', s.store.records.access.length, c.maxAccessTokens, 'MAX_ACCESS_TOKENS'],
-      ['refresh tokens', s.store.records.refresh.length, c.maxRefreshTokens, 'MAX_REFRESH_TOKENS'],
-    ] as const;
-    for (const [what, n, cap, name] of caps) {
-      if (n > cap) throw new SnapshotRefused(`it holds ${n} ${what}, more than ${name} (${cap}): raise ${name} to keep them`);
-    }
+    const policy = checkSnapshot(s, this.config, this.startupPolicy);
     this.clock.restore(s.clockOffsetSeconds);
     await this.store.load(s.store);
     this.faults.restore(s.faults);
     this.stepUp.restore(s.stepUp);
-    this.current = policy.data;
+    this.current = policy;
     this.counters = structuredClone(s.counters);
-    const seed = c.seedRefreshToken;
+    const seed = this.config.seedRefreshToken;
     if (seed && !(await this.store.find('refresh', seed)) && !(await this.store.tombstone('refresh', seed))) await this.seed();
   }
 

@@ -1,14 +1,12 @@
 import { constants } from 'node:fs';
-import { access, open, readFile, rename, unlink } from 'node:fs/promises';
+import { access, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { z } from 'zod';
-import { StartupError } from '../http/listen.js';
-import { RealmSnapshotSchema, SnapshotRefused, type RealmSnapshot } from '../realm-snapshot.js';
+import { SnapshotRefused, type RealmSnapshot } from '../realm-snapshot.js';
 import type { Realm } from '../realm.js';
+import { readState, STATE_FORMAT, STATE_VERSION, StateFileError } from './read-state.js';
 
-export const STATE_FORMAT = 'mcp-oauth-test-server/state';
-/** Bumped when a file of this version could not be read as the next one expects. */
-export const STATE_VERSION = 1;
+export { STATE_FORMAT, STATE_VERSION, StateFileError } from './read-state.js';
+
 /**
  * A change is written at most this long after it was made (then the write itself): all a `kill -9`
  * can lose. Changes within the window join one write, so a busy server writes ~4 times a second.
@@ -21,33 +19,10 @@ export const WRITE_WINDOW_MS = 250;
 export const WRITE_WINDOW_FACTOR = 4;
 /** The id of the realm every server starts with, in the file's `realms` map. */
 export const DEFAULT_REALM = 'default';
-/** Realms one file holds at most. */
-export const MAX_SAVED_REALMS = 10_000;
-
 /** What a file that cannot be restored does at startup: stop with one line, or move it aside and start fresh. */
 export type OnCorrupt = 'stop' | 'move';
-export const ON_CORRUPT: readonly OnCorrupt[] = ['stop', 'move'];
-
-/** A state file startup cannot use: the CLI prints its one line (a StartupError by name). */
-export class StateFileError extends StartupError {}
-
-const EnvelopeSchema = z.object({
-  format: z.literal(STATE_FORMAT),
-  version: z.number().int().min(1),
-  savedAt: z.string(),
-  realms: z.record(z.string().min(1).max(256), z.unknown()).refine((r) => Object.keys(r).length <= MAX_SAVED_REALMS, `at most ${MAX_SAVED_REALMS} realms`),
-});
 
 const SWITCH = 'start with --state-file-on-corrupt move (STATE_FILE_ON_CORRUPT=move) to move it aside and start fresh';
-
-/** `realms.default.store.records.access.3.1.expiresAt: expected number` — the first thing wrong, where. */
-function firstIssue(err: z.ZodError, prefix: string): string {
-  const issue = err.issues[0]!;
-  return `${[prefix, ...issue.path.map(String)].join('.')}: ${issue.message}`;
-}
-
-/** A quoted bit of a parser's message stays one short line. */
-const brief = (s: string): string => s.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, ' ').slice(0, 160);
 
 /**
  * STATE_FILE: the realms' state kept in one JSON file across restarts. Read once at startup (a file
@@ -149,40 +124,14 @@ export class StateFile {
   }
 
   private async read(): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return;
-      throw new StateFileError(`cannot read STATE_FILE ${this.path} (${code ?? err})`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      return this.bad(`is not valid JSON (${brief((err as Error).message)})`);
-    }
-    const head = (typeof json === 'object' && json !== null ? json : {}) as { format?: unknown; version?: unknown };
-    if (head.format !== STATE_FORMAT) return this.bad(`is not a state file of mcp-oauth-test-server (its "format" is ${brief(JSON.stringify(head.format) ?? 'missing')}, not "${STATE_FORMAT}")`);
-    // Before the shape: a newer version may have another one, and "newer" is what the user needs to hear.
-    if (typeof head.version === 'number' && head.version > STATE_VERSION) {
-      return this.bad(`was written by a newer mcp-oauth-test-server (state format version ${head.version}; this one reads version ${STATE_VERSION})`);
-    }
-    const envelope = EnvelopeSchema.safeParse(json);
-    if (!envelope.success) return this.bad(`is damaged (${brief(firstIssue(envelope.error, '$'))})`);
-    const { savedAt, realms } = envelope.data;
-    const snapshots = new Map<string, RealmSnapshot>();
-    for (const [id, raw] of Object.entries(realms)) {
-      const s = RealmSnapshotSchema.safeParse(raw);
-      if (!s.success) return this.bad(`is damaged (${brief(firstIssue(s.error, `realms.${id}`))})`);
-      snapshots.set(id, s.data);
-    }
-    for (const [id, s] of snapshots) this.saved.set(id, s);
-    const d = snapshots.get(DEFAULT_REALM)?.store;
+    const found = await readState(this.path);
+    if (found.kind === 'missing') return;
+    if (found.kind === 'bad') return this.bad(found.what);
+    for (const [id, s] of found.realms) this.saved.set(id, s);
+    const d = found.realms.get(DEFAULT_REALM)?.store;
     const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
     const held = d ? `: ${n(d.clients.length, 'client')}, ${n(d.records.access.length, 'access token')}, ${n(d.records.refresh.length, 'refresh token')}` : '';
-    this.summary = `[state] restored from ${this.path} (saved ${savedAt}${held}); changes are written within ${WRITE_WINDOW_MS} ms`;
+    this.summary = `[state] restored from ${this.path} (saved ${found.savedAt}${held}); changes are written within ${WRITE_WINDOW_MS} ms`;
   }
 
   /** A file startup cannot use: stop, naming it and the way out; or (`move`) rename it and start fresh. */
