@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
-import { access, open, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { access, open, readdir, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { SnapshotRefused, type RealmSnapshot } from '../realm-snapshot.js';
 import type { Realm } from '../realm.js';
 import { readState, STATE_FORMAT, STATE_VERSION, StateFileError } from './read-state.js';
@@ -21,6 +21,35 @@ export const WRITE_WINDOW_FACTOR = 4;
 export const DEFAULT_REALM = 'default';
 /** What a file that cannot be restored does at startup: stop with one line, or move it aside and start fresh. */
 export type OnCorrupt = 'stop' | 'move';
+
+/**
+ * A `kill -9` during a write leaves `<file>.tmp-<pid>` (the file itself is whole): a copy of the
+ * secrets nobody will rename. Those of processes no longer running go at the next start.
+ */
+async function removeLeftovers(path: string): Promise<void> {
+  const prefix = `${basename(path)}.tmp-`;
+  let names: string[];
+  try {
+    names = await readdir(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(name.slice(prefix.length));
+    if (!name.startsWith(prefix) || !Number.isSafeInteger(pid) || pid <= 0 || running(pid)) continue;
+    await unlink(join(dirname(path), name)).catch(() => {});
+  }
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 const SWITCH = 'start with --state-file-on-corrupt move (STATE_FILE_ON_CORRUPT=move) to move it aside and start fresh';
 
@@ -61,6 +90,7 @@ export class StateFile {
     } catch (err) {
       throw new StateFileError(`cannot write STATE_FILE ${path}: its directory ${dirname(path)} is not writable (${(err as NodeJS.ErrnoException).code ?? err})`);
     }
+    await removeLeftovers(path);
     return file;
   }
 

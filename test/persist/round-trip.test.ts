@@ -212,6 +212,18 @@ describe('STATE_FILE beyond the default pair', () => {
     }
   });
 
+  it('a temporary file left by a process killed during a write goes at the next start; one of a running process stays', async () => {
+    const { dir, file, run } = await twoRuns();
+    writeFileSync(`${file}.tmp-999999999`, 'half a write');
+    writeFileSync(`${file}.tmp-${process.pid}`, 'a write in progress');
+    const s = await run();
+    try {
+      expect(filesIn(dir)).toEqual([`state.json.tmp-${process.pid}`]);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('a write that fails says so once, keeps serving from memory, and says when writing works again', async () => {
     const { dir, file, run } = await twoRuns();
     const lines: string[] = [];
