@@ -149,8 +149,8 @@ export class StateFile {
   /** Stops following the realms and writes what is waiting (server close, SIGTERM, SIGINT). */
   async close(): Promise<void> {
     for (const { stop } of this.attached.values()) stop();
-    await this.flush();
     this.closed = true;
+    await this.flush();
   }
 
   private async read(): Promise<void> {
@@ -177,10 +177,17 @@ export class StateFile {
     this.summary = `[state] ${this.path} ${what}: moved aside to ${aside}; starting fresh`;
   }
 
+  /** Never rejects (it runs from a timer): a failure is one [warn] line until a write succeeds again. */
   private async write(): Promise<void> {
     const started = performance.now();
     try {
       await this.writeWhole();
+      if (this.failing) this.notice(`[state] ${this.path} written again`);
+      this.failing = false;
+    } catch (err) {
+      // Once per run of failures: a full disk must not print four lines a second.
+      if (!this.failing) this.notice(`[warn] cannot write STATE_FILE ${this.path} (${(err as NodeJS.ErrnoException).code ?? err}): changes since the last write live only in memory until a write succeeds`);
+      this.failing = true;
     } finally {
       this.lastWriteMs = performance.now() - started;
     }
@@ -202,13 +209,9 @@ export class StateFile {
         await handle.close();
       }
       await rename(tmp, this.path);
-      if (this.failing) this.notice(`[state] ${this.path} written again`);
-      this.failing = false;
     } catch (err) {
       await unlink(tmp).catch(() => {});
-      // Once per run of failures: a full disk must not print four lines a second.
-      if (!this.failing) this.notice(`[warn] cannot write STATE_FILE ${this.path} (${(err as NodeJS.ErrnoException).code ?? err}): changes since the last write live only in memory until a write succeeds`);
-      this.failing = true;
+      throw err;
     }
   }
 }
