@@ -35,6 +35,10 @@ export interface Config {
   eventCapacity: number;
   /** Runs one server alone (the other runs elsewhere); undefined: both, in one process. */
   only?: 'oauth' | 'mcp';
+  /** STATE_FILE: where the state survives a restart (persist/state-file.ts); undefined: in memory only. */
+  stateFile?: string;
+  /** What a state file that cannot be restored does at startup. */
+  stateFileOnCorrupt: 'stop' | 'move';
 }
 
 /** Programmatic options: every field optional, values typed. Flags and env map onto these. */
@@ -47,7 +51,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type Kind = 'port' | 'url' | 'positive-int' | 'string' | 'list' | 'host' | 'server' | 'refresh-issuance' | 'era';
+type Kind = 'port' | 'url' | 'positive-int' | 'string' | 'list' | 'host' | 'server' | 'refresh-issuance' | 'era' | 'on-corrupt';
 
 /** One row per setting: the single source for env names, CLI flags, defaults and the README table. */
 export const SETTINGS: ReadonlyArray<{
@@ -82,6 +86,8 @@ export const SETTINGS: ReadonlyArray<{
   { key: 'maxAccessTokens', env: 'MAX_ACCESS_TOKENS', kind: 'positive-int', default: '1000000', meaning: 'access tokens kept at most; /token answers 429 beyond' },
   { key: 'maxRefreshTokens', env: 'MAX_REFRESH_TOKENS', kind: 'positive-int', default: '1000000', meaning: 'refresh tokens kept at most; /token answers 429 beyond' },
   { key: 'eventCapacity', env: 'EVENT_CAPACITY', kind: 'positive-int', default: '1000', meaning: 'events kept for GET /control/events' },
+  { key: 'stateFile', env: 'STATE_FILE', flag: '--state-file', kind: 'string', default: '(none: state lives in memory)', meaning: 'a JSON file that keeps clients, tokens, policy, faults, switches and the clock across restarts (see "State that survives a restart")' },
+  { key: 'stateFileOnCorrupt', env: 'STATE_FILE_ON_CORRUPT', flag: '--state-file-on-corrupt', kind: 'on-corrupt', default: 'stop', meaning: 'a STATE_FILE that cannot be restored (not JSON, another format, a newer version): stop startup with one line, or move it to <file>.corrupt-<time> and start fresh' },
 ];
 
 const DEFAULTS = {
@@ -135,6 +141,9 @@ function parseValue(kind: Kind, name: string, raw: string): unknown {
       return raw;
     case 'era':
       if (!isEra(raw)) fail(name, MCP_ERAS.join(', or '), raw);
+      return raw;
+    case 'on-corrupt':
+      if (raw !== 'stop' && raw !== 'move') fail(name, 'stop or move', raw);
       return raw;
     case 'string':
       return raw;
@@ -239,6 +248,8 @@ export function resolveConfig(options: ServerOptions = {}): Config {
     maxRefreshTokens: int(o.maxRefreshTokens, 'maxRefreshTokens', 1, 100_000_000, DEFAULTS.maxRefreshTokens),
     eventCapacity: int(o.eventCapacity, 'eventCapacity', 1, 1_000_000, DEFAULTS.eventCapacity),
     only: o.only === undefined ? undefined : o.only === 'oauth' || o.only === 'mcp' ? o.only : fail('only', '"oauth" or "mcp"', o.only),
+    stateFile: str(o.stateFile, 'stateFile'),
+    stateFileOnCorrupt: o.stateFileOnCorrupt === undefined ? 'stop' : o.stateFileOnCorrupt === 'stop' || o.stateFileOnCorrupt === 'move' ? o.stateFileOnCorrupt : fail('stateFileOnCorrupt', '"stop" or "move"', o.stateFileOnCorrupt),
   };
   if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) {
     throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
