@@ -59,6 +59,21 @@ const echoed = (body: string) => body.includes('"text":"hello"');
 const oidcBasic = (proc: ServerProc) => basic(proc.info.clientId!, proc.info.clientSecret!);
 const clientCredentials = (proc: ServerProc) => `grant_type=client_credentials&scope=${encodeURIComponent(proc.info.scope!)}`;
 
+/** An SDK server's own tools/call, without auth, in one era: the MCP baselines. */
+function unauthenticatedCall(name: string, what: string, server: Kind, era: 'legacy' | 'modern', baseline?: BaselineName): CaseDef {
+  const [headers, body, probe] = era === 'modern' ? [MODERN_HEADERS, MODERN_TOOLS_CALL, probeModernToolsCall] : [MCP_HEADERS, TOOLS_CALL, probeToolsCall];
+  return {
+    name,
+    what,
+    server,
+    ...(baseline && { baseline }),
+    setup: async (proc, s) => {
+      await probe(proc.info.url!);
+      return spec(proc.info.url!, s, fixed({ method: 'POST', path: '/mcp', headers, body }), { verify: echoed });
+    },
+  };
+}
+
 export const BASELINES: Record<BaselineName, CaseDef> = {
   floor: {
     name: 'baseline: node:http floor',
@@ -71,34 +86,19 @@ export const BASELINES: Record<BaselineName, CaseDef> = {
         fixed({ method: 'POST', path: '/', headers: FORM, body: 'grant_type=refresh_token&refresh_token=rt_0123456789012345678901234567890123456789012&client_id=0123456789abcdef&resource=http%3A%2F%2Flocalhost%3A9101%2Fmcp' }),
       ),
   },
-  sdk: {
-    name: 'baseline: SDK stateless server, no auth',
-    what: "POST /mcp tools/call echo to the SDK's own hono example server (new McpServer + transport per request)",
-    server: 'sdk',
-    baseline: 'floor',
-    setup: async (proc, s) => {
-      await probeToolsCall(proc.info.url!);
-      return spec(proc.info.url!, s, fixed({ method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: TOOLS_CALL }), { verify: echoed });
-    },
-  },
-  'sdk2-legacy': {
-    name: 'peer: SDK v2 createMcpHandler, legacy, no auth',
-    what: "POST /mcp tools/call echo without the _meta envelope (2025 era) to the SDK v2's own createMcpHandler (a factory call per request; its legacy leg answers SSE)",
-    server: 'sdk2',
-    setup: async (proc, s) => {
-      await probeToolsCall(proc.info.url!);
-      return spec(proc.info.url!, s, fixed({ method: 'POST', path: '/mcp', headers: MCP_HEADERS, body: TOOLS_CALL }), { verify: echoed });
-    },
-  },
-  'sdk2-modern': {
-    name: 'peer: SDK v2 createMcpHandler, modern, no auth',
-    what: 'POST /mcp tools/call echo as 2026-07-28 sends it (_meta envelope, SEP-2243 headers) to the same server',
-    server: 'sdk2',
-    setup: async (proc, s) => {
-      await probeModernToolsCall(proc.info.url!);
-      return spec(proc.info.url!, s, fixed({ method: 'POST', path: '/mcp', headers: MODERN_HEADERS, body: MODERN_TOOLS_CALL }), { verify: echoed });
-    },
-  },
+  sdk: unauthenticatedCall('baseline: SDK stateless server, no auth', "POST /mcp tools/call echo to the SDK's own hono example server (new McpServer + transport per request)", 'sdk', 'legacy', 'floor'),
+  'sdk2-legacy': unauthenticatedCall(
+    'peer: SDK v2 createMcpHandler, legacy, no auth',
+    "POST /mcp tools/call echo without the _meta envelope (2025 era) to the SDK v2's own createMcpHandler (a factory call per request; its legacy leg answers SSE)",
+    'sdk2',
+    'legacy',
+  ),
+  'sdk2-modern': unauthenticatedCall(
+    'peer: SDK v2 createMcpHandler, modern, no auth',
+    'POST /mcp tools/call echo as 2026-07-28 sends it (_meta envelope, SEP-2243 headers) to the same server',
+    'sdk2',
+    'modern',
+  ),
   'oidc-token': {
     name: 'peer: oidc-provider POST /token client_credentials',
     what: 'client_credentials grant of a confidential client (client_secret_basic): every request mints and stores an opaque access token',

@@ -35,6 +35,12 @@ export class Clock {
     return this.offsetMs / 1000;
   }
 
+  /** Sets the offset a state file kept (within the bound; listeners are not told: nothing moved). */
+  restore(offsetSeconds: number): void {
+    if (!Number.isFinite(offsetSeconds) || offsetSeconds < 0 || offsetSeconds > MAX_CLOCK_OFFSET_SECONDS) throw new RangeError(`a clock offset is from 0 to ${MAX_CLOCK_OFFSET_SECONDS} s (got ${offsetSeconds})`);
+    this.offsetMs = offsetSeconds * 1000;
+  }
+
   onAdvance(listener: () => void): void {
     this.listeners.push(listener);
   }

@@ -39,6 +39,10 @@ export interface Config {
   realmTtlSeconds: number;
   /** Runs one server alone (the other runs elsewhere); undefined: both, in one process. */
   only?: 'oauth' | 'mcp';
+  /** STATE_FILE: where the state survives a restart (persist/state-file.ts); undefined: in memory only. */
+  stateFile?: string;
+  /** What a state file that cannot be restored does at startup. */
+  stateFileOnCorrupt: 'stop' | 'move';
 }
 
 /** Programmatic options: every field optional, values typed. Flags and env map onto these. */
@@ -51,7 +55,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type Kind = 'port' | 'url' | 'positive-int' | 'string' | 'list' | 'host' | 'server' | 'refresh-issuance' | 'era';
+type Kind = 'port' | 'url' | 'positive-int' | 'string' | 'list' | 'host' | 'server' | 'refresh-issuance' | 'era' | 'on-corrupt';
 
 /** One row per setting: the single source for env names, CLI flags, defaults and the README table. */
 export const SETTINGS: ReadonlyArray<{
@@ -88,6 +92,8 @@ export const SETTINGS: ReadonlyArray<{
   { key: 'eventCapacity', env: 'EVENT_CAPACITY', kind: 'positive-int', default: '1000', meaning: 'events kept for GET /control/events' },
   { key: 'maxRealms', env: 'MAX_REALMS', kind: 'positive-int', default: '1000', meaning: 'realms POST /control/realms may create (the default realm not counted); it answers 429 beyond' },
   { key: 'realmTtlSeconds', env: 'REALM_TTL_SECONDS', kind: 'positive-int', default: '3600', meaning: 'a created realm ends after this many seconds without a request (its own ttlSeconds wins)' },
+  { key: 'stateFile', env: 'STATE_FILE', flag: '--state-file', kind: 'string', default: '(none: state lives in memory)', meaning: 'a JSON file that keeps clients, tokens, policy, faults, switches and the clock across restarts (see "State that survives a restart")' },
+  { key: 'stateFileOnCorrupt', env: 'STATE_FILE_ON_CORRUPT', flag: '--state-file-on-corrupt', kind: 'on-corrupt', default: 'stop', meaning: 'a STATE_FILE that cannot be restored (not JSON, another format, a newer version): stop startup with one line, or move it to <file>.corrupt-<time> and start fresh' },
 ];
 
 /** The longest a created realm may stay idle: a week (REALM_TTL_SECONDS and a creation's ttlSeconds alike). */
@@ -146,6 +152,9 @@ function parseValue(kind: Kind, name: string, raw: string): unknown {
       return raw;
     case 'era':
       if (!isEra(raw)) fail(name, MCP_ERAS.join(', or '), raw);
+      return raw;
+    case 'on-corrupt':
+      if (raw !== 'stop' && raw !== 'move') fail(name, 'stop or move', raw);
       return raw;
     case 'string':
       return raw;
@@ -252,6 +261,8 @@ export function resolveConfig(options: ServerOptions = {}): Config {
     maxRealms: int(o.maxRealms, 'maxRealms', 1, 100_000, DEFAULTS.maxRealms),
     realmTtlSeconds: int(o.realmTtlSeconds, 'realmTtlSeconds', 1, MAX_REALM_TTL_SECONDS, DEFAULTS.realmTtlSeconds),
     only: o.only === undefined ? undefined : o.only === 'oauth' || o.only === 'mcp' ? o.only : fail('only', '"oauth" or "mcp"', o.only),
+    stateFile: str(o.stateFile, 'stateFile'),
+    stateFileOnCorrupt: o.stateFileOnCorrupt === undefined ? 'stop' : o.stateFileOnCorrupt === 'stop' || o.stateFileOnCorrupt === 'move' ? o.stateFileOnCorrupt : fail('stateFileOnCorrupt', '"stop" or "move"', o.stateFileOnCorrupt),
   };
   if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) {
     throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together');

@@ -169,6 +169,26 @@ function breaksFor(spec: FaultSpec): string {
   return EFFECT_CATALOGUE[e.kind].breaks;
 }
 
+/**
+ * The faults as a state file keeps them: each one's spec (with its id) and how far it has gone, and
+ * the number the next unnamed fault takes. `breaks` is derived again on restore.
+ */
+export const FaultsSnapshotSchema = z
+  .object({
+    next: z.number().int().min(0),
+    faults: z
+      .array(
+        z
+          .object({ spec: FaultSpecSchema, remaining: z.number().int().min(1).nullable(), hits: z.number().int().min(0) })
+          .strict()
+          .refine((f) => f.spec.id !== undefined, { message: 'a kept fault has an id', path: ['spec', 'id'] }),
+      )
+      .max(MAX_FAULTS)
+      .refine((a) => new Set(a.map((f) => f.spec.id)).size === a.length, 'two faults with one id'),
+  })
+  .strict();
+export type FaultsSnapshot = z.infer<typeof FaultsSnapshotSchema>;
+
 /** What one request is to do, once the matching faults have been taken. */
 export interface Strike {
   latencyMs: number;
@@ -235,6 +255,19 @@ export class Faults {
   /** Drops faults on these endpoints (all when omitted). */
   clear(endpoints: readonly Endpoint[] = ENDPOINTS): void {
     this.faults = this.faults.filter((f) => !endpoints.includes(f.endpoint));
+  }
+
+  snapshot(): FaultsSnapshot {
+    return {
+      next: this.counter,
+      faults: this.faults.map(({ remaining, hits, breaks: _breaks, ...spec }) => ({ spec: structuredClone(spec), remaining, hits })),
+    };
+  }
+
+  /** Replaces every fault with a snapshot's (validated by FaultsSnapshotSchema). */
+  restore(s: FaultsSnapshot): void {
+    this.counter = s.next;
+    this.faults = s.faults.map(({ spec, remaining, hits }) => ({ ...structuredClone(spec), id: spec.id!, remaining, hits, breaks: breaksFor(spec) }));
   }
 
   /**

@@ -7,11 +7,13 @@ export { ENDPOINTS, EFFECT_CATALOGUE, type Effect, type Endpoint, type Fault, ty
 export { PolicySchema, type Policy, type PolicyPatch } from './policy.js';
 export { resolveConfig, ConfigError, SETTINGS, type Config, type ServerOptions } from './config.js';
 export { StartupError } from './http/listen.js';
+export { StateFileError, STATE_FORMAT, STATE_VERSION } from './persist/read-state.js';
+export type { RealmSnapshot } from './realm-snapshot.js';
 export { Realm, type BoundConfig, type Counters } from './realm.js';
 export { MemoryStore } from './store/memory.js';
-export type { Store, Model, Models, Consumption, StoreCounts } from './store/store.js';
+export type { Store, Model, Models, Consumption, StoreCounts, StoreDump } from './store/store.js';
 export type { ClientRecord, CodeRecord, AccessRecord, RefreshRecord } from './store/types.js';
 export type { TokenVerifier, Verification, VerifiedToken } from './mcp/verifier.js';
 export type { ServerEvent, RequestEvent, ControlEvent, LogSink, Subscriber } from './events.js';
-export { HeadlessOAuthProvider } from './testing/headless-provider.js';
+export { HeadlessOAuthProvider, type ClientMetadata, type CredentialScope, type DiscoveryState, type StoredClientInformation, type StoredTokens } from './testing/headless-provider.js';
 export { connectWithConsent, type Connected } from './testing/connect.js';

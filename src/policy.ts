@@ -108,6 +108,15 @@ export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshT
   });
 }
 
+/** The values of `to` that differ from `from`: what the control plane changed (a state file keeps only that). */
+export function policyChanges(from: Readonly<Policy>, to: Readonly<Policy>): PolicyPatch {
+  const changed: Record<string, unknown> = {};
+  for (const k of Object.keys(to) as Array<keyof Policy>) {
+    if (JSON.stringify(to[k]) !== JSON.stringify(from[k])) changed[k] = structuredClone(to[k]);
+  }
+  return changed as PolicyPatch;
+}
+
 /** What a client that asks for no scope gets: every scope the server knows but the request-only ones. */
 export function grantedByDefault(policy: Pick<Policy, 'scopes' | 'requestOnlyScopes'>): string[] {
   return policy.scopes.filter((s) => !policy.requestOnlyScopes.includes(s));

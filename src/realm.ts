@@ -2,7 +2,8 @@ import type { Config } from './config.js';
 import { Clock } from './clock.js';
 import { EventLog, oneLine, type LogSink } from './events.js';
 import { Faults } from './faults.js';
-import { defaultPolicy, grantedByDefault, PolicyPatchSchema, PolicySchema, type Policy, type PolicyPatch } from './policy.js';
+import { defaultPolicy, grantedByDefault, policyChanges, PolicyPatchSchema, PolicySchema, type Policy, type PolicyPatch } from './policy.js';
+import { checkSnapshot, type RealmSnapshot } from './realm-snapshot.js';
 import { randomToken } from './secrets.js';
 import { StepUpLedger } from './step-up.js';
 import { flat } from './http/flat.js';
@@ -172,6 +173,38 @@ export class Realm {
     this.clock.reset();
     this.counters = freshCounters();
     await this.seed();
+  }
+
+  /** What a restart must keep (RealmSnapshot): one consistent view of the store, then the rest. */
+  async snapshot(): Promise<RealmSnapshot> {
+    const store = await this.store.dump();
+    return {
+      policy: policyChanges(this.startupPolicy, this.current),
+      faults: this.faults.snapshot(),
+      stepUp: this.stepUp.snapshot(),
+      clockOffsetSeconds: this.clock.offsetSeconds,
+      counters: structuredClone(this.counters),
+      store,
+    };
+  }
+
+  /**
+   * Takes a snapshot's state in place of this realm's, before it serves. Checked first against this
+   * realm's caps and startup policy: refused whole (SnapshotRefused), nothing changed. The seeded
+   * refresh token comes back as the snapshot had it (a rotated or revoked seed stays so); it is seeded
+   * only when the snapshot never knew it (SEED_REFRESH_TOKEN set since).
+   */
+  async restore(s: RealmSnapshot): Promise<void> {
+    await this.ready;
+    const policy = checkSnapshot(s, this.config, this.startupPolicy);
+    this.clock.restore(s.clockOffsetSeconds);
+    await this.store.load(s.store);
+    this.faults.restore(s.faults);
+    this.stepUp.restore(s.stepUp);
+    this.current = policy;
+    this.counters = structuredClone(s.counters);
+    const seed = this.config.seedRefreshToken;
+    if (seed && !(await this.store.find('refresh', seed)) && !(await this.store.tombstone('refresh', seed))) await this.seed();
   }
 
   /** An operator-facing line (not an event): printed when logging is on. */

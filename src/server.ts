@@ -4,7 +4,7 @@ import type { Hono } from 'hono';
 import { ConfigError, resolveConfig, type Config, type ServerOptions } from './config.js';
 import { ControlClient } from './control/client.js';
 import { mountControl } from './control/routes.js';
-import type { LogSink } from './events.js';
+import { oneLine, type LogSink } from './events.js';
 import { bind, requestListener, StartupError, type Bound, type Tls } from './http/listen.js';
 import { buildMcpApp } from './mcp/app.js';
 import { McpHandler } from './mcp/handler.js';
@@ -12,6 +12,7 @@ import { IntrospectionClient } from './mcp/introspection.js';
 import { IntrospectionVerifier } from './mcp/introspection-verifier.js';
 import type { TokenVerifier } from './mcp/verifier.js';
 import { buildAuthApp } from './oauth/app.js';
+import { DEFAULT_REALM, StateFile } from './persist/state-file.js';
 import type { AppEnv, RealmResolver } from './pipeline/env.js';
 import { bindConfig, Realm, type BoundConfig } from './realm.js';
 import { RealmRegistry, type RealmSpec } from './realms.js';
@@ -169,6 +170,26 @@ function checkConfiguredIssuer(
   return () => controller.abort();
 }
 
+/** STATE_FILE, read before anything is bound: a file that stops startup leaves nothing to undo. */
+function openState(config: Config, log: StartOptions['log']): Promise<StateFile | undefined> {
+  if (config.stateFile === undefined) return Promise.resolve(undefined);
+  const sink = sinkOf(log);
+  return StateFile.open(config.stateFile, { onCorrupt: config.stateFileOnCorrupt, notice: (line) => sink?.(oneLine(line)) });
+}
+
+/** Gives the realm what the state file kept, before it serves; when that fails, `undo` closes what was started. */
+async function restoreState(state: StateFile | undefined, realm: Realm, undo: () => Promise<unknown>): Promise<void> {
+  if (!state) return;
+  try {
+    await state.attach(DEFAULT_REALM, realm);
+  } catch (err) {
+    realm.close();
+    await undo();
+    throw err;
+  }
+  realm.notice(state.summary);
+}
+
 /** What a running server (or pair) tells its caller about itself. */
 function facts(realm: Realm, tls: Tls | undefined): Omit<RunningServers, 'ports' | 'close' | 'realms' | 'createRealm'> {
   const bound = realm.config;
@@ -191,6 +212,7 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
   if (config.only) throw new ConfigError(`startServers() runs both servers; for only: '${config.only}' call ${config.only === 'oauth' ? 'startAuthServer' : 'startMcpServer'}()`);
   const tls = readTls(config);
   const sink = sinkOf(options.log);
+  const state = await openState(config, options.log);
   const oauth = await bind(config.host, config.oauthPort, tls, 'OAUTH_PORT (--oauth-port)', sink);
   let mcp;
   try {
@@ -202,6 +224,7 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
   const bound = bindConfig(config, { oauth: oauth.port, mcp: mcp.port }, Boolean(tls));
   const realm = new Realm(bound, sink);
   await realm.ready;
+  await restoreState(state, realm, () => Promise.all([oauth.close(), mcp.close()]));
   const realms = new RealmRegistry(realm, { max: config.maxRealms, ttlSeconds: config.realmTtlSeconds, log: sink });
   const asApp = authServerOver(realms);
   // Introspection goes to the AS's own socket, not through OAUTH_BASE_URL: a tunnel that died (or
@@ -228,6 +251,8 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
         // Open subscriptions/listen streams end first, else closing waits for them.
         await rs.handler.close();
         await Promise.all([oauth.close(), mcp.close()]);
+        // After the requests in flight: what they changed is in the last write.
+        await state?.close();
         rs.verifier.close();
         realms.close();
         realm.close();
@@ -265,10 +290,12 @@ export function startMcpServer(options: StartOptions = {}): Promise<RunningServe
 async function startAlone(only: 'oauth' | 'mcp', options: StartOptions): Promise<RunningServer> {
   const config = resolveConfig({ ...options, only });
   const tls = readTls(config);
+  const state = await openState(config, options.log);
   const listener = only === 'oauth' ? await bind(config.host, config.oauthPort, tls, 'OAUTH_PORT (--oauth-port)') : await bind(config.host, config.mcpPort, tls, 'MCP_PORT (--mcp-port)');
   const bound = bindConfig(config, only === 'oauth' ? { oauth: listener.port, mcp: config.mcpPort } : { oauth: config.oauthPort, mcp: listener.port }, Boolean(tls));
   const realm = new Realm(bound, sinkOf(options.log));
   await realm.ready;
+  await restoreState(state, realm, () => listener.close());
   const rs = only === 'mcp' ? mcpServerOver(realm, tls) : undefined;
   listener.serve(requestListener((rs ?? createAuthServer(options, realm)).app.fetch));
   const consequence = only === 'mcp' ? 'the MCP server introspects there, so every MCP call answers 401 "introspection failed" until it does' : 'the MCP servers that name it cannot send clients here';
@@ -282,6 +309,7 @@ async function startAlone(only: 'oauth' | 'mcp', options: StartOptions): Promise
         stopCheck();
         await rs?.handler.close();
         await listener.close();
+        await state?.close();
         rs?.verifier.close();
         realm.close();
       })()),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 
 /** How many clients the step-up ledger remembers; the oldest is forgotten first (bounded state). */
 export const MAX_STEP_UP_CLIENTS = 1000;
@@ -17,6 +18,29 @@ interface Entry extends StepUpCount {
   /** Re-authorizations in a row that ended in the same challenge again. */
   repeats: number;
 }
+
+/** The ledger as a state file keeps it: the switch as /control/state shows it, and every client's entry. */
+export const StepUpSnapshotSchema = z
+  .object({
+    switch: z.union([z.number().int().min(1), z.boolean()]),
+    clients: z
+      .array(
+        z.tuple([
+          z.string().min(1).max(4096),
+          z
+            .object({
+              challenges: z.number().int().min(0),
+              reauthorizations: z.number().int().min(0),
+              repeats: z.number().int().min(0),
+              open: z.object({ token: z.string().max(64), scope: z.string().max(4096) }).strict().optional(),
+            })
+            .strict(),
+        ]),
+      )
+      .max(MAX_STEP_UP_CLIENTS),
+  })
+  .strict();
+export type StepUpSnapshot = z.infer<typeof StepUpSnapshotSchema>;
 
 const fingerprint = (token: string): string => createHash('sha256').update(token).digest('base64url').slice(0, 22);
 
@@ -82,6 +106,17 @@ export class StepUpLedger {
 
   counts(): Record<string, StepUpCount> {
     return Object.fromEntries([...this.clients].map(([id, e]) => [id, { challenges: e.challenges, reauthorizations: e.reauthorizations }]));
+  }
+
+  snapshot(): StepUpSnapshot {
+    return { switch: this.switchState, clients: [...this.clients].map(([id, e]) => [id, structuredClone(e)]) };
+  }
+
+  /** Replaces the switch and every entry with a snapshot's, least recently used first as they were. */
+  restore(s: StepUpSnapshot): void {
+    this.arm(s.switch);
+    this.clients.clear();
+    for (const [id, e] of s.clients) this.clients.set(id, structuredClone(e));
   }
 
   clear(): void {

@@ -7,11 +7,12 @@ import { startAuthServer, startMcpServer, type RunningServer } from '../server.j
  */
 export async function runAlone(only: 'oauth' | 'mcp', options: ServerOptions): Promise<void> {
   const server = only === 'oauth' ? await startAuthServer({ ...options, log: true }) : await startMcpServer({ ...options, log: true });
+  // Before the ready lines, as `start` does: a signal sent on seeing them must find its handler.
+  stopOnSignals(server);
   for (const line of readyLines(only, server)) console.log(line);
   if (!['127.0.0.1', '::1', 'localhost'].includes(server.config.host)) {
     console.log('[warn] listening beyond loopback: anyone who reaches it gets tokens without a login (consent is automatic); set CONTROL_TOKEN');
   }
-  stopOnSignals(server);
 }
 
 function readyLines(only: 'oauth' | 'mcp', s: RunningServer): string[] {

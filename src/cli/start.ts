@@ -36,16 +36,8 @@ export async function runStart(flags: Record<string, string>): Promise<void> {
     // The servers work without it; only `scenario` needs telling where they are.
     console.log(`[warn] cannot write ${stateFile} (${(err as NodeJS.ErrnoException).code ?? err}): scenario needs --oauth-port/--mcp-port to find these servers`);
   }
-  const scheme = servers.tls ? 'https' : 'http';
-  const local = (port: number, configured: boolean) => (configured ? ` · listening on ${servers.config.host}:${port}` : '');
-  console.log(`[oauth] authorization server ${servers.oauthUrl} (${scheme})${local(servers.ports.oauth, options.oauthBaseUrl !== undefined)}`);
-  console.log(`[mcp] protected MCP server ${servers.mcpUrl}${local(servers.ports.mcp, options.mcpBaseUrl !== undefined)}`);
-  console.log(`[control] ${servers.realm.urls.control('state')} · switches: ${invocation('scenario')} --help${servers.config.controlToken ? ' · locked by CONTROL_TOKEN' : ''}`);
-  if (tlsFromCertsDir) console.log(`[tls] serving HTTPS with ./certs (trust it: NODE_EXTRA_CA_CERTS=${options.tlsCertFile})`);
-  if (!['127.0.0.1', '::1', 'localhost'].includes(servers.config.host)) {
-    console.log('[warn] listening beyond loopback: anyone who reaches it gets tokens without a login (consent is automatic); set CONTROL_TOKEN');
-  }
-
+  // Before the ready lines: whoever waits for them (a supervisor, a test) may signal at once, and a
+  // signal with no handler yet would kill the process without writing STATE_FILE.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -59,4 +51,14 @@ export async function runStart(flags: Record<string, string>): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+
+  const scheme = servers.tls ? 'https' : 'http';
+  const local = (port: number, configured: boolean) => (configured ? ` · listening on ${servers.config.host}:${port}` : '');
+  console.log(`[oauth] authorization server ${servers.oauthUrl} (${scheme})${local(servers.ports.oauth, options.oauthBaseUrl !== undefined)}`);
+  console.log(`[mcp] protected MCP server ${servers.mcpUrl}${local(servers.ports.mcp, options.mcpBaseUrl !== undefined)}`);
+  console.log(`[control] ${servers.realm.urls.control('state')} · switches: ${invocation('scenario')} --help${servers.config.controlToken ? ' · locked by CONTROL_TOKEN' : ''}`);
+  if (tlsFromCertsDir) console.log(`[tls] serving HTTPS with ./certs (trust it: NODE_EXTRA_CA_CERTS=${options.tlsCertFile})`);
+  if (!['127.0.0.1', '::1', 'localhost'].includes(servers.config.host)) {
+    console.log('[warn] listening beyond loopback: anyone who reaches it gets tokens without a login (consent is automatic); set CONTROL_TOKEN');
+  }
 }

@@ -10,6 +10,7 @@ import {
   type Models,
   type Store,
   type StoreCounts,
+  type StoreDump,
   type Tombstone,
 } from './store.js';
 import type { ClientRecord } from './types.js';
@@ -178,6 +179,32 @@ export class MemoryStore implements Store {
     this.grants.clear();
     this.revoked.clear();
     for (const m of MODELS) this.graves[m].clear();
+  }
+
+  async dump(): Promise<StoreDump> {
+    // The records themselves, not copies: this store never changes one in place (consume and upsert
+    // set a new object), so the arrays are a snapshot already. Copying each made a dump of 200,000
+    // tokens take 2 s instead of a few milliseconds, and a state file takes one 4 times a second.
+    return {
+      clients: [...this.clients.values()],
+      records: { code: [...this.tables.code], access: [...this.tables.access], refresh: [...this.tables.refresh] },
+      revokedGrants: [...this.revoked],
+      tombstones: { code: [...this.graves.code], access: [...this.graves.access], refresh: [...this.graves.refresh] },
+    };
+  }
+
+  async load(dump: StoreDump): Promise<void> {
+    await this.clear();
+    for (const c of dump.clients) this.clients.set(c.client_id, c);
+    for (const m of MODELS) {
+      for (const [id, r] of dump.records[m] as Array<[string, Models[Model]]>) {
+        this.tables[m].set(id, r as never);
+        if (m !== 'code') this.grant(r.grantId).add(id);
+      }
+      // The newest MAX_TOMBSTONES, in the order they were laid.
+      for (const [id, t] of dump.tombstones[m].slice(-MAX_TOMBSTONES)) this.graves[m].set(id, t);
+    }
+    for (const [grantId, until] of dump.revokedGrants) this.revoked.set(grantId, until);
   }
 
   private table<M extends Model>(model: M): Map<string, Models[M]> {

@@ -54,6 +54,19 @@ export interface Tombstone {
 export const TOMBSTONE_TTL_MS = 24 * 3600_000;
 export const MAX_TOMBSTONES = 10_000;
 
+/**
+ * Everything a store keeps, as plain data (JSON-safe): what `dump` gives and `load` takes. A state
+ * file holds one per realm; an adapter over a database need not use it but must answer it.
+ */
+export interface StoreDump {
+  clients: ClientRecord[];
+  records: { [M in Model]: Array<[string, Models[M]]> };
+  /** Grants revoked with a keepUntil (revokeByGrantId): [grantId, until, ms on the store's clock]. */
+  revokedGrants: Array<[string, number]>;
+  /** Per model, id → tombstone, oldest laid first (the order MAX_TOMBSTONES evicts in). */
+  tombstones: { [M in Model]: Array<[string, Tombstone]> };
+}
+
 export interface StoreCounts {
   clients: number;
   /** Records neither consumed nor past `expiresAt`. */
@@ -123,6 +136,20 @@ export interface Store {
   sweep(): Promise<void>;
   /** Back to empty, tombstones included (POST /control/reset). */
   clear(): Promise<void>;
+
+  /**
+   * Everything kept, as one consistent snapshot (no change lands halfway through it): clients,
+   * records (spent and expired ones not yet swept included), revoked grants and tombstones. Later
+   * changes to the store do not change it; its records are snapshots like any handed out (read, never
+   * change them).
+   */
+  dump(): Promise<StoreDump>;
+  /**
+   * Replaces everything with a dump (this adapter's or another's), which it takes as its own: afterwards
+   * every method answers as the dumped store did, grant revocation and replay detection included. No cap
+   * applies: the caller checks the counts first. Records past their expiry come back as they were, for `sweep`.
+   */
+  load(dump: StoreDump): Promise<void>;
 }
 
 /** Live: neither spent nor past its expiry at `now`. */

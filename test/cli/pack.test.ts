@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ async function exec(cmd: string, args: string[], opts: { cwd: string; env?: Node
   return r;
 }
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const DEV = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
 let project: string;
 
 // Packs the package as it would be published and installs it into a fresh project: what a user gets.
@@ -23,7 +24,8 @@ beforeAll(async () => {
   const tarball = readdirSync(out).find((f) => f.endsWith('.tgz'))!;
   project = mkdtempSync(join(tmpdir(), 'mots-user-'));
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }));
-  await exec(npm, ['install', join(out, tarball), '--prefer-offline', '--no-audit', '--no-fund', '--silent'], { cwd: project, env: process.env });
+  // connectWithConsent drives the 1.32 client, an optional peer: a user who calls it installs it too.
+  await exec(npm, ['install', join(out, tarball), `@modelcontextprotocol/sdk@${DEV.devDependencies['@modelcontextprotocol/sdk']}`, '--prefer-offline', '--no-audit', '--no-fund', '--silent'], { cwd: project, env: process.env });
 }, 240_000);
 
 describe('the packed package', () => {

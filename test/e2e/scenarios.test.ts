@@ -1,51 +1,33 @@
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthTokens } from '@modelcontextprotocol/server';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlClient } from '../../src/control/client.js';
-import type { ServerEvent } from '../../src/events.js';
 import type { RunningServers } from '../../src/server.js';
 import { HeadlessOAuthProvider } from '../../src/testing/headless-provider.js';
 import { connectWithConsent, type Connected } from '../../src/testing/connect.js';
 import { textOf } from '../support/mcp.js';
+import { count, refreshTokensOf, scenarioHarness, SEED } from '../support/scenario-harness.js';
 
 /**
- * The contract's two scenario tables, driven with the official SDK client (headless consent) and
- * checked through the control plane's events and state. Time moves by the clock, never by sleeping.
+ * The contract's two scenario tables, driven with the official SDK client 1.32.2 (headless consent)
+ * and checked through the control plane's events and state. Time moves by the clock, never by
+ * sleeping. The same rows with the SDK v2 client: scenarios-v2.test.ts.
  */
-const SEED = 'seeded-refresh-token-for-scenarios-0001';
+const h = scenarioHarness();
+const { trail, lastId } = h;
 let s: RunningServers;
 let control: ControlClient;
-let since = 0;
-
-beforeAll(async () => {
-  const { startServers } = await import('../../src/server.js');
-  s = await startServers({ host: '127.0.0.1', oauthPort: 0, mcpPort: 0, seedRefreshToken: SEED });
-  control = s.control;
+beforeAll(() => {
+  ({ servers: s, control } = h);
 });
-afterAll(() => s?.close());
-beforeEach(async () => {
-  await control.reset(); // back to startup: clients, tokens, switches, clock
-  since = (await control.state()).lastEventId;
-});
-
-/** Requests since the test began (or since `from`), as `METHOD path grant|tool → outcome`. */
-async function trail(from = since): Promise<string[]> {
-  const { events } = await control.events(from);
-  return events.filter((e: ServerEvent) => e.type === 'request').map((e) => [e.method, e.path, e.endpoint === 'token' ? e.grant : undefined, ...(e.endpoint === 'mcp' ? [e.rpcMethod, e.tool] : [])].filter(Boolean).join(' ') + ` → ${e.outcome}`);
-}
-const count = (lines: string[], re: RegExp) => lines.filter((l) => re.test(l)).length;
-const lastId = async () => (await control.state()).lastEventId;
 const echo = async (c: Connected, message = 'hello') => textOf(await c.client.callTool({ name: 'echo', arguments: { message } }));
-const refreshTokensOf = (history: OAuthTokens[]) => history.map((t) => t.refresh_token).filter((t): t is string => Boolean(t));
 
 const open: Connected[] = [];
 async function connected(provider = new HeadlessOAuthProvider()): Promise<Connected> {
   const from = await lastId();
   const c = await connectWithConsent(s.mcpUrl, provider);
   open.push(c);
-  // After initialize the SDK opens its standalone stream (GET /mcp) in the background. GET authenticates
-  // first, so a revocation racing it would be met there too (one more refresh): wait for its answer.
-  await expect.poll(async () => (await control.events(from)).events.some((e) => e.method === 'GET' && e.path === '/mcp'), { timeout: 30_000 }).toBe(true);
+  await h.standaloneGetSince(from);
   return c;
 }
 afterAll(async () => {
@@ -106,11 +88,10 @@ describe('loop: set → trigger → expected', () => {
     expect(await echo(c, 'two')).toBe('two');
     const st = await control.state();
     expect(st.counters.tokenCalls).toBe(tokenCalls + 1);
+    // The provider keeps what the client discovered (as a host does), so the refresh needs no discovery.
     expect(await trail(mark)).toEqual([
       'POST /introspect → inactive',
       'POST /mcp tools/call echo → invalid_token',
-      'GET /.well-known/oauth-protected-resource/mcp → ok',
-      'GET /.well-known/oauth-authorization-server → ok',
       'POST /token refresh_token → ok',
       'POST /introspect → active',
       'POST /mcp tools/call echo → ok',

@@ -74,6 +74,12 @@ describe('dual (the default): both eras on one endpoint', () => {
     expect(textOf(JSON.parse(data.slice(6)).result)).toBe('streamed');
   });
 
+  it('a legacy client that lists only application/json is refused as the 2025 transports say (406)', async () => {
+    const a = await answer(await postMcp(s.mcpUrl, toolsCallBody('echo', { message: 'x' }), { ...bearer(token), Accept: 'application/json' }));
+    expect(a.status).toBe(406);
+    expect(a.json.error.message).toMatch(/accept both application\/json and text\/event-stream/);
+  });
+
   it('authentication comes first in the modern era too: no token, the Bearer challenge', async () => {
     const res = await postModern(s.mcpUrl, undefined, modernBody('server/discover'));
     expect(res.status).toBe(401);

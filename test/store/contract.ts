@@ -574,6 +574,87 @@ export function storeContract(name: string, make: (now: () => number) => Store |
         expect(await store.revokeByGrantId('g1')).toBe(1);
       });
     });
+    describe('dump / load: what a state file carries across a restart', () => {
+      /** A store with one of everything: live, spent, expired, revoked, and their tombstones. */
+      async function filled(s: Store): Promise<void> {
+        await s.upsertClient(client('c1', { client_secret: 's3cret', token_endpoint_auth_method: 'client_secret_post' }));
+        await s.upsertClient(client('c2'));
+        await s.upsert('code', 'k-live', code('g1', t + MINUTE));
+        await s.upsert('code', 'k-spent', code('g1', t + MINUTE, { redirectUri: undefined }));
+        await s.consume('code', 'k-spent');
+        await s.upsert('access', 'a-live', access('g1', t + HOUR));
+        await s.upsert('access', 'a-expired', access('g2', t - 1));
+        await s.upsert('refresh', 'r-rotated', refresh('g1', { expiresAt: t + HOUR }));
+        await s.consume('refresh', 'r-rotated', t + HOUR);
+        await s.upsert('refresh', 'r-live', refresh('g1', { expiresAt: t + HOUR }));
+        await s.upsert('refresh', 'r-seed', refresh('seed-1', { clientId: null }));
+        await s.upsert('access', 'a-family', access('g3', t + HOUR));
+        await s.revokeByGrantId('g3', t + MINUTE, 'refresh-reused');
+        await s.upsert('access', 'a-revoked', access('g4', t + HOUR));
+        await s.destroy('access', 'a-revoked', 'revoked');
+      }
+
+      it('a fresh store loaded with a dump (through JSON, as a file holds it) answers every method as the original', async () => {
+        await filled(store);
+        const dump = JSON.parse(JSON.stringify(await store.dump()));
+        const copy = await make(now);
+        await copy.load(dump);
+        expect(await copy.findClient('c1')).toEqual(await store.findClient('c1'));
+        expect((await copy.clientIds()).sort()).toEqual(['c1', 'c2']);
+        for (const m of MODELS) expect(byId(await copy.list(m))).toEqual(byId(await store.list(m)));
+        expect(await copy.counts()).toEqual(await store.counts());
+        for (const [m, id] of [['access', 'a-family'], ['access', 'a-revoked']] as const) {
+          expect(await copy.tombstone(m, id)).toEqual(await store.tombstone(m, id));
+        }
+        expect(await copy.tombstone('access', 'a-family')).toEqual({ cause: 'refresh-reused', at: T0 });
+        // Single use survives: the spent code and the rotated refresh token are still spent.
+        expect((await copy.consume('code', 'k-spent')).outcome).toBe('already');
+        expect((await copy.consume('refresh', 'r-rotated')).outcome).toBe('already');
+        expect((await copy.consume('code', 'k-live')).outcome).toBe('consumed');
+        // The revoked grant still refuses late tokens, until its keepUntil.
+        expect(await copy.upsert('access', 'late', access('g3', t + HOUR))).toBe(false);
+        // Grant bookkeeping is rebuilt: a family loaded is revoked whole.
+        expect(await copy.revokeByGrantId('g1')).toBe(3);
+        expect(await copy.find('refresh', 'r-live')).toBeUndefined();
+        // What was past its expiry comes back as it was, and is swept to an 'expired' tombstone.
+        expect(await copy.find('access', 'a-expired')).toBeDefined();
+        await copy.sweep();
+        expect(await copy.tombstone('access', 'a-expired')).toEqual({ cause: 'expired', at: T0 - 1 });
+      });
+
+      it('load replaces everything that was kept; an empty dump empties the store', async () => {
+        await filled(store);
+        const copy = await make(now);
+        await copy.upsertClient(client('other'));
+        await copy.upsert('access', 'other', access('gx', t + HOUR));
+        await copy.destroy('access', 'other', 'revoked');
+        await copy.revokeByGrantId('g9', t + HOUR);
+        await copy.load(await store.dump());
+        expect(await copy.findClient('other')).toBeUndefined();
+        expect(await copy.tombstone('access', 'other')).toBeUndefined();
+        expect(await copy.upsert('access', 'g9-token', access('g9', t + HOUR))).toBe(true);
+        const empty = await make(now);
+        await copy.load(await empty.dump());
+        expect(await copy.counts()).toEqual({ clients: 0, codes: 0, accessTokens: 0, refreshTokens: 0 });
+        for (const m of MODELS) expect(await copy.list(m)).toEqual([]);
+      });
+
+      it('a dump is a snapshot: later changes to the store do not reach it', async () => {
+        await filled(store);
+        const dump = await store.dump();
+        const before = JSON.stringify(dump);
+        await store.consume('code', 'k-live');
+        await store.consume('refresh', 'r-live', t + MINUTE);
+        await store.upsert('access', 'new', access('g5', t + HOUR));
+        await store.upsertClient(client('c1', { redirect_uris: ['http://127.0.0.1:1/other'] }));
+        await store.revokeByGrantId('g1', t + HOUR);
+        await store.destroyAll('access');
+        t += HOUR;
+        await store.sweep();
+        expect(JSON.stringify(dump)).toBe(before);
+      });
+    });
+
     describe('tombstones: why a record is gone', () => {
       it('sweep leaves an expired tombstone at the expiresAt, with consumedAt for a spent record', async () => {
         await store.upsert('code', 'k', code('g1', t + MINUTE));
