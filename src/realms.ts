@@ -8,11 +8,17 @@ import { realmBase } from './urls.js';
 
 /** A realm id: what `/r/<id>` may carry, in every URL of the realm unescaped. */
 export const REALM_ID = /^[a-z0-9-]{1,64}$/;
+/** The default realm's name where realms are named together (STATE_FILE's map, persist's DEFAULT_REALM): no created realm has it. */
+export const MAIN_REALM_ID = 'default';
 
 /** The body of POST /control/realms (and `servers.createRealm()`): everything optional. */
 export const RealmSpecSchema = z
   .object({
-    id: z.string().regex(REALM_ID, 'a realm id is 1 to 64 of a-z, 0-9 and -').optional(),
+    id: z
+      .string()
+      .regex(REALM_ID, 'a realm id is 1 to 64 of a-z, 0-9 and -')
+      .refine((id) => id !== MAIN_REALM_ID, `${MAIN_REALM_ID} is the default realm's name`)
+      .optional(),
     policy: PolicyPatchSchema.optional(),
     ttlSeconds: z.number().int().min(1).max(MAX_REALM_TTL_SECONDS).optional(),
   })
@@ -46,6 +52,10 @@ export interface RealmsOptions {
   /** Wall-clock milliseconds. Idleness is real time, not a realm's clock: advancing one must not end it. */
   now?: () => number;
   log?: LogSink;
+  /** Before a created realm serves (STATE_FILE restores and follows it); a throw undoes the creation. */
+  onCreated?: (id: string, realm: Realm) => Promise<void>;
+  /** A realm was deleted or ended idle (not at `close()`: the server stopping ends no realm's record). */
+  onEnded?: (id: string) => void;
 }
 
 interface Entry {
@@ -103,7 +113,15 @@ export class RealmRegistry {
       realm.close();
       return this.create(spec);
     }
+    // Kept before the hook runs, so no second creation of the id can start meanwhile.
     this.realms.set(id, { realm, ttlMs: (parsed.ttlSeconds ?? this.options.ttlSeconds) * 1000, lastUsed: this.now() });
+    try {
+      await this.options.onCreated?.(id, realm);
+    } catch (err) {
+      this.realms.delete(id);
+      realm.close();
+      throw err;
+    }
     return { id, realm };
   }
 
@@ -149,7 +167,8 @@ export class RealmRegistry {
   /** Ends every created realm and stops the timer (the main realm belongs to whoever made it). */
   close(): void {
     clearInterval(this.timer);
-    for (const [id, entry] of this.realms) this.end(id, entry);
+    for (const entry of this.realms.values()) entry.realm.close();
+    this.realms.clear();
   }
 
   private expireIdle(): void {
@@ -160,6 +179,7 @@ export class RealmRegistry {
   private end(id: string, entry: Entry): void {
     this.realms.delete(id);
     entry.realm.close();
+    this.options.onEnded?.(id);
   }
 
   /** 12 hex digits (48 bits): a collision among MAX_REALMS ids is not worth a retry loop, but is checked anyway. */

@@ -15,7 +15,7 @@ import { buildAuthApp } from './oauth/app.js';
 import { DEFAULT_REALM, StateFile } from './persist/state-file.js';
 import type { AppEnv, RealmResolver } from './pipeline/env.js';
 import { bindConfig, Realm, type BoundConfig } from './realm.js';
-import { RealmRegistry, type RealmSpec } from './realms.js';
+import { REALM_ID, RealmRegistry, type RealmSpec } from './realms.js';
 import { probeIssuer } from './server/issuer-probe.js';
 import { realmRouter } from './server/realm-router.js';
 
@@ -129,6 +129,27 @@ function mcpServerOver(
   return { app: buildMcpApp(r.urls, resolve, opts, (app) => mountControl(app, 'mcp', realms)), realm: r, verifier, handler };
 }
 
+/**
+ * The created realms STATE_FILE kept, made again under their ids before the servers serve (their
+ * idle TTLs start again, at REALM_TTL_SECONDS). Beyond MAX_REALMS they stay in the file as they were.
+ */
+async function recreateRealms(state: StateFile | undefined, realms: RealmRegistry, undo: () => Promise<unknown>): Promise<void> {
+  if (!state) return;
+  // A hand-edited file may name a realm no request could address: it stays in the file as it was.
+  const ids = state.kept.filter((id) => id !== DEFAULT_REALM && REALM_ID.test(id));
+  const room = ids.slice(0, Math.max(0, realms.max - realms.size));
+  try {
+    for (const id of room) await realms.create({ id });
+  } catch (err) {
+    realms.close();
+    realms.main.close();
+    await undo();
+    throw err;
+  }
+  if (room.length) realms.main.notice(`[state] ${room.length} realm${room.length === 1 ? '' : 's'} restored under /r/<id>: ${room.join(', ')}`);
+  if (room.length < ids.length) realms.main.notice(`[warn] ${ids.length - room.length} realms of STATE_FILE are beyond MAX_REALMS (${realms.max}): kept in the file, not served`);
+}
+
 /** The address a bound server listens on, as a URL's host:port; a wildcard bind is reached over loopback. */
 function dialable(bound: Bound): string {
   const { address, port } = bound.address;
@@ -225,7 +246,14 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
   const realm = new Realm(bound, sink);
   await realm.ready;
   await restoreState(state, realm, () => Promise.all([oauth.close(), mcp.close()]));
-  const realms = new RealmRegistry(realm, { max: config.maxRealms, ttlSeconds: config.realmTtlSeconds, log: sink });
+  const realms = new RealmRegistry(realm, {
+    max: config.maxRealms,
+    ttlSeconds: config.realmTtlSeconds,
+    log: sink,
+    // A new realm is written at once (not at its first request): a restart right after still has it.
+    ...(state ? { onCreated: (id: string, r: Realm) => state.attach(id, r).then(() => state.changed()), onEnded: (id: string) => state.detach(id) } : {}),
+  });
+  await recreateRealms(state, realms, () => Promise.all([oauth.close(), mcp.close()]));
   const asApp = authServerOver(realms);
   // Introspection goes to the AS's own socket, not through OAUTH_BASE_URL: a tunnel that died (or
   // never pointed here) must not turn every MCP call into a 401.

@@ -113,6 +113,11 @@ export class StateFile {
     this.attached.set(id, { realm, stop: realm.events.subscribe(() => this.changed()) });
   }
 
+  /** Ids of the realms the file kept that no server attached yet: the created realms to make again. */
+  get kept(): string[] {
+    return [...this.saved.keys()];
+  }
+
   /** Stops following the realm `id` and drops it from the file (a realm that ended). */
   detach(id: string): void {
     this.attached.get(id)?.stop();
