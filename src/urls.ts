@@ -81,11 +81,13 @@ export const realmBase = (base: string, id: string): string => `${base}${REALM_S
  * first (RFC 8414 §3.1, RFC 9728 §3.1: `/.well-known/oauth-authorization-server/r/<id>`,
  * `/.well-known/oauth-protected-resource/r/<id>/mcp`). Undefined: the path names no realm.
  */
+const WELL_KNOWN = '/.well-known/';
+
 export function splitRealmPath(path: string, basePath = ''): { id: string; path: string } | undefined {
   let head = '';
   let rest = path;
-  if (rest.startsWith('/.well-known/')) {
-    const end = rest.indexOf('/', 13);
+  if (rest.startsWith(WELL_KNOWN)) {
+    const end = rest.indexOf('/', WELL_KNOWN.length);
     if (end < 0) return undefined;
     head = rest.slice(0, end);
     rest = rest.slice(end);
