@@ -75,14 +75,14 @@ export const REALM_SEGMENT = '/r/';
 /** A created realm's base URL: the server's own, with `/r/<id>` appended. */
 export const realmBase = (base: string, id: string): string => `${base}${REALM_SEGMENT}${id}`;
 
+const WELL_KNOWN = '/.well-known/';
+
 /**
  * The realm a request path addresses, and the path the server's routes see without `/r/<id>`:
  * `/r/<id>/token`, `<basePath>/r/<id>/token`, and the well-known documents, whose segment comes
  * first (RFC 8414 §3.1, RFC 9728 §3.1: `/.well-known/oauth-authorization-server/r/<id>`,
  * `/.well-known/oauth-protected-resource/r/<id>/mcp`). Undefined: the path names no realm.
  */
-const WELL_KNOWN = '/.well-known/';
-
 export function splitRealmPath(path: string, basePath = ''): { id: string; path: string } | undefined {
   let head = '';
   let rest = path;
