@@ -15,9 +15,9 @@ type StateSwitches = ControlState['switches'];
 function switchLine(s: StateSwitches): string {
   const shown = SWITCH_NAMES.flatMap((name) => {
     const sw = SWITCHES[name];
-    const value = (s as unknown as Record<string, boolean | number | undefined>)[name];
+    const value = (s as unknown as Record<string, boolean | number | string | undefined>)[name];
     if (value === undefined) return [];
-    return [`${name}=${typeof value === 'number' ? (sw.arg === 'calls' ? `${value}-calls` : `${value}s`) : value ? 'on' : 'off'}`];
+    return [`${name}=${typeof value === 'string' ? value : typeof value === 'number' ? (sw.arg === 'calls' ? `${value}-calls` : `${value}s`) : value ? 'on' : 'off'}`];
   });
   return `switches: ${shown.join(' ')}`;
 }

@@ -47,13 +47,17 @@ describe('npm run scenario', () => {
     expect((await run('dead-refresh', 'on')).code).toBe(0);
     expect((await run('deny-consent', 'on')).code).toBe(0);
     expect((await run('bad-scope', 'on')).code).toBe(0);
+    expect((await run('era', 'modern')).code).toBe(0);
+    const refused = await run('era', 'newest');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('era takes dual, modern, legacy, not "newest"');
     let s = await servers.control.state();
-    expect(s.switches).toEqual({ rotate: true, 'expires-in': 5, 'invalid-grant': true, 'deny-consent': true, 'force-403': true, 'step-up': false });
+    expect(s.switches).toEqual({ rotate: true, 'expires-in': 5, 'invalid-grant': true, 'deny-consent': true, 'force-403': true, 'step-up': false, era: 'modern' });
     const shown = await run('state');
-    expect(shown.stdout).toContain('rotate=on expires-in=5s invalid-grant=on deny-consent=on force-403=on');
+    expect(shown.stdout).toContain('rotate=on expires-in=5s invalid-grant=on deny-consent=on force-403=on step-up=off era=modern');
     expect((await run('reset')).code).toBe(0);
     s = await servers.control.state();
-    expect(s.switches).toEqual({ rotate: false, 'expires-in': 3600, 'invalid-grant': false, 'deny-consent': false, 'force-403': false, 'step-up': false });
+    expect(s.switches).toEqual({ rotate: false, 'expires-in': 3600, 'invalid-grant': false, 'deny-consent': false, 'force-403': false, 'step-up': false, era: 'dual' });
   });
 
   it('knows each switch by its one name as well as by the alias, and suggests a name for a typo', async () => {
