@@ -58,6 +58,8 @@ export interface RealmOptions {
   ownSweeper?: boolean;
   /** A change to the default policy this realm starts with and returns to at every reset; throws a ZodError when refused. */
   policy?: PolicyPatch;
+  /** A created realm's idle lifetime (the registry's to keep); only recorded here, so a restart can create it again alike. */
+  ttlSeconds?: number;
 }
 
 /**
@@ -79,6 +81,8 @@ export class Realm {
   /** Resolves once the startup state (the seeded refresh token) is in the store. */
   readonly ready: Promise<void>;
   private current: Policy;
+  /** How a created realm was asked for (its creation policy and TTL): kept in its snapshot. */
+  private readonly creation: RealmSnapshot['created'];
   private epoch = 0;
   private readonly startupPolicy: Policy;
   private readonly sweeper: NodeJS.Timeout | undefined;
@@ -93,6 +97,7 @@ export class Realm {
     this.events = new EventLog(config.eventCapacity, log);
     this.urls = new RealmUrls(config.oauthBaseUrl, config.mcpBaseUrl);
     this.hosts = new HostAwareUrls(this.urls, config.derived, (line) => this.notice(line));
+    this.creation = options.policy || options.ttlSeconds ? { ...(options.policy && { policy: options.policy }), ...(options.ttlSeconds && { ttlSeconds: options.ttlSeconds }) } : undefined;
     const defaults = defaultPolicy(config);
     this.startupPolicy = options.policy ? PolicySchema.parse({ ...defaults, ...PolicyPatchSchema.parse(options.policy) }) : defaults;
     this.current = this.startupPolicy;
@@ -185,6 +190,7 @@ export class Realm {
       clockOffsetSeconds: this.clock.offsetSeconds,
       counters: structuredClone(this.counters),
       store,
+      ...(this.creation && { created: this.creation }),
     };
   }
 

@@ -106,7 +106,7 @@ export class RealmRegistry {
     }
     const base = this.main.config;
     const config = { ...base, oauthBaseUrl: realmBase(base.oauthBaseUrl, id), mcpBaseUrl: realmBase(base.mcpBaseUrl, id) };
-    const realm = new Realm(config, this.options.log, undefined, { ownSweeper: false, policy: parsed.policy });
+    const realm = new Realm(config, this.options.log, undefined, { ownSweeper: false, policy: parsed.policy, ttlSeconds: parsed.ttlSeconds });
     // Another creation of the same id may have finished while this one awaited its seed.
     await realm.ready;
     if (this.realms.has(id) || this.realms.size >= this.options.max) {

@@ -130,8 +130,8 @@ function mcpServerOver(
 }
 
 /**
- * The created realms STATE_FILE kept, made again under their ids before the servers serve (their
- * idle TTLs start again, at REALM_TTL_SECONDS). Beyond MAX_REALMS they stay in the file as they were.
+ * The created realms STATE_FILE kept, made again under their ids, creation policy and TTL before the
+ * servers serve (their idle time starts again). Beyond MAX_REALMS they stay in the file as they were.
  */
 async function recreateRealms(state: StateFile | undefined, realms: RealmRegistry, undo: () => Promise<unknown>): Promise<void> {
   if (!state) return;
@@ -139,7 +139,7 @@ async function recreateRealms(state: StateFile | undefined, realms: RealmRegistr
   const ids = state.kept.filter((id) => id !== DEFAULT_REALM && REALM_ID.test(id));
   const room = ids.slice(0, Math.max(0, realms.max - realms.size));
   try {
-    for (const id of room) await realms.create({ id });
+    for (const id of room) await realms.create({ id, ...state.creationOf(id) });
   } catch (err) {
     realms.close();
     realms.main.close();

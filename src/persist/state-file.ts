@@ -118,6 +118,11 @@ export class StateFile {
     return [...this.saved.keys()];
   }
 
+  /** How the kept realm `id` was created (its policy and TTL), to create it again alike. */
+  creationOf(id: string): RealmSnapshot['created'] {
+    return this.saved.get(id)?.created;
+  }
+
   /** Stops following the realm `id` and drops it from the file (a realm that ended). */
   detach(id: string): void {
     this.attached.get(id)?.stop();

@@ -39,6 +39,29 @@ describe('realms in STATE_FILE', () => {
     }
   });
 
+  it('a realm comes back as it was created: its creation policy (what reset returns to) and its TTL', async () => {
+    const { file } = stateFilePath();
+    const first = await start({ stateFile: file });
+    try {
+      const realm = await first.createRealm({ id: 'made', policy: { accessTokenTtlSeconds: 77 }, ttlSeconds: 900 });
+      await realm.control.expiresIn(5);
+      await expect.poll(() => readState(file)?.realms.made?.created, { timeout: 10_000 }).toEqual({ policy: { accessTokenTtlSeconds: 77 }, ttlSeconds: 900 });
+      await expect.poll(() => readState(file)?.realms.made?.policy, { timeout: 10_000 }).toEqual({ accessTokenTtlSeconds: 5 });
+    } finally {
+      await first.close();
+    }
+    const again = await start({ stateFile: file });
+    try {
+      const made = again.realms.get('made')!;
+      expect(made.policy.accessTokenTtlSeconds).toBe(5);
+      expect(again.realms.list()).toEqual([expect.objectContaining({ id: 'made', ttlSeconds: 900 })]);
+      await made.reset();
+      expect(made.policy.accessTokenTtlSeconds).toBe(77);
+    } finally {
+      await again.close();
+    }
+  });
+
   it('a deleted realm leaves the file; the server stopping does not', async () => {
     const { file } = stateFilePath();
     const s = await start({ stateFile: file });
