@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { MCP_ERAS, REFRESH_TOKEN_ISSUANCE, type McpEra, type RefreshTokenIssuance } from './policy.js';
+import { ACCESS_TOKEN_FORMATS, MCP_ERAS, REFRESH_TOKEN_ISSUANCE, type AccessTokenFormat, type McpEra, type RefreshTokenIssuance } from './policy.js';
 
 /** Everything an instance is configured with, validated and with defaults filled in. */
 export interface Config {
@@ -21,6 +21,10 @@ export interface Config {
   refreshTokenIssuance: RefreshTokenIssuance;
   /** Which protocol eras the MCP server serves; the policy's mcpEra (the `era` switch) starts from it. */
   mcpEra: McpEra;
+  /** What /token mints; the policy's accessTokenFormat starts from it. */
+  accessTokenFormat: AccessTokenFormat;
+  /** How the MCP server checks a bearer token: RFC 7662 at the AS, or locally as an RFC 9068 JWT against the AS's JWKS. */
+  mcpTokenValidation: 'introspection' | 'jwt';
   scopes: string[];
   allowedOrigins: string[];
   controlToken?: string;
@@ -55,7 +59,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type Kind = 'port' | 'url' | 'positive-int' | 'string' | 'list' | 'host' | 'server' | 'refresh-issuance' | 'era' | 'on-corrupt';
+type Kind = 'port' | 'url' | 'positive-int' | 'string' | 'list' | 'host' | 'server' | 'refresh-issuance' | 'era' | 'on-corrupt' | 'token-format' | 'validation';
 
 /** One row per setting: the single source for env names, CLI flags, defaults and the README table. */
 export const SETTINGS: ReadonlyArray<{
@@ -79,6 +83,8 @@ export const SETTINGS: ReadonlyArray<{
   { key: 'refreshTokenTtlSeconds', env: 'REFRESH_TOKEN_TTL_SECONDS', flag: '--refresh-token-ttl', kind: 'positive-int', default: '2592000', meaning: 'refresh-token lifetime in seconds (30 days); expired ones are refused and swept' },
   { key: 'refreshTokenIssuance', env: 'REFRESH_TOKEN_ISSUANCE', flag: '--refresh-token-issuance', kind: 'refresh-issuance', default: 'always', meaning: 'when a code grant comes with a refresh token (SEP-2207): always, offline_access (only when the client asked for that scope) or never' },
   { key: 'mcpEra', env: 'MCP_ERA', flag: '--era', kind: 'era', default: 'dual', meaning: 'protocol eras the MCP server serves: dual (2025 revisions through initialize and 2026-07-28 on one endpoint), modern (2026-07-28 only) or legacy (2025 revisions only)' },
+  { key: 'accessTokenFormat', env: 'ACCESS_TOKEN_FORMAT', flag: '--access-token-format', kind: 'token-format', default: 'opaque', meaning: 'what /token mints: opaque random strings, or jwt (RFC 9068, signed with the realm\'s key, published at <issuer>/jwks; see "JWT access tokens")' },
+  { key: 'mcpTokenValidation', env: 'MCP_TOKEN_VALIDATION', flag: '--mcp-token-validation', kind: 'validation', default: 'introspection', meaning: 'how the MCP server checks tokens: introspection (RFC 7662, every request) or jwt (locally against the fetched JWKS: a revoked JWT stays valid until it expires)' },
   { key: 'scopes', env: 'SCOPES', flag: '--scopes', kind: 'list', default: 'mcp:read mcp:write mcp:admin', meaning: 'space-separated scopes the server knows; granted when a client asks for none, but mcp:admin (granted only when asked for)' },
   { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', flag: '--allowed-origins', kind: 'list', default: '(own origin and loopback)', meaning: 'extra browser Origins the MCP server accepts (DNS-rebinding guard), and the only foreign ones either control plane answers' },
   { key: 'controlToken', env: 'CONTROL_TOKEN', flag: '--control-token', kind: 'string', default: '(none: control plane open)', meaning: 'when set, /control/* requires Authorization: Bearer <CONTROL_TOKEN>' },
@@ -107,6 +113,8 @@ const DEFAULTS = {
   refreshTokenTtlSeconds: 30 * 86400,
   refreshTokenIssuance: 'always' as RefreshTokenIssuance,
   mcpEra: 'dual' as McpEra,
+  accessTokenFormat: 'opaque' as AccessTokenFormat,
+  mcpTokenValidation: 'introspection' as const,
   scopes: ['mcp:read', 'mcp:write', 'mcp:admin'],
   allowedOrigins: [] as string[],
   introspectionClientId: 'mcp-resource-server',
@@ -152,6 +160,12 @@ function parseValue(kind: Kind, name: string, raw: string): unknown {
       return raw;
     case 'era':
       if (!isEra(raw)) fail(name, MCP_ERAS.join(', or '), raw);
+      return raw;
+    case 'token-format':
+      if (!isFormat(raw)) fail(name, ACCESS_TOKEN_FORMATS.join(' or '), raw);
+      return raw;
+    case 'validation':
+      if (raw !== 'introspection' && raw !== 'jwt') fail(name, 'introspection or jwt', raw);
       return raw;
     case 'on-corrupt':
       if (raw !== 'stop' && raw !== 'move') fail(name, 'stop or move', raw);
@@ -247,6 +261,8 @@ export function resolveConfig(options: ServerOptions = {}): Config {
     refreshTokenTtlSeconds: int(o.refreshTokenTtlSeconds, 'refreshTokenTtlSeconds', 1, 10 * 365 * 86400, DEFAULTS.refreshTokenTtlSeconds),
     refreshTokenIssuance: o.refreshTokenIssuance === undefined ? DEFAULTS.refreshTokenIssuance : isIssuance(o.refreshTokenIssuance) ? o.refreshTokenIssuance : fail('refreshTokenIssuance', REFRESH_TOKEN_ISSUANCE.join(', or '), o.refreshTokenIssuance),
     mcpEra: o.mcpEra === undefined ? DEFAULTS.mcpEra : isEra(o.mcpEra) ? o.mcpEra : fail('mcpEra', MCP_ERAS.join(', or '), o.mcpEra),
+    accessTokenFormat: o.accessTokenFormat === undefined ? DEFAULTS.accessTokenFormat : isFormat(o.accessTokenFormat) ? o.accessTokenFormat : fail('accessTokenFormat', ACCESS_TOKEN_FORMATS.join(' or '), o.accessTokenFormat),
+    mcpTokenValidation: o.mcpTokenValidation === undefined ? DEFAULTS.mcpTokenValidation : o.mcpTokenValidation === 'introspection' || o.mcpTokenValidation === 'jwt' ? o.mcpTokenValidation : fail('mcpTokenValidation', '"introspection" or "jwt"', o.mcpTokenValidation),
     scopes,
     allowedOrigins: list(o.allowedOrigins, 'allowedOrigins', DEFAULTS.allowedOrigins),
     controlToken: str(o.controlToken, 'controlToken'),
@@ -288,6 +304,10 @@ function requireApartSettings(config: Config, o: ServerOptions): void {
 
 function isIssuance(v: unknown): v is RefreshTokenIssuance {
   return (REFRESH_TOKEN_ISSUANCE as readonly unknown[]).includes(v);
+}
+
+function isFormat(v: unknown): v is AccessTokenFormat {
+  return (ACCESS_TOKEN_FORMATS as readonly unknown[]).includes(v);
 }
 
 function isEra(v: unknown): v is McpEra {

@@ -47,6 +47,7 @@ export const FACTS = {
   introspect: ['clientId', 'active'],
   revoke: ['clientId', 'revoked'],
   'as-metadata': [],
+  jwks: [],
   'resource-metadata': [],
   mcp: ['clientId', 'rpcMethod', 'tool', 'era', 'protocolVersion'],
   /** A request no endpoint served: 404s and refused control calls. */

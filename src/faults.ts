@@ -18,6 +18,7 @@ export const ENDPOINTS = [
   'introspect',
   'revoke',
   'as-metadata',
+  'jwks',
   'resource-metadata',
   'mcp',
 ] as const;
@@ -26,7 +27,23 @@ export type Endpoint = (typeof ENDPOINTS)[number];
 /** Endpoints whose successful answer has no OAuth fields to omit. */
 const NO_FIELDS: readonly Endpoint[] = ['revoke', 'mcp'];
 
-export const AS_ENDPOINTS: readonly Endpoint[] = ['authorize', 'token', 'register', 'introspect', 'revoke', 'as-metadata'];
+export const AS_ENDPOINTS: readonly Endpoint[] = ['authorize', 'token', 'register', 'introspect', 'revoke', 'as-metadata', 'jwks'];
+
+/**
+ * What a `token-flaw` fault does to the access token /token mints (a JWT, whatever the format), each
+ * a check a locally validating resource server must make: its kid in no JWKS of the realm (RFC 7515
+ * §4.1.4), an `exp` already past (RFC 7519 §4.1.4), an audience that is not the resource (RFC 9068
+ * §4, RFC 8707), unsigned with `alg: none` (RFC 7519 §6, RFC 8725 §3.1). The AS records the token as
+ * it minted it, so an introspecting resource server is told what that record says.
+ */
+export const TOKEN_FLAWS = ['unknown-kid', 'expired', 'wrong-aud', 'alg-none'] as const;
+export type TokenFlaw = (typeof TOKEN_FLAWS)[number];
+const FLAW_BREAKS: Record<TokenFlaw, string> = {
+  'unknown-kid': 'RFC 7515 §4.1.4 / RFC 9068 §4 (signed with a key whose kid is not in the JWKS)',
+  expired: 'RFC 7519 §4.1.4 / RFC 9068 §4 (exp already in the past)',
+  'wrong-aud': 'RFC 9068 §4 / RFC 8707 (aud is not this resource)',
+  'alg-none': 'RFC 7519 §6 / RFC 8725 §3.1 (an unsecured JWT, alg "none")',
+};
 export const RS_ENDPOINTS: readonly Endpoint[] = ['resource-metadata', 'mcp'];
 
 /** RFC 9110 §5.6.2 token: what a field name may be. */
@@ -95,6 +112,8 @@ const EffectSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('latency'), ms: z.number().int().min(1).max(120_000) }).strict(),
   z.object({ kind: z.literal('drop') }).strict(),
   z.object({ kind: z.literal('omit'), fields: z.array(z.string().min(1).max(128)).min(1).max(MAX_OMIT_FIELDS) }).strict(),
+  z.object({ kind: z.literal('token-flaw'), flaw: z.enum(TOKEN_FLAWS) }).strict(),
+  z.object({ kind: z.literal('stale-jwks') }).strict(),
 ]);
 export type Effect = z.infer<typeof EffectSchema>;
 
@@ -110,6 +129,8 @@ export const FaultSpecSchema = z
   .strict()
   .refine((f) => f.grant === undefined || f.endpoint === 'token', { message: 'grant applies only to endpoint "token"', path: ['grant'] })
   .refine((f) => f.rpcMethod === undefined || f.endpoint === 'mcp', { message: 'rpcMethod applies only to endpoint "mcp"', path: ['rpcMethod'] })
+  .refine((f) => f.effect.kind !== 'token-flaw' || f.endpoint === 'token', { message: 'token-flaw applies only to endpoint "token" (it flaws the access token /token mints)', path: ['effect'] })
+  .refine((f) => f.effect.kind !== 'stale-jwks' || f.endpoint === 'jwks', { message: 'stale-jwks applies only to endpoint "jwks"', path: ['effect'] })
   .refine((f) => f.effect.kind !== 'omit' || !NO_FIELDS.includes(f.endpoint), {
     message: 'omit needs an answer with fields: /revoke answers an empty 200 and /mcp answers JSON-RPC; use status or oauth-error there',
     path: ['effect'],
@@ -138,6 +159,14 @@ export const EFFECT_CATALOGUE: Record<Effect['kind'], { does: string; breaks: st
     does: 'removes these fields from the JSON answer (or these parameters from the /authorize redirect)',
     breaks: 'whichever field is omitted: e.g. refresh_token (RFC 6749 §5.1 allows it), iss (RFC 9207 §2), state (RFC 6749 §4.1.2)',
   },
+  'token-flaw': {
+    does: `at /token: the access token is a JWT with this flaw (${TOKEN_FLAWS.join(', ')}), recorded by the AS as minted`,
+    breaks: 'RFC 9068 §4 (what a resource server validating JWTs must check): the flaw names the rule',
+  },
+  'stale-jwks': {
+    does: 'at /jwks: serves the set without its newest key, as a cache that missed the rotation would',
+    breaks: 'RFC 7517 §5 / RFC 9068 §4 (the JWKS must hold the key that signed the token)',
+  },
 };
 
 function breaksFor(spec: FaultSpec): string {
@@ -152,9 +181,11 @@ function breaksFor(spec: FaultSpec): string {
       'as-metadata': 'RFC 8414 §3.2 (metadata must be served with 200)',
       'resource-metadata': 'RFC 9728 §3.2 (metadata must be served with 200)',
       mcp: 'RFC 6750 §3.1 (Bearer error codes)',
+      jwks: 'RFC 7517 §5 (the JWK Set must be served)',
     };
     return bySection[spec.endpoint];
   }
+  if (e.kind === 'token-flaw') return FLAW_BREAKS[e.flaw];
   if (e.kind === 'omit') {
     const known: Record<string, string> = {
       refresh_token: 'RFC 6749 §5.1 / §6 (refresh_token is optional in a response: client must keep the old one)',
@@ -196,6 +227,8 @@ export interface Strike {
   answer?: Fault;
   omit: string[];
   ids: string[];
+  /** A fault that changes what the endpoint answers without replacing it (token-flaw, stale-jwks). */
+  alter?: Extract<Effect, { kind: 'token-flaw' | 'stale-jwks' }>;
 }
 
 /** A new fault when the list already holds MAX_FAULTS: nothing was added. */
@@ -285,7 +318,10 @@ export class Faults {
       const e = f.effect;
       if (e.kind === 'latency') strike.latencyMs += e.ms;
       else if (e.kind === 'omit') strike.omit.push(...e.fields);
-      else if (strike.answer) continue;
+      else if (e.kind === 'token-flaw' || e.kind === 'stale-jwks') {
+        if (strike.alter) continue;
+        strike.alter = e;
+      } else if (strike.answer) continue;
       else strike.answer = f;
       f.hits++;
       strike.ids.push(f.id);

@@ -24,6 +24,12 @@ export type RefreshTokenIssuance = (typeof REFRESH_TOKEN_ISSUANCE)[number];
  */
 export const MCP_ERAS = ['dual', 'modern', 'legacy'] as const;
 export type McpEra = (typeof MCP_ERAS)[number];
+/** ACCESS_TOKEN_FORMAT: random strings the AS alone can read, or RFC 9068 JWTs a resource server may validate locally. */
+export const ACCESS_TOKEN_FORMATS = ['opaque', 'jwt'] as const;
+export type AccessTokenFormat = (typeof ACCESS_TOKEN_FORMATS)[number];
+/** Algorithms the AS signs JWT access tokens with (RFC 9068 §2.1: RS256 must be supported; ES256 is the compact one). */
+export const SIGNING_ALGS = ['RS256', 'ES256'] as const;
+export type SigningAlg = (typeof SIGNING_ALGS)[number];
 /** The scope by which a client asks for a refresh token (OpenID Connect Core §11). */
 export const OFFLINE_ACCESS = 'offline_access';
 
@@ -76,6 +82,14 @@ export const PolicySchema = z
     refreshTokenIssuance: z.enum(REFRESH_TOKEN_ISSUANCE),
     /** MCP_ERA / the `era` switch: which protocol eras /mcp serves. */
     mcpEra: z.enum(MCP_ERAS),
+    /** ACCESS_TOKEN_FORMAT: what /token mints from now on (oauth/access-jwt.ts for `jwt`). */
+    accessTokenFormat: z.enum(ACCESS_TOKEN_FORMATS),
+    /** The algorithm of the realm's first key and of the keys rotations make from then on (keys.ts). */
+    jwtSigningAlg: z.enum(SIGNING_ALGS),
+    /** How long a rotated-in key sits in the JWKS before it signs: resource servers caching the set see it first. */
+    keyPublishAheadSeconds: z.number().int().min(0).max(86400),
+    /** How long a replaced key stays in the JWKS after it stopped signing: at least the access-token lifetime, or its last tokens fail early. */
+    keyGraceSeconds: z.number().int().min(0).max(10 * 365 * 86400),
   })
   .strict();
 
@@ -86,7 +100,7 @@ export const PolicyPatchSchema = PolicySchema.partial().strict();
 export type PolicyPatch = z.infer<typeof PolicyPatchSchema>;
 
 /** The startup policy: the newest MCP authorization spec's defaults, with the configured lifetimes and scopes. */
-export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshTokenTtlSeconds' | 'scopes'> & Partial<Pick<Config, 'refreshTokenIssuance' | 'mcpEra'>>): Policy {
+export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshTokenTtlSeconds' | 'scopes'> & Partial<Pick<Config, 'refreshTokenIssuance' | 'mcpEra' | 'accessTokenFormat'>>): Policy {
   return PolicySchema.parse({
     grantTypes: [...GRANT_TYPES],
     tokenEndpointAuthMethods: [...AUTH_METHODS],
@@ -105,6 +119,11 @@ export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshT
     issParameter: true,
     refreshTokenIssuance: config.refreshTokenIssuance ?? 'always',
     mcpEra: config.mcpEra ?? 'dual',
+    accessTokenFormat: config.accessTokenFormat ?? 'opaque',
+    jwtSigningAlg: 'RS256',
+    // Past the 300 s a resource server of ours caches the JWKS (mcp/jwt-verifier.ts).
+    keyPublishAheadSeconds: 300,
+    keyGraceSeconds: config.tokenTtlSeconds,
   });
 }
 

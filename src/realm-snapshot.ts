@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_CLOCK_OFFSET_SECONDS } from './clock.js';
 import { FaultsSnapshotSchema } from './faults.js';
+import { KeysSnapshotSchema } from './keys.js';
 import { MAX_REALM_TTL_SECONDS, type Config } from './config.js';
 import { PolicyPatchSchema, PolicySchema, type Policy } from './policy.js';
 import type { Counters } from './realm.js';
@@ -37,6 +38,8 @@ export const RealmSnapshotSchema = z
     clockOffsetSeconds: z.number().min(0).max(MAX_CLOCK_OFFSET_SECONDS),
     counters: CountersSchema,
     store: StoreDumpSchema,
+    /** The signing keys, private parts included (absent in files written before JWT access tokens). */
+    keys: KeysSnapshotSchema.optional(),
     /** A created realm's creation spec (POST /control/realms): a restart creates it again alike, and its reset returns there. */
     created: z.object({ policy: PolicyPatchSchema.optional(), ttlSeconds: z.number().int().min(1).max(MAX_REALM_TTL_SECONDS).optional() }).strict().optional(),
   })

@@ -3,10 +3,11 @@ import { Clock } from './clock.js';
 import { EventLog, oneLine, type LogSink } from './events.js';
 import { Faults } from './faults.js';
 import { defaultPolicy, grantedByDefault, policyChanges, PolicyPatchSchema, PolicySchema, type Policy, type PolicyPatch } from './policy.js';
-import { checkSnapshot, type RealmSnapshot } from './realm-snapshot.js';
+import { checkSnapshot, SnapshotRefused, type RealmSnapshot } from './realm-snapshot.js';
 import { randomToken } from './secrets.js';
 import { StepUpLedger } from './step-up.js';
 import { flat } from './http/flat.js';
+import { KeyRing } from './keys.js';
 import { MemoryStore } from './store/memory.js';
 import type { GrantRevocation, Store } from './store/store.js';
 import { defaultBaseUrl, HostAwareUrls, RealmUrls, type DerivedBases } from './urls.js';
@@ -73,6 +74,8 @@ export class Realm {
   readonly faults = new Faults();
   /** The step-up switch's countdown and each client's step-up history (/control/state `stepUp`). */
   readonly stepUp = new StepUpLedger();
+  /** The keys JWT access tokens are signed with, published at <issuer>/jwks (keys.ts). */
+  readonly keys = new KeyRing(() => this.clock.now());
   readonly events: EventLog;
   readonly urls: RealmUrls;
   /** `urls` as each request's Host names them (`c.get('urls')`). */
@@ -174,6 +177,8 @@ export class Realm {
     await this.store.clear();
     this.faults.clear();
     this.stepUp.clear();
+    // Its times are on the clock about to go back: the next use makes a fresh key.
+    this.keys.clear();
     this.current = this.startupPolicy;
     this.clock.reset();
     this.counters = freshCounters();
@@ -190,6 +195,7 @@ export class Realm {
       clockOffsetSeconds: this.clock.offsetSeconds,
       counters: structuredClone(this.counters),
       store,
+      keys: this.keys.snapshot(),
       ...(this.creation && { created: this.creation }),
     };
   }
@@ -203,6 +209,10 @@ export class Realm {
   async restore(s: RealmSnapshot): Promise<void> {
     await this.ready;
     const policy = checkSnapshot(s, this.config, this.startupPolicy);
+    // First: a key that does not import refuses the snapshot before anything changed.
+    await this.keys.restore(s.keys ?? []).catch((err: unknown) => {
+      throw new SnapshotRefused(`its signing keys do not import (${err instanceof Error ? err.message : String(err)})`);
+    });
     this.clock.restore(s.clockOffsetSeconds);
     await this.store.load(s.store);
     this.faults.restore(s.faults);

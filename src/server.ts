@@ -10,6 +10,8 @@ import { buildMcpApp } from './mcp/app.js';
 import { McpHandler } from './mcp/handler.js';
 import { IntrospectionClient } from './mcp/introspection.js';
 import { IntrospectionVerifier } from './mcp/introspection-verifier.js';
+import { JwksClient } from './mcp/jwks-client.js';
+import { JwtVerifier } from './mcp/jwt-verifier.js';
 import type { TokenVerifier } from './mcp/verifier.js';
 import { buildAuthApp } from './oauth/app.js';
 import { DEFAULT_REALM, StateFile } from './persist/state-file.js';
@@ -104,7 +106,7 @@ function mcpServerOver(
   asSocket?: string,
   realms?: RealmRegistry,
 ): { app: Hono<AppEnv>; realm: Realm; verifier: TokenVerifier; handler: McpHandler } {
-  const via = (realm: Realm) => (asSocket === undefined ? undefined : `${asSocket}${realm.urls.issuerPath}/introspect`);
+  const via = (realm: Realm, path = '/introspect') => (asSocket === undefined ? undefined : `${asSocket}${realm.urls.issuerPath}${path}`);
   // The MCP server learns about tokens only over HTTP, even in one process with the AS.
   const client = new IntrospectionClient({
     url: r.urls.endpoint('introspect'),
@@ -114,13 +116,17 @@ function mcpServerOver(
     timeoutMs: r.config.introspectionTimeoutMs,
     ca: tls?.cert,
   });
-  const verifier = new IntrospectionVerifier(client);
+  // MCP_TOKEN_VALIDATION=jwt: each realm's JWKS over HTTP, its tokens' times on the realm clock.
+  const local = (realm: Realm) =>
+    new JwtVerifier(new JwksClient({ url: realm.urls.endpoint('jwks'), via: via(realm, '/jwks'), timeoutMs: r.config.introspectionTimeoutMs, ca: tls?.cert }), realm.issuer, () => realm.clock.now());
+  const jwt = r.config.mcpTokenValidation === 'jwt';
+  const verifier: TokenVerifier = jwt ? local(r) : new IntrospectionVerifier(client);
   // Made at a realm's first MCP request, gone with the realm: an idle realm holds none.
   const byRealm = new WeakMap<Realm, TokenVerifier>();
   const verifierFor = (realm: Realm): TokenVerifier => {
     if (realm === r) return verifier;
     let v = byRealm.get(realm);
-    if (!v) byRealm.set(realm, (v = new IntrospectionVerifier(client.at(realm.urls.endpoint('introspect'), via(realm)))));
+    if (!v) byRealm.set(realm, (v = jwt ? local(realm) : new IntrospectionVerifier(client.at(realm.urls.endpoint('introspect'), via(realm)))));
     return v;
   };
   const handler = new McpHandler();

@@ -12,6 +12,7 @@ export const AS_PATHS = {
   register: '/register',
   introspect: '/introspect',
   revoke: '/revoke',
+  jwks: '/jwks',
 } as const;
 export type AsEndpoint = keyof typeof AS_PATHS;
 

@@ -20,6 +20,8 @@ export async function checkBearer(
   resource: string,
   scopeOf: () => string,
   verifier: TokenVerifier,
+  /** The issuer as this request names it (`c.get('urls').issuer`), for a verifier that checks `iss`. */
+  issuer?: string,
 ): Promise<BearerCheck> {
   if (query.has('access_token')) {
     return refuse(scopeOf, { status: 400, error: 'invalid_request', description: 'send the access token in the Authorization header, not the query string (RFC 6750 section 2.1; MCP authorization)' });
@@ -29,7 +31,7 @@ export async function checkBearer(
   const m = BEARER_RE.exec(authorization);
   if (!m) return refuse(scopeOf, { status: 400, error: 'invalid_request', description: 'malformed Authorization header: expected "Bearer <token>"' });
   const token = m[1]!;
-  const v = await verifier.verify(token);
+  const v = await verifier.verify(token, { issuer });
   if (v.kind === 'unavailable') {
     return refuse(scopeOf, { status: 401, error: 'invalid_token', description: v.description }, v.cause);
   }

@@ -25,6 +25,7 @@ export type Verification =
 export interface TokenVerifier {
   /** For operators: where it verifies, e.g. `introspection at http://localhost:9100/introspect`. */
   readonly source: string;
-  verify(token: string): Promise<Verification>;
+  /** `expect.issuer`: the issuer as this request's Host names it (a local JWT check accepts that `iss` too). */
+  verify(token: string, expect?: { issuer?: string }): Promise<Verification>;
   close(): void;
 }

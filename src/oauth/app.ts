@@ -6,6 +6,7 @@ import type { AppEnv, RealmResolver } from '../pipeline/env.js';
 import type { RealmUrls } from '../urls.js';
 import { mountAuthorize } from './authorize.js';
 import { mountIntrospect } from './introspect.js';
+import { mountJwks } from './jwks.js';
 import { mountMetadata } from './metadata.js';
 import { mountRegister } from './register.js';
 import { mountRevoke } from './revoke.js';
@@ -28,12 +29,13 @@ export function buildAuthApp(urls: RealmUrls, resolveRealm: RealmResolver, extra
   app.use('/.well-known/*', cors(corsOptions));
   mountMetadata(app, urls);
   for (const at of mounts) {
-    for (const p of ['/token', '/register', '/revoke', '/introspect']) at.use(p, open);
+    for (const p of ['/token', '/register', '/revoke', '/introspect', '/jwks']) at.use(p, open);
     mountAuthorize(at);
     mountToken(at);
     mountIntrospect(at);
     mountRevoke(at);
     mountRegister(at);
+    mountJwks(at);
     extra?.(at);
   }
   return app;

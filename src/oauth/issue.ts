@@ -1,7 +1,9 @@
+import type { TokenFlaw } from '../faults.js';
 import { OAuthError } from '../http/oauth-error.js';
 import { OFFLINE_ACCESS, type Policy } from '../policy.js';
 import type { Realm } from '../realm.js';
 import { randomToken } from '../secrets.js';
+import { flawedClaims, signAccessJwt } from './access-jwt.js';
 
 export interface TokenResponse {
   access_token: string;
@@ -57,6 +59,10 @@ export async function issueTokens(
     defaultAudience?: string;
     /** A rotated refresh token keeps the original grant's scope and resources (RFC 6749 §6). */
     original?: { scope: string[]; resources: string[] };
+    /** A JWT's `iss`: the issuer as the client names it (`c.get('urls').issuer`); the realm's by default. */
+    issuer?: string;
+    /** A token-flaw fault's: the access token is a JWT with this flaw, whatever the format (faults.ts). */
+    flaw?: TokenFlaw;
   },
   refresh: 'new' | { reuse: string } | 'none',
   /** The realm's generation when the request started (`c.get('generation')`): after a reset nothing is issued. */
@@ -72,17 +78,28 @@ export async function issueTokens(
   // with; exp (whole seconds, RFC 7662) is that instant rounded down.
   const expiresAt = now + ttl * 1000;
   const exp = iat + ttl;
-  const access = randomToken('at_');
+  // A token requested without `resource` is for this server's one protected resource.
+  let aud = grant.resources.length > 0 ? grant.resources : [grant.defaultAudience ?? realm.resource];
+  let access: string;
+  let record = { iat, exp, expiresAt };
+  if (realm.policy.accessTokenFormat === 'jwt' || grant.flaw) {
+    // RFC 9068: the store keeps it under the JWT itself, so introspection and revocation need no change.
+    const base = { iss: grant.issuer ?? realm.issuer, sub, aud, client_id: clientId, scope: grant.scope.join(' '), iat, exp, jti: randomToken('', 16) };
+    const claims = flawedClaims(base, grant.flaw);
+    access = await signAccessJwt(realm, claims, grant.flaw);
+    // What was minted is what is recorded: an introspecting resource server is told the same.
+    aud = claims.aud;
+    if (claims.exp !== exp) record = { iat: claims.iat, exp: claims.exp, expiresAt: claims.exp * 1000 };
+  } else {
+    access = randomToken('at_');
+  }
   const saved = await realm.store.upsert('access', access, {
     clientId,
     scope: grant.scope,
-    // A token requested without `resource` is for this server's one protected resource.
-    aud: grant.resources.length > 0 ? grant.resources : [grant.defaultAudience ?? realm.resource],
+    aud,
     sub,
     grantId: grant.grantId,
-    iat,
-    exp,
-    expiresAt,
+    ...record,
   }, realm.config.maxAccessTokens);
   if (saved === 'full') throw full('access tokens', realm.config.maxAccessTokens, 'MAX_ACCESS_TOKENS');
   if (!saved) throw revoked();

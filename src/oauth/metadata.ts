@@ -16,6 +16,7 @@ export function authServerMetadata(urls: RealmUrls, policy: Readonly<Policy>): R
     registration_endpoint: urls.endpoint('register'),
     introspection_endpoint: urls.endpoint('introspect'),
     revocation_endpoint: urls.endpoint('revoke'),
+    jwks_uri: urls.endpoint('jwks'),
     scopes_supported: authorizationScopes(policy),
     response_types_supported: ['code'],
     response_modes_supported: ['query'],

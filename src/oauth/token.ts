@@ -4,7 +4,7 @@ import { NO_STORE, OAuthError, jsonResponse } from '../http/oauth-error.js';
 import { omitFields } from '../http/omit.js';
 import type { AppEnv, Ctx } from '../pipeline/env.js';
 import { methodNotAllowed } from '../pipeline/method.js';
-import { strike } from '../pipeline/strike.js';
+import { strikeAltering } from '../pipeline/strike.js';
 import type { GrantType } from '../policy.js';
 import { authenticateClient } from './client-auth.js';
 import { assertSameGeneration } from './issue.js';
@@ -41,7 +41,8 @@ async function token(c: Ctx): Promise<Response> {
     throw new OAuthError('unauthorized_client', `client did not register grant_type ${grant}`);
   }
 
-  const omit = await strike(c, 'token', { grant });
+  const { omit, alter } = await strikeAltering(c, 'token', { grant });
+  if (alter?.kind === 'token-flaw') c.set('tokenFlaw', alter.flaw);
   // A reset while the fault made us wait: the client and the grant it showed are gone.
   assertSameGeneration(realm, c.get('generation'));
   const body = await GRANTS[grant as GrantType](form, caller, c);

@@ -1,6 +1,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import type { RequestEndpoint, RequestFields } from '../events.js';
+import type { TokenFlaw } from '../faults.js';
 import type { Realm } from '../realm.js';
 import type { RealmUrls } from '../urls.js';
 
@@ -24,7 +25,8 @@ export type Note = RequestFields & {
  */
 // Read them with c.get('realm'), never c.var.realm: hono's c.var builds a new object of every
 // variable on each access (Object.fromEntries), 4% of /token's CPU and garbage besides.
-export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { note: Note; realm: Realm; generation: number; urls: RealmUrls } };
+// `tokenFlaw`: a token-flaw fault that struck this /token request (faults.ts), for the grant's issueTokens.
+export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { note: Note; realm: Realm; generation: number; urls: RealmUrls; tokenFlaw?: TokenFlaw } };
 export type Ctx = Context<AppEnv>;
 
 /** Finds the realm a request addresses: the realm, or in words why none answers there (a JSON 404 says it). */

@@ -1,5 +1,5 @@
 import { OAuthError } from '../http/oauth-error.js';
-import { standardStatus, type Endpoint } from '../faults.js';
+import { standardStatus, type Endpoint, type Strike } from '../faults.js';
 import type { Ctx } from './env.js';
 
 /** A fault's answer that replaces the endpoint's own (a status, or a dropped connection). */
@@ -25,13 +25,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * InjectedError, rendered the endpoint's way). What remains is the list of fields to omit.
  */
 export async function strike(c: Ctx, endpoint: Endpoint, sub?: { grant?: string; rpcMethod?: string }): Promise<string[]> {
+  return (await strikeAltering(c, endpoint, sub)).omit;
+}
+
+/** `strike`, also handing back a fault that alters the answer the endpoint makes (a flawed token, a stale JWKS). */
+export async function strikeAltering(c: Ctx, endpoint: Endpoint, sub?: { grant?: string; rpcMethod?: string }): Promise<{ omit: string[]; alter?: Strike['alter'] }> {
   const s = c.get('realm').faults.take(endpoint, sub);
-  if (!s) return [];
+  if (!s) return { omit: [] };
+  const alter = s.alter;
   const note = c.get('note');
   note.fault = s.ids.join(',');
   if (s.latencyMs > 0) await sleep(s.latencyMs);
   const e = s.answer?.effect;
-  if (!e) return s.omit;
+  if (!e) return { omit: s.omit, alter };
   if (e.kind === 'drop') {
     c.env?.incoming?.socket.destroy();
     note.outcome = 'dropped';
@@ -47,5 +53,5 @@ export async function strike(c: Ctx, endpoint: Endpoint, sub?: { grant?: string;
   if (e.kind === 'oauth-error') {
     throw new InjectedError(e.error, e.description ?? `${e.error} injected by fault ${s.answer!.id}`, e.status ?? standardStatus(endpoint, e.error), s.omit);
   }
-  return s.omit;
+  return { omit: s.omit, alter };
 }

@@ -36,6 +36,10 @@ const STARTUP: Policy = {
   issParameter: true,
   refreshTokenIssuance: 'always',
   mcpEra: 'dual',
+  accessTokenFormat: 'opaque',
+  jwtSigningAlg: 'RS256',
+  keyPublishAheadSeconds: 300,
+  keyGraceSeconds: TTL,
 };
 
 let as: AS;

@@ -52,5 +52,5 @@ export async function authorizationCodeGrant(form: Form, caller: Caller, c: Ctx)
   note.scopes = record.scope;
   note.resources = resources;
   const refresh = refreshIssued(realm.policy, caller.client!.grant_types, record.scope) ? 'new' : 'none';
-  return issueTokens(realm, { ...record, clientId: caller.clientId, resources, defaultAudience: c.get('urls').resource }, refresh, c.get('generation'));
+  return issueTokens(realm, { ...record, clientId: caller.clientId, resources, defaultAudience: c.get('urls').resource, issuer: c.get('urls').issuer, flaw: c.get('tokenFlaw') }, refresh, c.get('generation'));
 }

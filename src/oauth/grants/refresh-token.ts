@@ -43,7 +43,7 @@ export async function refreshTokenGrant(form: Form, caller: Caller, c: Ctx): Pro
 
   // Tokens stay in the refresh token's grant (the seeded one's too, whoever uses it), so revoking
   // the refresh token revokes what it issued (RFC 7009 §2.1) and reuse revokes the family.
-  const grant = { clientId: caller.clientId, scope, resources, defaultAudience: c.get('urls').resource, sub: record.sub, grantId: record.grantId, original: { scope: record.scope, resources: record.resources } };
+  const grant = { clientId: caller.clientId, scope, resources, defaultAudience: c.get('urls').resource, issuer: c.get('urls').issuer, flaw: c.get('tokenFlaw'), sub: record.sub, grantId: record.grantId, original: { scope: record.scope, resources: record.resources } };
   if (realm.policy.rotateRefreshTokens) {
     // The store decides the one winner: of parallel refreshes with one token, the others are reuse.
     const keepUntil = realm.clock.now() + realm.policy.rotatedRefreshMemorySeconds * 1000;
