@@ -20,6 +20,11 @@ interface Cached {
 }
 
 const rejected = (description: string): Verification => ({ kind: 'rejected', description });
+/** What the token says of itself (kid, alg, typ, iss) goes into a challenge: a short copy only. */
+const told = (v: unknown): string => {
+  const t = String(v);
+  return t.length > 64 ? `${t.slice(0, 64)}...` : t;
+};
 
 /**
  * Validates RFC 9068 JWT access tokens locally against the realm's JWKS, fetched over HTTP and cached
@@ -51,10 +56,10 @@ export class JwtVerifier implements TokenVerifier {
     } catch {
       return rejected('this MCP server validates access tokens locally as JWTs (RFC 9068; MCP_TOKEN_VALIDATION=jwt), and this token is not a JWT: an opaque token needs ACCESS_TOKEN_FORMAT=jwt at the authorization server, or MCP_TOKEN_VALIDATION=introspection here');
     }
-    if (header.alg === 'none') return rejected('the access token is unsigned (alg "none"): refused (RFC 8725 section 3.1, RFC 7519 section 6)');
-    if (!ALGORITHMS.includes(String(header.alg))) return rejected(`the access token's alg ${JSON.stringify(header.alg)} is not accepted here (${ALGORITHMS.join(', ')}; RFC 8725 section 3.1)`);
+    if (header.alg === 'none') return rejected('the access token is unsigned (alg none): refused (RFC 8725 section 3.1, RFC 7519 section 6)');
+    if (!ALGORITHMS.includes(String(header.alg))) return rejected(`the access token's alg ${told(header.alg)} is not accepted here (${ALGORITHMS.join(', ')}; RFC 8725 section 3.1)`);
     const typ = String(header.typ ?? '').toLowerCase();
-    if (typ !== 'at+jwt' && typ !== 'application/at+jwt') return rejected(`the JWT's typ is ${header.typ === undefined ? 'missing' : JSON.stringify(header.typ)}, not "at+jwt": not an access token (RFC 9068 section 2.1)`);
+    if (typ !== 'at+jwt' && typ !== 'application/at+jwt') return rejected(`the JWT's typ is ${header.typ === undefined ? 'missing' : told(header.typ)}, not at+jwt: not an access token (RFC 9068 section 2.1)`);
     if (typeof header.kid !== 'string') return rejected('the JWT has no kid: this server cannot tell which key of the JWKS signed it (RFC 7515 section 4.1.4)');
     let set: Cached;
     try {
@@ -64,7 +69,7 @@ export class JwtVerifier implements TokenVerifier {
       return { kind: 'unavailable', cause, description: `the JWKS could not be fetched: ${cause}` };
     }
     if (!set.kids.has(header.kid)) {
-      return rejected(`the access token was signed with key ${JSON.stringify(header.kid)}, which is not in the JWKS at ${this.jwks.url} (fetched ${Math.round((this.now() - set.at) / 1000)} s ago; an unknown kid refetches it at most every ${JWKS_REFETCH_COOLDOWN_MS / 1000} s)`);
+      return rejected(`the access token was signed with key ${told(header.kid)}, which is not in the JWKS at ${this.jwks.url} (fetched ${Math.round((this.now() - set.at) / 1000)} s ago; an unknown kid refetches it at most every ${JWKS_REFETCH_COOLDOWN_MS / 1000} s)`);
     }
     const issuers = [...new Set([expect?.issuer ?? this.issuer, this.issuer])];
     let payload: JWTPayload;
@@ -87,8 +92,10 @@ export class JwtVerifier implements TokenVerifier {
     const now = this.now();
     const c = this.cached;
     if (c === undefined || now - c.at >= JWKS_MAX_AGE_MS || now < c.at) return this.refetch();
-    if (!c.kids.has(kid) && now - this.lastFetch >= JWKS_REFETCH_COOLDOWN_MS) return this.refetch();
-    return c;
+    if (c.kids.has(kid)) return c;
+    // A fetch under way may bring it: wait for that one rather than refuse on the old set.
+    if (this.fetching) return this.fetching;
+    return now - this.lastFetch >= JWKS_REFETCH_COOLDOWN_MS ? this.refetch() : c;
   }
 
   private refetch(): Promise<Cached> {
@@ -108,7 +115,7 @@ export class JwtVerifier implements TokenVerifier {
   private why(err: unknown): string {
     if (err instanceof errors.JWTExpired) return `the access token expired at ${new Date((err.payload.exp ?? 0) * 1000).toISOString()} (exp, RFC 7519 section 4.1.4; ${CLOCK_SKEW_SECONDS} s of clock skew allowed)`;
     if (err instanceof errors.JWTClaimValidationFailed) {
-      if (err.claim === 'iss') return `the access token's iss ${JSON.stringify(err.payload.iss)} is not this server's authorization server (${this.issuer}; RFC 9068 section 4)`;
+      if (err.claim === 'iss') return `the access token's iss ${told(err.payload.iss)} is not this server's authorization server (${this.issuer}; RFC 9068 section 4)`;
       if (err.claim === 'nbf' || err.claim === 'iat') return `the access token is not valid yet (${err.claim}, RFC 7519 section 4.1.5; ${CLOCK_SKEW_SECONDS} s of clock skew allowed)`;
       return `the access token's ${err.claim} claim is refused: ${err.reason === 'missing' ? 'missing (RFC 9068 section 2.2 requires it)' : err.message}`;
     }

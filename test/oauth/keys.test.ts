@@ -84,7 +84,7 @@ describe('signing keys: POST /control/keys/rotate and GET /control/keys', () => 
 
   it('a rotation to ES256 signs with the new algorithm once it signs; publishAheadSeconds 0 signs at once', async () => {
     const r = await post(s.oauthUrl, '/control/keys/rotate', '{"alg":"ES256","publishAheadSeconds":0}');
-    const kid = r.json.keys.find((k: { state: string }) => k.state === 'signing' && k.alg === 'ES256').kid;
+    const kid = r.json.keys.find((k: { state: string; alg: string }) => k.state === 'signing' && k.alg === 'ES256').kid;
     const token = (await obtainTokens(s.oauthUrl)).tokens.access_token;
     expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'ES256', kid });
   });
