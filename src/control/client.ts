@@ -3,7 +3,8 @@ import https from 'node:https';
 import { rootCertificates } from 'node:tls';
 import type { ServerEvent } from '../events.js';
 import type { Effect, Endpoint, Fault, FaultSpec } from '../faults.js';
-import type { Policy, PolicyPatch } from '../policy.js';
+import type { KeyState } from '../keys.js';
+import type { Policy, PolicyPatch, SigningAlg } from '../policy.js';
 import type { RealmInfo, RealmSpec } from '../realms.js';
 import type { ControlState } from './state.js';
 import { bodyFor, SWITCHES, SWITCH_NAMES, type ArgValue, type SwitchName } from './switch-table.js';
@@ -27,6 +28,15 @@ export class ControlError extends Error {
   ) {
     super(message);
   }
+}
+
+/** GET /control/keys: the realm's signing keys, times on its clock (ISO 8601). */
+export interface KeysView {
+  jwksUri: string;
+  now: string;
+  publishAheadSeconds: number;
+  graceSeconds: number;
+  keys: Array<{ kid: string; alg: SigningAlg; state: KeyState; createdAt: string; signsFrom: string; retiresAt?: string; removedAt?: string }>;
 }
 
 export interface FaultsView {
@@ -106,6 +116,14 @@ export class ControlClient {
   }
   advanceClock(seconds: number): Promise<{ offsetSeconds: number; now: string }> {
     return this.call('POST', this.oauth, '/control/clock', { advance: seconds });
+  }
+  /** The signing keys and their states (GET /control/keys on the AS). */
+  keys(): Promise<KeysView> {
+    return this.call('GET', this.oauth, '/control/keys');
+  }
+  /** A new signing key, published now and signing `publishAheadSeconds` later (POST /control/keys/rotate). */
+  rotateKeys(options: { alg?: SigningAlg; publishAheadSeconds?: number; graceSeconds?: number } = {}): Promise<KeysView> {
+    return this.call('POST', this.oauth, '/control/keys/rotate', options);
   }
   events(since = 0, server: 'oauth' | 'mcp' = 'oauth'): Promise<{ events: ServerEvent[]; lastId: number }> {
     return this.call('GET', server === 'oauth' ? this.oauth : this.mcp, `/control/events?since=${since}`);

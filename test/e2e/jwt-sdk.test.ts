@@ -48,8 +48,9 @@ describe('the SDK client with JWT access tokens validated locally, through a key
 
   it('keeps working through a rotation: the old key until the new one signs, the new key after, one consent', async () => {
     const before = kidOf(c.provider.savedTokens?.access_token);
-    const rotated = await post(s.oauthUrl, '/control/keys/rotate', JSON.stringify({ publishAheadSeconds: AHEAD, graceSeconds: GRACE }));
-    const next = rotated.json.keys.find((k: { state: string }) => k.state === 'next').kid;
+    // Through ControlClient, as a user's test would.
+    const rotated = await s.control.rotateKeys({ publishAheadSeconds: AHEAD, graceSeconds: GRACE });
+    const next = rotated.keys.find((k) => k.state === 'next')!.kid;
     expect(await echo('during')).toContain('during');
     // Past the token's lifetime and the publish-ahead time: the SDK refreshes, the new key signed it.
     await advance(TTL + 61);
@@ -79,7 +80,7 @@ describe('signing keys in STATE_FILE: a JWT issued before a restart validates af
       await post(first.oauthUrl, '/control/keys/rotate', '{"publishAheadSeconds":0}');
       fresh = (await obtainTokens(first.oauthUrl, { resource: first.mcpUrl })).tokens.access_token;
       expect(kidOf(fresh)).not.toBe(kidOf(old));
-      keysBefore = (await get(first.oauthUrl, '/control/keys')).json.keys;
+      keysBefore = (await first.control.keys()).keys;
     } finally {
       await first.close();
     }

@@ -172,6 +172,24 @@ describe('token faults at an introspecting MCP server', () => {
     });
   }
 
+  it('each flaw fault names the standard it breaks; misplaced or unknown ones are refused (400) and nothing is added', async () => {
+    const added = await post(s.oauthUrl, '/control/faults', flaw('alg-none'));
+    expect(added.json.fault.breaks).toMatch(/RFC 7519 §6 \/ RFC 8725 §3\.1/);
+    await s.control.clearFaults();
+    const bad = [
+      { endpoint: 'mcp', effect: { kind: 'token-flaw', flaw: 'expired' } },
+      { endpoint: 'token', effect: { kind: 'token-flaw', flaw: 'forged' } },
+      { endpoint: 'token', effect: { kind: 'stale-jwks' } },
+      { endpoint: 'jwks', effect: { kind: 'token-flaw', flaw: 'expired' } },
+    ];
+    for (const spec of bad) {
+      const r = await post(s.oauthUrl, '/control/faults', JSON.stringify(spec));
+      expect(r.status, JSON.stringify(spec)).toBe(400);
+      expect(r.json.error_description).toMatch(/token-flaw|stale-jwks|flaw/);
+    }
+    expect((await s.control.faults()).faults).toEqual([]);
+  });
+
   it('a revoked JWT is refused at once: introspection asks the AS every time', async () => {
     const { clientId, tokens } = await obtainTokens(s.oauthUrl, { resource: s.mcpUrl });
     await accepted(s.mcpUrl, tokens.access_token);
