@@ -164,6 +164,19 @@ export const CASES: CaseDef[] = [
     },
   },
   {
+    name: 'POST /mcp tools/call (local JWT validation)',
+    what: 'tools/call echo in the 2025 era with a JWT access token, MCP_TOKEN_VALIDATION=jwt: signature and claims checked against the cached JWKS, no introspection',
+    server: 'realm-jwt',
+    baseline: 'sdk',
+    setup: async (proc, s) => {
+      const c = await client(proc);
+      const t = await tokensFor(c);
+      await probeToolsCall(proc.info.mcpUrl!, t.access_token);
+      const path = new URL(proc.info.mcpUrl!).pathname;
+      return spec(proc.info.mcpUrl!, s, fixed({ method: 'POST', path, headers: { ...MCP_HEADERS, Authorization: `Bearer ${t.access_token}` }, body: TOOLS_CALL }), { verify: echoed });
+    },
+  },
+  {
     name: 'GET AS metadata',
     what: 'GET /.well-known/oauth-authorization-server',
     server: 'realm',
@@ -203,6 +216,17 @@ export const CASES: CaseDef[] = [
     },
   },
   {
+    name: 'POST /token refresh (JWT access tokens)',
+    what: 'the refresh case with ACCESS_TOKEN_FORMAT=jwt: every answer carries an RS256-signed RFC 9068 access token, kept by the AS as an opaque one is',
+    server: 'realm-jwt',
+    baseline: 'floor',
+    setup: async (proc, s) => {
+      const c = await client(proc);
+      const t = await tokensFor(c);
+      return spec(proc.info.oauthUrl!, s, fixed({ method: 'POST', path: '/token', headers: FORM, body: refreshBody(c, t.refresh_token!) }), { verify: (b) => b.startsWith('{"access_token":"ey') });
+    },
+  },
+  {
     name: 'POST /token refresh (rotation on)',
     what: 'refresh_token grant with rotation: each connection follows its own chain, presenting the token the previous answer returned',
     server: 'realm',
@@ -239,10 +263,16 @@ export const CASES: CaseDef[] = [
       };
     },
   },
-  {
-    name: 'POST /token authorization_code',
-    what: 'code + PKCE verifier redemption; every request presents a different code, minted beforehand through /authorize',
-    server: 'realm',
+  codeGrant('POST /token authorization_code', 'code + PKCE verifier redemption; every request presents a different code, minted beforehand through /authorize', 'realm'),
+  codeGrant('POST /token authorization_code (JWT access tokens)', 'the authorization_code case with ACCESS_TOKEN_FORMAT=jwt: each redemption mints an RS256-signed RFC 9068 access token', 'realm-jwt'),
+];
+
+/** The code grant, on a server minting opaque or JWT access tokens. */
+function codeGrant(name: string, what: string, server: Kind): CaseDef {
+  return {
+    name,
+    what,
+    server,
     baseline: 'floor',
     setup: async (proc, s) => {
       const c = await client(proc);
@@ -262,5 +292,5 @@ export const CASES: CaseDef[] = [
         note: `${codes.length} codes minted via GET /authorize in ${mintS.toFixed(1)} s (${Math.round(codes.length / mintS)}/s); ${amount} measured`,
       };
     },
-  },
-];
+  };
+}
