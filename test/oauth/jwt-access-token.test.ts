@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, optionsFromEnv, optionsFromFlags, resolveConfig } from '../../src/config.js';
 import type { RunningServers } from '../../src/server.js';
 import { get, post } from '../support/control.js';
 import { sender } from '../support/http.js';
@@ -129,5 +130,15 @@ describe('ACCESS_TOKEN_FORMAT=opaque (the default)', () => {
     expect((await get(s.oauthUrl, '/jwks')).json.keys).toHaveLength(1);
     await post(s.oauthUrl, '/control/policy', '{"accessTokenFormat":"jwt"}');
     expect((await obtainTokens(s.oauthUrl)).tokens.access_token).toMatch(JWT);
+  });
+});
+
+describe('ACCESS_TOKEN_FORMAT and MCP_TOKEN_VALIDATION settings', () => {
+  it('parse from the environment and flags, and a bad value names the variable and what it expects', () => {
+    expect(optionsFromEnv({ ACCESS_TOKEN_FORMAT: 'jwt', MCP_TOKEN_VALIDATION: 'jwt' })).toEqual({ accessTokenFormat: 'jwt', mcpTokenValidation: 'jwt' });
+    expect(optionsFromFlags({ '--access-token-format': 'opaque', '--mcp-token-validation': 'introspection' })).toEqual({ accessTokenFormat: 'opaque', mcpTokenValidation: 'introspection' });
+    expect(() => optionsFromEnv({ ACCESS_TOKEN_FORMAT: 'jws' })).toThrow(new ConfigError('ACCESS_TOKEN_FORMAT must be opaque or jwt (got "jws")'));
+    expect(() => optionsFromEnv({ MCP_TOKEN_VALIDATION: 'local' })).toThrow(new ConfigError('MCP_TOKEN_VALIDATION must be introspection or jwt (got "local")'));
+    expect(resolveConfig({})).toMatchObject({ accessTokenFormat: 'opaque', mcpTokenValidation: 'introspection' });
   });
 });

@@ -5,6 +5,7 @@ import type { RunningServers } from '../../src/server.js';
 import { ctl, get, post } from '../support/control.js';
 import { obtainTokens } from '../support/oauth.js';
 import { rsBase, start } from '../support/servers.js';
+import { snapshot } from '../support/snapshot.js';
 
 const AHEAD = 60;
 const GRACE = 600;
@@ -92,6 +93,7 @@ describe('signing keys: POST /control/keys/rotate and GET /control/keys', () => 
   it('bad bodies are refused with what was expected, and change nothing', async () => {
     await keys();
     const before = await keys();
+    const state = await snapshot(s.realm);
     const cases: Array<[string | undefined, Record<string, string>, number, RegExp]> = [
       ['{', {}, 400, /JSON/i],
       ['{"alg":"HS256"}', {}, 400, /alg/],
@@ -110,6 +112,7 @@ describe('signing keys: POST /control/keys/rotate and GET /control/keys', () => 
     expect((await ctl('DELETE', s.oauthUrl, '/control/keys')).status).toBe(405);
     expect((await get(s.oauthUrl, '/control/keys/rotate')).status).toBe(405);
     expect(await keys()).toEqual({ ...before, now: expect.any(String) });
+    expect(await snapshot(s.realm)).toEqual(state);
   });
 
   it('the keys are the AS\'s: the MCP server has no /control/keys', async () => {
