@@ -116,10 +116,10 @@ function mcpServerOver(
     timeoutMs: r.config.introspectionTimeoutMs,
     ca: tls?.cert,
   });
-  // MCP_TOKEN_VALIDATION=jwt: each realm's JWKS over HTTP, its tokens' times on the realm clock.
-  const local = (realm: Realm) =>
-    new JwtVerifier(new JwksClient({ url: realm.urls.endpoint('jwks'), via: via(realm, '/jwks'), timeoutMs: r.config.introspectionTimeoutMs, ca: tls?.cert }), realm.issuer, () => realm.clock.now());
+  // MCP_TOKEN_VALIDATION=jwt: each realm's JWKS over HTTP (one pool for all), its tokens' times on the realm clock.
   const jwt = r.config.mcpTokenValidation === 'jwt';
+  const jwks = new JwksClient({ url: r.urls.endpoint('jwks'), via: via(r, '/jwks'), timeoutMs: r.config.introspectionTimeoutMs, ca: tls?.cert });
+  const local = (realm: Realm) => new JwtVerifier(realm === r ? jwks : jwks.at(realm.urls.endpoint('jwks'), via(realm, '/jwks')), realm.issuer, () => realm.clock.now());
   const verifier: TokenVerifier = jwt ? local(r) : new IntrospectionVerifier(client);
   // Made at a realm's first MCP request, gone with the realm: an idle realm holds none.
   const byRealm = new WeakMap<Realm, TokenVerifier>();

@@ -24,9 +24,20 @@ export class JwksClient {
   private readonly agent: http.Agent;
   private readonly request: typeof http.request;
 
-  constructor(private readonly opts: JwksClientOptions) {
+  /** Whether `close` destroys the pool: not for a client made by `at`, which shares its parent's. */
+  private readonly ownsPool: boolean;
+
+  constructor(
+    private readonly opts: JwksClientOptions,
+    shared?: { agent: http.Agent; request: typeof http.request },
+  ) {
     this.target = new URL(opts.via ?? opts.url);
     this.host = opts.via ? new URL(opts.url).host : undefined;
+    this.ownsPool = shared === undefined;
+    if (shared) {
+      ({ agent: this.agent, request: this.request } = shared);
+      return;
+    }
     const secure = this.target.protocol === 'https:';
     const pinned = opts.via && opts.ca ? new X509Certificate(opts.ca).fingerprint256 : undefined;
     const identity = pinned ? (name: string, cert: PeerCertificate) => (cert.fingerprint256 === pinned ? undefined : checkServerIdentity(name, cert)) : undefined;
@@ -37,6 +48,11 @@ export class JwksClient {
 
   get url(): string {
     return this.opts.url;
+  }
+
+  /** Another realm's JWKS on the same server, over the same connections: a realm ending leaves no pool behind. */
+  at(url: string, via?: string): JwksClient {
+    return new JwksClient({ ...this.opts, url, via }, { agent: this.agent, request: this.request });
   }
 
   fetch(): Promise<JSONWebKeySet> {
@@ -77,6 +93,6 @@ export class JwksClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    if (this.ownsPool) this.agent.destroy();
   }
 }
