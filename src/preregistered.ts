@@ -118,7 +118,8 @@ export function preregisteredRecord(c: PreregisteredClient, issuedAt: number): C
     redirect_uris: [...redirect_uris],
     token_endpoint_auth_method,
     grant_types: [...grant_types],
-    response_types: ['code'],
+    // A machine client (client_credentials only) has no business at /authorize.
+    response_types: grant_types.includes('authorization_code') ? ['code'] : [],
     metadata: structuredClone(Object.fromEntries(Object.entries(metadata).filter(([, v]) => v !== undefined))),
   };
 }

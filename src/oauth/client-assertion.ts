@@ -2,6 +2,7 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify,
 import type { Form } from '../http/form.js';
 import { OAuthError } from '../http/oauth-error.js';
 import type { Ctx } from '../pipeline/env.js';
+import { MAX_SEEN_JTIS } from '../seen-jtis.js';
 import type { ClientRecord } from '../store/types.js';
 
 /** RFC 7523 §2.2: the only client_assertion_type this server knows. */
@@ -86,7 +87,7 @@ export async function verifyClientAssertion(c: Ctx, form: Form, findClient: (id:
   if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) throw refused(`jti must be a string of 1 to ${MAX_JTI_LENGTH} characters (RFC 7523 §3)`);
   const seen = realm.seenJtis.use(client.client_id, jti, (exp + ASSERTION_CLOCK_SKEW_SECONDS) * 1000, now);
   if (seen === 'replayed') throw refused('jti was already used: an assertion authenticates once (RFC 7523 §3)');
-  if (seen === 'full') throw new OAuthError('temporarily_unavailable', 'too many unexpired client assertions are remembered (10,000 per realm); retry when some expire', 429);
+  if (seen === 'full') throw new OAuthError('temporarily_unavailable', `too many unexpired client assertions are remembered (${MAX_SEEN_JTIS} per realm); retry when some expire`, 429);
   return client;
 }
 

@@ -65,7 +65,7 @@ describe('grant_type=client_credentials (RFC 6749 §4.4, OAuth 2.1 §4.2)', () =
   it('the token event carries grant client_credentials and the client', async () => {
     const since = s.realm.events.lastId;
     expect((await cc()).status).toBe(200);
-    const token = s.realm.events.since(since).find((e) => e.endpoint === 'token');
+    const token = s.realm.events.since(since).find((e) => e.type === 'request' && e.endpoint === 'token');
     expect(token).toMatchObject({ grant: 'client_credentials', clientId: 'cc-basic', status: 200 });
   });
 

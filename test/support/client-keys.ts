@@ -19,7 +19,9 @@ export async function clientKey(alg: ClientKey['alg'], kid = `${alg.toLowerCase(
   return { alg, kid, privateKey, privateJwk, publicJwk };
 }
 
-export const jwksOf = (...keys: ClientKey[]): { keys: JWK[] } => ({ keys: keys.map((k) => k.publicJwk) });
+/** A public JWK as a client registers it (`kty` always set: jose's exportJWK types it optional). */
+type PublicJwk = Omit<JWK, 'kty' | 'use'> & { kty: 'RSA' | 'EC' | 'OKP'; use?: 'sig' };
+export const jwksOf = (...keys: ClientKey[]): { keys: PublicJwk[] } => ({ keys: keys.map((k) => k.publicJwk as PublicJwk) });
 
 export interface AssertionOptions {
   /** Claims to set or replace; `undefined` drops one (no exp, no jti). */
