@@ -6,6 +6,7 @@ export { SWITCHES, type SwitchName } from './control/switch-table.js';
 export { ENDPOINTS, EFFECT_CATALOGUE, type Effect, type Endpoint, type Fault, type FaultSpec } from './faults.js';
 export { PolicySchema, type Policy, type PolicyPatch } from './policy.js';
 export { resolveConfig, ConfigError, SETTINGS, type Config, type ServerOptions } from './config.js';
+export type { PreregisteredClientInput } from './preregistered.js';
 export { StartupError } from './http/listen.js';
 export { StateFileError, STATE_FORMAT, STATE_VERSION } from './persist/read-state.js';
 export type { RealmSnapshot } from './realm-snapshot.js';

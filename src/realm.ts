@@ -4,7 +4,9 @@ import { EventLog, oneLine, type LogSink } from './events.js';
 import { Faults } from './faults.js';
 import { defaultPolicy, grantedByDefault, policyChanges, PolicyPatchSchema, PolicySchema, type Policy, type PolicyPatch } from './policy.js';
 import { checkSnapshot, type RealmSnapshot } from './realm-snapshot.js';
+import { preregisteredRecord } from './preregistered.js';
 import { randomToken } from './secrets.js';
+import { SeenJtis } from './seen-jtis.js';
 import { StepUpLedger } from './step-up.js';
 import { flat } from './http/flat.js';
 import { MemoryStore } from './store/memory.js';
@@ -73,6 +75,8 @@ export class Realm {
   readonly faults = new Faults();
   /** The step-up switch's countdown and each client's step-up history (/control/state `stepUp`). */
   readonly stepUp = new StepUpLedger();
+  /** The jti of each client assertion accepted, until it expires (private_key_jwt replay, RFC 7523 §3). */
+  readonly seenJtis = new SeenJtis();
   readonly events: EventLog;
   readonly urls: RealmUrls;
   /** `urls` as each request's Host names them (`c.get('urls')`). */
@@ -174,6 +178,7 @@ export class Realm {
     await this.store.clear();
     this.faults.clear();
     this.stepUp.clear();
+    this.seenJtis.clear();
     this.current = this.startupPolicy;
     this.clock.reset();
     this.counters = freshCounters();
@@ -182,7 +187,11 @@ export class Realm {
 
   /** What a restart must keep (RealmSnapshot): one consistent view of the store, then the rest. */
   async snapshot(): Promise<RealmSnapshot> {
-    const store = await this.store.dump();
+    const dump = await this.store.dump();
+    // Pre-registered clients come from the configuration at every start: a file that kept them would
+    // bring back one since taken out of CLIENTS_FILE, or an old secret.
+    const preregistered = new Set(this.config.clients.map((c) => c.client_id));
+    const store = preregistered.size ? { ...dump, clients: dump.clients.filter((c) => !preregistered.has(c.client_id)) } : dump;
     return {
       policy: policyChanges(this.startupPolicy, this.current),
       faults: this.faults.snapshot(),
@@ -209,6 +218,7 @@ export class Realm {
     this.stepUp.restore(s.stepUp);
     this.current = policy;
     this.counters = structuredClone(s.counters);
+    await this.seedClients();
     const seed = this.config.seedRefreshToken;
     if (seed && !(await this.store.find('refresh', seed)) && !(await this.store.tombstone('refresh', seed))) await this.seed();
   }
@@ -228,7 +238,14 @@ export class Realm {
     if (this.sweeper) clearInterval(this.sweeper);
   }
 
+  /** Pre-registered clients (CLIENTS_FILE): added with no cap, and over any stored client of the same id (the configuration wins). */
+  private async seedClients(): Promise<void> {
+    const issuedAt = this.clock.nowSeconds();
+    for (const c of this.config.clients) await this.store.upsertClient(preregisteredRecord(c, issuedAt));
+  }
+
   private async seed(): Promise<void> {
+    await this.seedClients();
     if (this.config.seedRefreshToken) await this.seedRefresh(this.config.seedRefreshToken);
   }
 }

@@ -26,6 +26,8 @@ export interface ControlState {
   switches: Switches;
   counters: Counters;
   live: StoreCounts;
+  /** The clients CLIENTS_FILE registers (counted in `live.clients`): no control call removes them, and reset brings them back. */
+  preregistered: { count: number; clientIds: string[] };
   /** Live refresh tokens, abbreviated: enough to recognise one, not to use it. */
   refreshTokens: Array<{ token: string; clientId: string | null; scope: string; grant: string }>;
   faults: Fault[];
@@ -52,6 +54,7 @@ export async function controlState(realm: Realm, server: ServerName): Promise<Co
     },
     counters: structuredClone(realm.counters),
     live: await realm.store.counts(),
+    preregistered: { count: realm.config.clients.length, clientIds: realm.config.clients.map((c) => c.client_id) },
     refreshTokens: refresh.map(([t, r]) => ({
       token: abbreviate(t)!,
       clientId: r.clientId,

@@ -1,8 +1,8 @@
 import { OAuthError } from '../http/oauth-error.js';
 import { parseParams } from '../http/form.js';
 import type { Realm } from '../realm.js';
-import { authorizationScopes, grantedByDefault } from '../policy.js';
-import { CHALLENGE_RE, parseResources, parseScope } from './params.js';
+import { CHALLENGE_RE, parseResources } from './params.js';
+import { grantedScope } from './client-scopes.js';
 import { redirectUriMatches } from './redirect-uri.js';
 import { flatOpt } from '../http/flat.js';
 
@@ -72,19 +72,7 @@ export async function validateAuthorization(query: URLSearchParams, realm: Realm
       throw new OAuthError('invalid_request', `code_challenge_method must be ${want}${method === undefined ? ' (it defaults to plain, which this server does not support)' : `, not ${JSON.stringify(method)}`}`);
     }
     if (!CHALLENGE_RE.test(challenge)) throw new OAuthError('invalid_request', 'code_challenge must be 43-128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.2)');
-    // A client that registered a scope may ask for that much at most, and gets it by default. The
-    // request-only scopes (mcp:admin) it may always ask for: the SDK registers with its first challenge's
-    // scope (SEP-835) and never registers again, so no step-up could succeed otherwise. A client that
-    // asks for nothing never gets them.
-    const registered = typeof client.metadata.scope === 'string' ? client.metadata.scope.split(' ').filter(Boolean) : undefined;
-    const policy = realm.policy;
-    const requestOnly = policy.requestOnlyScopes.filter((s) => policy.scopes.includes(s));
-    // A registered client may still ask for a request-only scope (step-up); offline_access may be
-    // asked for (SEP-2207) but, like the request-only scopes, is never part of the default.
-    const allowed = registered ? [...new Set([...registered, ...requestOnly])] : authorizationScopes(policy);
-    const scope =
-      parseScope(form.get('scope'), allowed, registered ? 'this client registered' : 'this server knows') ??
-      grantedByDefault({ scopes: registered ? [...allowed] : [...policy.scopes], requestOnlyScopes: policy.requestOnlyScopes });
+    const scope = grantedScope(form.get('scope'), client, realm.policy);
     // This server's own resource string for its one resource, rather than the request's copy of it.
     const resources = parseResources(form.all('resource')).map((r) => (r === realm.resource ? realm.resource : r));
     // The client id is the registration's own; the rest was read through parseParams (copies).
