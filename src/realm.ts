@@ -1,3 +1,4 @@
+import { CimdCache } from './cimd-cache.js';
 import type { Config } from './config.js';
 import { Clock } from './clock.js';
 import { EventLog, oneLine, type LogSink } from './events.js';
@@ -73,6 +74,8 @@ export class Realm {
   readonly faults = new Faults();
   /** The step-up switch's countdown and each client's step-up history (/control/state `stepUp`). */
   readonly stepUp = new StepUpLedger();
+  /** Clients read from client ID metadata documents, while their documents are fresh (/control/state `cimdClients`). */
+  readonly cimd: CimdCache;
   readonly events: EventLog;
   readonly urls: RealmUrls;
   /** `urls` as each request's Host names them (`c.get('urls')`). */
@@ -95,6 +98,7 @@ export class Realm {
   ) {
     this.store = store ?? new MemoryStore(() => this.clock.now());
     this.events = new EventLog(config.eventCapacity, log);
+    this.cimd = new CimdCache(config.cimdMaxDocuments);
     this.urls = new RealmUrls(config.oauthBaseUrl, config.mcpBaseUrl);
     this.hosts = new HostAwareUrls(this.urls, config.derived, (line) => this.notice(line));
     this.creation = options.policy || options.ttlSeconds ? { ...(options.policy && { policy: options.policy }), ...(options.ttlSeconds && { ttlSeconds: options.ttlSeconds }) } : undefined;
@@ -174,6 +178,7 @@ export class Realm {
     await this.store.clear();
     this.faults.clear();
     this.stepUp.clear();
+    this.cimd.clear();
     this.current = this.startupPolicy;
     this.clock.reset();
     this.counters = freshCounters();

@@ -25,6 +25,7 @@ export function authServerMetadata(urls: RealmUrls, policy: Readonly<Policy>): R
     revocation_endpoint_auth_methods_supported: policy.revocationAuthMethods,
     code_challenge_methods_supported: policy.pkceMethods,
     authorization_response_iss_parameter_supported: policy.issParameter,
+    client_id_metadata_document_supported: policy.cimd,
   };
 }
 
