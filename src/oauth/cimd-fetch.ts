@@ -42,7 +42,7 @@ export interface FetchedDocument {
 /**
  * GET of a client ID metadata document, guarded: its host is resolved once, every address it
  * resolves to is checked (the CIMD draft's "SSRF Attacks": no special-use address), and the request
- * connects to the address that was checked (a lookup of our own on the request, so a second DNS
+ * connects only to the addresses that were checked (a lookup of our own on the request, so a second DNS
  * answer cannot swap in another host between the check and the connection). No redirect is followed,
  * at most MAX_DOCUMENT_BYTES are read, and one timer bounds everything from DNS to the last byte.
  */
@@ -54,10 +54,10 @@ export async function fetchDocument(url: URL, o: FetchOptions): Promise<FetchedD
     timers.push(setTimeout(() => reject(new CimdRefusal('timeout', `no complete answer within ${o.timeoutMs} ms (CIMD_TIMEOUT_MS)`)), o.timeoutMs));
   });
   const run = async (): Promise<FetchedDocument> => {
-    const target = await resolveChecked(url.hostname.replace(/^\[|\]$/g, ''), o.allowLoopback);
+    const targets = await resolveChecked(url.hostname.replace(/^\[|\]$/g, ''), o.allowLoopback);
     if (o.delayMs) await new Promise((r) => timers.push(setTimeout(r, o.delayMs)));
     if (settled) throw new CimdRefusal('timeout', 'gave up');
-    return get(url, target, o, (r) => (req = r));
+    return get(url, targets, o, (r) => (req = r));
   };
   try {
     return await Promise.race([run(), timeout]);
@@ -73,7 +73,8 @@ interface Target {
   family: 4 | 6;
 }
 
-async function resolveChecked(host: string, allowLoopback: boolean): Promise<Target> {
+/** Every address the host resolved to, each checked; the connection may use any of them, and no other. */
+async function resolveChecked(host: string, allowLoopback: boolean): Promise<Target[]> {
   let addresses: Array<{ address: string; family: number }>;
   try {
     addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true, verbatim: true });
@@ -87,18 +88,18 @@ async function resolveChecked(host: string, allowLoopback: boolean): Promise<Tar
     const hint = kind === 'loopback' ? '; CIMD_ALLOW_LOOPBACK=true allows loopback, for a test client serving its own document' : '';
     throw new CimdRefusal('ssrf', `its host ${host} resolves to ${a.address}, a ${kind} address: metadata documents are not fetched from special-use addresses (CIMD "SSRF Attacks", RFC 6890)${hint}`);
   }
-  const first = addresses[0];
-  if (!first) throw new CimdRefusal('unreachable', `its host ${host} resolves to no address`);
-  return { address: first.address, family: first.family === 6 ? 6 : 4 };
+  if (addresses.length === 0) throw new CimdRefusal('unreachable', `its host ${host} resolves to no address`);
+  return addresses.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 }
 
-function get(url: URL, target: Target, o: FetchOptions, onRequest: (r: ClientRequest) => void): Promise<FetchedDocument> {
+function get(url: URL, targets: Target[], o: FetchOptions, onRequest: (r: ClientRequest) => void): Promise<FetchedDocument> {
   return new Promise((resolve, reject) => {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const pinned: LookupFunction = (_name, options, cb) => {
-      // net.connect asks for every address when it may race families (autoSelectFamily): one either way.
-      if ((options as { all?: boolean }).all) (cb as unknown as (e: null, a: Target[]) => void)(null, [target]);
-      else cb(null, target.address, target.family);
+      // net.connect asks for every address when it races them (autoSelectFamily, RFC 8305): localhost
+      // may resolve to ::1 first while the document is served on 127.0.0.1 only.
+      if ((options as { all?: boolean }).all) (cb as unknown as (e: null, a: Target[]) => void)(null, targets);
+      else cb(null, targets[0]!.address, targets[0]!.family);
     };
     const req = request(
       {
@@ -149,7 +150,7 @@ function get(url: URL, target: Target, o: FetchOptions, onRequest: (r: ClientReq
     onRequest(req);
     req.on('error', (err: NodeJS.ErrnoException) => {
       const tls = err.code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(err.code) ? '; CIMD_CA_FILE names a CA to trust besides the usual roots' : '';
-      reject(new CimdRefusal('unreachable', `could not be fetched from ${target.address} (${err.code ?? err.message})${tls}`));
+      reject(new CimdRefusal('unreachable', `could not be fetched from ${targets.map((t) => t.address).join(' or ')} (${err.code ?? err.message})${tls}`));
     });
     req.end();
   });

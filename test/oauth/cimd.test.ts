@@ -147,6 +147,15 @@ describe('every rule refuses with the standard error, naming the rule; nothing i
     expect(await snapshot(as.realm)).toEqual(before);
   });
 
+  it('a document on localhost is fetched from whichever checked address answers (::1 or 127.0.0.1)', async () => {
+    const as = cimdAS();
+    const path = fresh('localhost');
+    const url = docs.url(path).replace('127.0.0.1', 'localhost');
+    docs.serveDocument(path, { client_id: url });
+    await authorize(as, url);
+    expect(docs.hits(path)).toBe(1);
+  });
+
   it('the redirect_uri must be one the document lists, exactly: no loopback port leeway for a document', async () => {
     const as = cimdAS();
     const url = docs.serveDocument(fresh('exact'));
