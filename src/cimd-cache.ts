@@ -22,6 +22,8 @@ export interface CachedDocumentView {
  */
 export class CimdCache {
   private readonly entries = new Map<string, Cached>();
+  /** Fetches under way, by URL: lookups that arrive meanwhile wait for the same one (one per URL at a time). */
+  private readonly fetching = new Map<string, Promise<ClientRecord>>();
 
   constructor(private readonly max: number) {}
 
@@ -44,6 +46,21 @@ export class CimdCache {
     this.entries.set(url, { client, fetchedAt: now, expiresAt });
   }
 
+  /** The fetch of `url` already under way, if any. */
+  inFlight(url: string): Promise<ClientRecord> | undefined {
+    return this.fetching.get(url);
+  }
+
+  /** Makes `fetch` the one under way for `url` until it settles; returns it. */
+  share(url: string, fetch: Promise<ClientRecord>): Promise<ClientRecord> {
+    this.fetching.set(url, fetch);
+    const done = () => {
+      if (this.fetching.get(url) === fetch) this.fetching.delete(url);
+    };
+    fetch.then(done, done);
+    return fetch;
+  }
+
   get size(): number {
     return this.entries.size;
   }
@@ -56,5 +73,7 @@ export class CimdCache {
 
   clear(): void {
     this.entries.clear();
+    // A fetch begun before a reset is not shared with requests after it.
+    this.fetching.clear();
   }
 }

@@ -38,7 +38,11 @@ async function clientFromMetadataDocument(realm: Realm, id: string, note: Note |
   if (urlProblem) throw urlProblem;
   const cached = realm.cimd.get(id, realm.clock.now());
   if (cached) return cached;
+  // Parallel first uses of one client_id (a client's burst of authorizations) make one fetch.
+  return realm.cimd.inFlight(id) ?? realm.cimd.share(id, fetchClient(realm, id, note));
+}
 
+async function fetchClient(realm: Realm, id: string, note: Note | undefined): Promise<ClientRecord> {
   const generation = realm.generation;
   const config = realm.config;
   const options: FetchOptions = { timeoutMs: config.cimdTimeoutMs, allowLoopback: config.cimdAllowLoopback };

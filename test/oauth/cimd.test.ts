@@ -285,6 +285,20 @@ describe('caching per HTTP caching headers, on the realm clock', () => {
     }
   });
 
+  it('parallel first uses of one client_id make one fetch, and all of them are served', async () => {
+    const as = cimdAS();
+    const path = fresh('parallel');
+    let release!: () => void;
+    const url = docs.serveDocument(path, {}, {}, new Promise<void>((r) => (release = r)));
+    const visits = Promise.all([1, 2, 3, 4, 5].map(() => authorize(as, url)));
+    await expect.poll(() => as.realm.counters.authorizeCalls === 5 && docs.hits(path) === 1).toBe(true);
+    // Every lookup has passed the store (in memory: a few microtasks) and waits on the one fetch.
+    await new Promise((r) => setImmediate(r));
+    release();
+    expect((await visits).map((a) => a.location.searchParams.has('code'))).toEqual([true, true, true, true, true]);
+    expect(docs.hits(path)).toBe(1);
+  });
+
   it('the cache is bounded (CIMD_MAX_DOCUMENTS): the document fetched longest ago goes; reset empties it', async () => {
     const as = cimdAS({ cimdMaxDocuments: 2 });
     const urls = ['a', 'b', 'c'].map((x) => docs.serveDocument(fresh(x)));

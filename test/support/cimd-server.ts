@@ -13,6 +13,8 @@ export interface DocumentAnswer {
   body?: unknown;
   /** Never answer (the request hangs until the client gives up). */
   hang?: boolean;
+  /** Answer once this settles: lets a test hold a fetch in flight. */
+  hold?: Promise<void>;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface DocumentServer {
   url(path: string): string;
   serve(path: string, answer: DocumentAnswer): string;
   /** A well-formed document at `path` whose client_id is its URL; `fields` add or override. */
-  serveDocument(path: string, fields?: Record<string, unknown>, headers?: Record<string, string>): string;
+  serveDocument(path: string, fields?: Record<string, unknown>, headers?: Record<string, string>, hold?: Promise<void>): string;
   hits(path: string): number;
   close(): Promise<void>;
 }
@@ -48,9 +50,16 @@ export async function startDocumentServer(redirectUri: string): Promise<Document
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('no document here');
       return;
     }
+    if (a.hold) {
+      void a.hold.then(() => send(res, a));
+      return;
+    }
+    send(res, a);
+  });
+  const send = (res: import('node:http').ServerResponse, a: DocumentAnswer) => {
     const text = typeof a.body === 'string' ? a.body : a.body === undefined ? '' : JSON.stringify(a.body);
     res.writeHead(a.status ?? 200, { 'Content-Type': 'application/json', ...a.headers }).end(text);
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const url = (path: string) => `${origin}${path}`;
@@ -62,9 +71,9 @@ export async function startDocumentServer(redirectUri: string): Promise<Document
       answers.set(path, answer);
       return url(path);
     },
-    serveDocument(path, fields = {}, headers = {}) {
+    serveDocument(path, fields = {}, headers = {}, hold) {
       const body = { client_id: url(path), client_name: 'cimd test client', redirect_uris: [redirectUri], token_endpoint_auth_method: 'none', ...fields };
-      answers.set(path, { body, headers });
+      answers.set(path, { body, headers, hold });
       return url(path);
     },
     hits: (path) => counts.get(path) ?? 0,
