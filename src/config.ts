@@ -48,6 +48,14 @@ export interface Config {
   clientsFile?: string;
   /** Pre-registered clients (CLIENTS_FILE or the `clients` option): in every realm from startup, kept by reset. */
   clients: PreregisteredClient[];
+  /** CIMD_ALLOW_LOOPBACK: metadata documents may be fetched from loopback addresses (local test clients). */
+  cimdAllowLoopback: boolean;
+  /** CIMD_CA_FILE: a PEM CA trusted, besides the usual roots, when fetching metadata documents. */
+  cimdCaFile?: string;
+  /** How long one metadata document fetch may take, DNS to last byte. */
+  cimdTimeoutMs: number;
+  /** Metadata documents cached at most per realm. */
+  cimdMaxDocuments: number;
 }
 
 /** Programmatic options: every field optional, values typed. Flags and env map onto these. */
@@ -62,7 +70,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type Kind = 'port' | 'url' | 'positive-int' | 'string' | 'list' | 'host' | 'server' | 'refresh-issuance' | 'era' | 'on-corrupt';
+type Kind = 'port' | 'url' | 'positive-int' | 'string' | 'list' | 'host' | 'server' | 'refresh-issuance' | 'era' | 'on-corrupt' | 'boolean';
 
 /** One row per setting: the single source for env names, CLI flags, defaults and the README table. */
 export const SETTINGS: ReadonlyArray<{
@@ -102,6 +110,10 @@ export const SETTINGS: ReadonlyArray<{
   { key: 'stateFile', env: 'STATE_FILE', flag: '--state-file', kind: 'string', default: '(none: state lives in memory)', meaning: 'a JSON file that keeps clients, tokens, policy, faults, switches and the clock across restarts (see "State that survives a restart")' },
   { key: 'stateFileOnCorrupt', env: 'STATE_FILE_ON_CORRUPT', flag: '--state-file-on-corrupt', kind: 'on-corrupt', default: 'stop', meaning: 'a STATE_FILE that cannot be restored (not JSON, another format, a newer version): stop startup with one line, or move it to <file>.corrupt-<time> and start fresh' },
   { key: 'clientsFile', env: 'CLIENTS_FILE', flag: '--clients-file', kind: 'string', default: '(none)', meaning: 'a JSON array of pre-registered clients (client_secret_basic, client_secret_post, private_key_jwt or none), in every realm from startup and after a reset (see "Pre-registered clients")' },
+  { key: 'cimdAllowLoopback', env: 'CIMD_ALLOW_LOOPBACK', kind: 'boolean', default: 'false', meaning: 'true: client ID metadata documents may be fetched from loopback addresses (a test client serving its own document); private and other special-use addresses stay refused' },
+  { key: 'cimdCaFile', env: 'CIMD_CA_FILE', kind: 'string', default: '(the usual roots)', meaning: 'a PEM certificate trusted as a CA, besides the usual roots, when fetching client ID metadata documents (e.g. ./certs/localhost.pem)' },
+  { key: 'cimdTimeoutMs', env: 'CIMD_TIMEOUT_MS', kind: 'positive-int', default: '5000', meaning: 'how long fetching one client ID metadata document may take, DNS to last byte' },
+  { key: 'cimdMaxDocuments', env: 'CIMD_MAX_DOCUMENTS', kind: 'positive-int', default: '1000', meaning: 'client ID metadata documents cached at most per realm; the one fetched longest ago is dropped beyond' },
 ];
 
 /** The longest a created realm may stay idle: a week (REALM_TTL_SECONDS and a creation's ttlSeconds alike). */
@@ -126,6 +138,8 @@ const DEFAULTS = {
   eventCapacity: 1000,
   maxRealms: 1000,
   realmTtlSeconds: 3600,
+  cimdTimeoutMs: 5000,
+  cimdMaxDocuments: 1000,
 };
 
 function fail(name: string, expects: string, got: unknown): never {
@@ -164,6 +178,9 @@ function parseValue(kind: Kind, name: string, raw: string): unknown {
     case 'on-corrupt':
       if (raw !== 'stop' && raw !== 'move') fail(name, 'stop or move', raw);
       return raw;
+    case 'boolean':
+      if (raw !== 'true' && raw !== 'false') fail(name, 'true or false', raw);
+      return raw === 'true';
     case 'string':
       return raw;
   }
@@ -273,6 +290,10 @@ export function resolveConfig(options: ServerOptions = {}): Config {
     clientsFile: str(o.clientsFile, 'clientsFile'),
     clients: loadClients(o.clients, str(o.clientsFile, 'clientsFile')),
     stateFileOnCorrupt: o.stateFileOnCorrupt === undefined ? 'stop' : o.stateFileOnCorrupt === 'stop' || o.stateFileOnCorrupt === 'move' ? o.stateFileOnCorrupt : fail('stateFileOnCorrupt', '"stop" or "move"', o.stateFileOnCorrupt),
+    cimdAllowLoopback: o.cimdAllowLoopback === undefined ? false : typeof o.cimdAllowLoopback === 'boolean' ? o.cimdAllowLoopback : fail('cimdAllowLoopback', 'true or false', o.cimdAllowLoopback),
+    cimdCaFile: str(o.cimdCaFile, 'cimdCaFile'),
+    cimdTimeoutMs: int(o.cimdTimeoutMs, 'cimdTimeoutMs', 1, 60_000, DEFAULTS.cimdTimeoutMs),
+    cimdMaxDocuments: int(o.cimdMaxDocuments, 'cimdMaxDocuments', 1, 100_000, DEFAULTS.cimdMaxDocuments),
   };
   if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) {
     throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together');

@@ -16,5 +16,5 @@ export type { Store, Model, Models, Consumption, StoreCounts, StoreDump } from '
 export type { ClientRecord, CodeRecord, AccessRecord, RefreshRecord } from './store/types.js';
 export type { TokenVerifier, Verification, VerifiedToken } from './mcp/verifier.js';
 export type { ServerEvent, RequestEvent, ControlEvent, LogSink, Subscriber } from './events.js';
-export { HeadlessOAuthProvider, type ClientMetadata, type CredentialScope, type DiscoveryState, type StoredClientInformation, type StoredTokens } from './testing/headless-provider.js';
+export { HeadlessOAuthProvider, type ClientMetadata, type CredentialScope, type HeadlessOptions, type DiscoveryState, type StoredClientInformation, type StoredTokens } from './testing/headless-provider.js';
 export { connectWithConsent, type Connected } from './testing/connect.js';

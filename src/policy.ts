@@ -84,6 +84,12 @@ export const PolicySchema = z
     refreshTokenIssuance: z.enum(REFRESH_TOKEN_ISSUANCE),
     /** MCP_ERA / the `era` switch: which protocol eras /mcp serves. */
     mcpEra: z.enum(MCP_ERAS),
+    /**
+     * Client ID metadata documents (draft-ietf-oauth-client-id-metadata-document; MCP 2026-07-28
+     * client-registration "CIMD preferred"): an https client_id is fetched as the client's metadata, and
+     * `client_id_metadata_document_supported` is advertised. Off: such a client_id is an unknown client.
+     */
+    cimd: z.boolean(),
   })
   .strict();
 
@@ -114,6 +120,7 @@ export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshT
     issParameter: true,
     refreshTokenIssuance: config.refreshTokenIssuance ?? 'always',
     mcpEra: config.mcpEra ?? 'dual',
+    cimd: true,
   });
 }
 

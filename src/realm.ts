@@ -1,3 +1,4 @@
+import { CimdCache } from './cimd-cache.js';
 import type { Config } from './config.js';
 import { Clock } from './clock.js';
 import { EventLog, oneLine, type LogSink } from './events.js';
@@ -77,6 +78,8 @@ export class Realm {
   readonly stepUp = new StepUpLedger();
   /** The jti of each client assertion accepted, until it expires (private_key_jwt replay, RFC 7523 §3). */
   readonly seenJtis = new SeenJtis();
+  /** Clients read from client ID metadata documents, while their documents are fresh (/control/state `cimdClients`). */
+  readonly cimd: CimdCache;
   readonly events: EventLog;
   readonly urls: RealmUrls;
   /** `urls` as each request's Host names them (`c.get('urls')`). */
@@ -99,6 +102,7 @@ export class Realm {
   ) {
     this.store = store ?? new MemoryStore(() => this.clock.now());
     this.events = new EventLog(config.eventCapacity, log);
+    this.cimd = new CimdCache(config.cimdMaxDocuments);
     this.urls = new RealmUrls(config.oauthBaseUrl, config.mcpBaseUrl);
     this.hosts = new HostAwareUrls(this.urls, config.derived, (line) => this.notice(line));
     this.creation = options.policy || options.ttlSeconds ? { ...(options.policy && { policy: options.policy }), ...(options.ttlSeconds && { ttlSeconds: options.ttlSeconds }) } : undefined;
@@ -179,6 +183,7 @@ export class Realm {
     this.faults.clear();
     this.stepUp.clear();
     this.seenJtis.clear();
+    this.cimd.clear();
     this.current = this.startupPolicy;
     this.clock.reset();
     this.counters = freshCounters();

@@ -1,3 +1,4 @@
+import type { CachedDocumentView } from '../cimd-cache.js';
 import type { ServerName } from '../events.js';
 import type { Fault } from '../faults.js';
 import type { McpEra } from '../policy.js';
@@ -33,6 +34,8 @@ export interface ControlState {
   faults: Fault[];
   /** Step-up challenges and re-authorizations per client (the last MAX_STEP_UP_CLIENTS clients). */
   stepUp: Record<string, StepUpCount>;
+  /** Clients read from client ID metadata documents, while their documents are fresh (client_id = the URL). */
+  cimdClients: CachedDocumentView[];
   clock: { offsetSeconds: number; now: string };
   lastEventId: number;
 }
@@ -63,6 +66,7 @@ export async function controlState(realm: Realm, server: ServerName): Promise<Co
     })),
     faults: f.list(),
     stepUp: realm.stepUp.counts(),
+    cimdClients: realm.cimd.list(now),
     clock: { offsetSeconds: realm.clock.offsetSeconds, now: new Date(realm.clock.now()).toISOString() },
     lastEventId: realm.events.lastId,
   };

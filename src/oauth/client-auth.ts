@@ -6,6 +6,7 @@ import { safeEqual } from '../secrets.js';
 import { flat } from '../http/flat.js';
 import type { ClientRecord, TokenEndpointAuthMethod } from '../store/types.js';
 import { JWT_BEARER_ASSERTION, verifyClientAssertion } from './client-assertion.js';
+import { findClient } from './cimd.js';
 
 export interface Caller {
   /** The registered record's own client_id, never the request's string (a slice of the whole body). */
@@ -104,7 +105,9 @@ export async function authenticateClient(
     throw invalidClient('wrong credentials for the resource server client', basic, realm);
   }
 
-  const client = await realm.store.findClient(id);
+  const found = await findClient(realm, id, c.get('note'));
+  if (found && 'refused' in found) throw invalidClient(found.refused, basic, realm);
+  const client = found?.client;
   if (!client && opts.adoptUnknown) {
     const adopted = await adopt(realm, id, method, secret);
     if (adopted) return { clientId: adopted.client_id, method, client: adopted, adopted: true };

@@ -28,6 +28,7 @@ export function authServerMetadata(urls: RealmUrls, policy: Readonly<Policy>): R
     ...(policy.revocationAuthMethods.includes('private_key_jwt') && { revocation_endpoint_auth_signing_alg_values_supported: policy.tokenEndpointAuthSigningAlgs }),
     code_challenge_methods_supported: policy.pkceMethods,
     authorization_response_iss_parameter_supported: policy.issParameter,
+    client_id_metadata_document_supported: policy.cimd,
   };
 }
 

@@ -37,6 +37,7 @@ const STARTUP: Policy = {
   issParameter: true,
   refreshTokenIssuance: 'always',
   mcpEra: 'dual',
+  cimd: true,
 };
 
 let as: AS;
