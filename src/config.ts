@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { ACCESS_TOKEN_FORMATS, MCP_ERAS, REFRESH_TOKEN_ISSUANCE, type AccessTokenFormat, type McpEra, type RefreshTokenIssuance } from './policy.js';
+import { ACCESS_TOKEN_FORMATS, MCP_ERAS, OFFLINE_ACCESS, REFRESH_TOKEN_ISSUANCE, type AccessTokenFormat, type McpEra, type RefreshTokenIssuance } from './policy.js';
+import { parseClients, readClientsFile, type PreregisteredClient, type PreregisteredClientInput } from './preregistered.js';
 
 /** Everything an instance is configured with, validated and with defaults filled in. */
 export interface Config {
@@ -47,19 +48,33 @@ export interface Config {
   stateFile?: string;
   /** What a state file that cannot be restored does at startup. */
   stateFileOnCorrupt: 'stop' | 'move';
+  /** CLIENTS_FILE: where the pre-registered clients were read from. */
+  clientsFile?: string;
+  /** Pre-registered clients (CLIENTS_FILE or the `clients` option): in every realm from startup, kept by reset. */
+  clients: PreregisteredClient[];
+  /** CIMD_ALLOW_LOOPBACK: metadata documents may be fetched from loopback addresses (local test clients). */
+  cimdAllowLoopback: boolean;
+  /** CIMD_CA_FILE: a PEM CA trusted, besides the usual roots, when fetching metadata documents. */
+  cimdCaFile?: string;
+  /** How long one metadata document fetch may take, DNS to last byte. */
+  cimdTimeoutMs: number;
+  /** Metadata documents cached at most per realm. */
+  cimdMaxDocuments: number;
 }
 
 /** Programmatic options: every field optional, values typed. Flags and env map onto these. */
-export type ServerOptions = Partial<Omit<Config, 'scopes' | 'allowedOrigins'>> & {
+export type ServerOptions = Partial<Omit<Config, 'scopes' | 'allowedOrigins' | 'clients'>> & {
   scopes?: string[] | string;
   allowedOrigins?: string[] | string;
+  /** Pre-registered clients given in code; wins over `clientsFile`. */
+  clients?: PreregisteredClientInput[];
 };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type Kind = 'port' | 'url' | 'positive-int' | 'string' | 'list' | 'host' | 'server' | 'refresh-issuance' | 'era' | 'on-corrupt' | 'token-format' | 'validation';
+type Kind = 'port' | 'url' | 'positive-int' | 'string' | 'list' | 'host' | 'server' | 'refresh-issuance' | 'era' | 'on-corrupt' | 'boolean' | 'token-format' | 'validation';
 
 /** One row per setting: the single source for env names, CLI flags, defaults and the README table. */
 export const SETTINGS: ReadonlyArray<{
@@ -100,6 +115,11 @@ export const SETTINGS: ReadonlyArray<{
   { key: 'realmTtlSeconds', env: 'REALM_TTL_SECONDS', kind: 'positive-int', default: '3600', meaning: 'a created realm ends after this many seconds without a request (its own ttlSeconds wins)' },
   { key: 'stateFile', env: 'STATE_FILE', flag: '--state-file', kind: 'string', default: '(none: state lives in memory)', meaning: 'a JSON file that keeps clients, tokens, policy, faults, switches and the clock across restarts (see "State that survives a restart")' },
   { key: 'stateFileOnCorrupt', env: 'STATE_FILE_ON_CORRUPT', flag: '--state-file-on-corrupt', kind: 'on-corrupt', default: 'stop', meaning: 'a STATE_FILE that cannot be restored (not JSON, another format, a newer version): stop startup with one line, or move it to <file>.corrupt-<time> and start fresh' },
+  { key: 'clientsFile', env: 'CLIENTS_FILE', flag: '--clients-file', kind: 'string', default: '(none)', meaning: 'a JSON array of pre-registered clients (client_secret_basic, client_secret_post, private_key_jwt or none), in every realm from startup and after a reset (see "Pre-registered clients")' },
+  { key: 'cimdAllowLoopback', env: 'CIMD_ALLOW_LOOPBACK', kind: 'boolean', default: 'false', meaning: 'true: client ID metadata documents may be fetched from loopback addresses (a test client serving its own document); private and other special-use addresses stay refused' },
+  { key: 'cimdCaFile', env: 'CIMD_CA_FILE', kind: 'string', default: '(the usual roots)', meaning: 'a PEM certificate trusted as a CA, besides the usual roots, when fetching client ID metadata documents (e.g. ./certs/localhost.pem)' },
+  { key: 'cimdTimeoutMs', env: 'CIMD_TIMEOUT_MS', kind: 'positive-int', default: '5000', meaning: 'how long fetching one client ID metadata document may take, DNS to last byte' },
+  { key: 'cimdMaxDocuments', env: 'CIMD_MAX_DOCUMENTS', kind: 'positive-int', default: '1000', meaning: 'client ID metadata documents cached at most per realm; the one fetched longest ago is dropped beyond' },
 ];
 
 /** The longest a created realm may stay idle: a week (REALM_TTL_SECONDS and a creation's ttlSeconds alike). */
@@ -126,6 +146,8 @@ const DEFAULTS = {
   eventCapacity: 1000,
   maxRealms: 1000,
   realmTtlSeconds: 3600,
+  cimdTimeoutMs: 5000,
+  cimdMaxDocuments: 1000,
 };
 
 function fail(name: string, expects: string, got: unknown): never {
@@ -170,6 +192,9 @@ function parseValue(kind: Kind, name: string, raw: string): unknown {
     case 'on-corrupt':
       if (raw !== 'stop' && raw !== 'move') fail(name, 'stop or move', raw);
       return raw;
+    case 'boolean':
+      if (raw !== 'true' && raw !== 'false') fail(name, 'true or false', raw);
+      return raw === 'true';
     case 'string':
       return raw;
   }
@@ -278,12 +303,19 @@ export function resolveConfig(options: ServerOptions = {}): Config {
     realmTtlSeconds: int(o.realmTtlSeconds, 'realmTtlSeconds', 1, MAX_REALM_TTL_SECONDS, DEFAULTS.realmTtlSeconds),
     only: o.only === undefined ? undefined : o.only === 'oauth' || o.only === 'mcp' ? o.only : fail('only', '"oauth" or "mcp"', o.only),
     stateFile: str(o.stateFile, 'stateFile'),
+    clientsFile: str(o.clientsFile, 'clientsFile'),
+    clients: loadClients(o.clients, str(o.clientsFile, 'clientsFile')),
     stateFileOnCorrupt: o.stateFileOnCorrupt === undefined ? 'stop' : o.stateFileOnCorrupt === 'stop' || o.stateFileOnCorrupt === 'move' ? o.stateFileOnCorrupt : fail('stateFileOnCorrupt', '"stop" or "move"', o.stateFileOnCorrupt),
+    cimdAllowLoopback: o.cimdAllowLoopback === undefined ? false : typeof o.cimdAllowLoopback === 'boolean' ? o.cimdAllowLoopback : fail('cimdAllowLoopback', 'true or false', o.cimdAllowLoopback),
+    cimdCaFile: str(o.cimdCaFile, 'cimdCaFile'),
+    cimdTimeoutMs: int(o.cimdTimeoutMs, 'cimdTimeoutMs', 1, 60_000, DEFAULTS.cimdTimeoutMs),
+    cimdMaxDocuments: int(o.cimdMaxDocuments, 'cimdMaxDocuments', 1, 100_000, DEFAULTS.cimdMaxDocuments),
   };
   if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) {
     throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
   }
   if (config.only) requireApartSettings(config, o);
+  checkClients(config);
   return config;
 }
 
@@ -300,6 +332,24 @@ function requireApartSettings(config: Config, o: ServerOptions): void {
   if (config.only === 'mcp' && config.oauthBaseUrl === undefined) {
     throw new ConfigError(`${side} needs OAUTH_BASE_URL (--oauth-base-url): the issuer of the running authorization server, e.g. http://localhost:9100`);
   }
+}
+
+function loadClients(given: unknown, file: string | undefined): PreregisteredClient[] {
+  if (given === undefined && file === undefined) return [];
+  const read = given !== undefined ? parseClients(given, 'clients') : readClientsFile(file!);
+  if (!read.ok) throw new ConfigError(read.problem);
+  return read.clients;
+}
+
+/** What a client record can only be checked against once the rest of the configuration is known. */
+function checkClients(config: Config): void {
+  const source = config.clientsFile === undefined ? 'clients' : `CLIENTS_FILE ${config.clientsFile}`;
+  const known = [...config.scopes, OFFLINE_ACCESS];
+  config.clients.forEach((c, i) => {
+    if (c.client_id === config.introspectionClientId) throw new ConfigError(`${source} [${i}].client_id: is INTROSPECTION_CLIENT_ID, the MCP server's own credentials`);
+    const unknown = c.scope?.split(' ').filter((s) => !known.includes(s)) ?? [];
+    if (unknown.length) throw new ConfigError(`${source} [${i}].scope: ${unknown.join(' ')} not in SCOPES (${config.scopes.join(' ')})`);
+  });
 }
 
 function isIssuance(v: unknown): v is RefreshTokenIssuance {

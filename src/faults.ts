@@ -21,13 +21,15 @@ export const ENDPOINTS = [
   'jwks',
   'resource-metadata',
   'mcp',
+  /** Not an endpoint: the authorization server's fetch of a client ID metadata document (oauth/cimd.ts). */
+  'cimd-fetch',
 ] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 /** Endpoints whose successful answer has no OAuth fields to omit. */
 const NO_FIELDS: readonly Endpoint[] = ['revoke', 'mcp'];
 
-export const AS_ENDPOINTS: readonly Endpoint[] = ['authorize', 'token', 'register', 'introspect', 'revoke', 'as-metadata', 'jwks'];
+export const AS_ENDPOINTS: readonly Endpoint[] = ['authorize', 'token', 'register', 'introspect', 'revoke', 'as-metadata', 'jwks', 'cimd-fetch'];
 
 /**
  * What a `token-flaw` fault does to the access token /token mints (a JWT, whatever the format), each
@@ -69,6 +71,20 @@ export function standardStatus(endpoint: Endpoint, error: string): number {
   if (error === 'temporarily_unavailable') return 503;
   return endpoint === 'mcp' && error !== 'invalid_request' ? 401 : 400;
 }
+
+/**
+ * What can go wrong with a client ID metadata document fetch, each the rule it exercises
+ * (draft-ietf-oauth-client-id-metadata-document, "CIMD"): the host does not answer; the document
+ * names another client_id (it must equal the URL); it is over the 5 KB limit; it comes later than
+ * CIMD_TIMEOUT_MS allows.
+ */
+export const CIMD_PROBLEMS = {
+  unreachable: 'the document could not be fetched: the client must be told the authorization server cannot reach its client_id URL (invalid_client)',
+  'wrong-client-id': 'CIMD "Client Metadata": the document\'s client_id must equal its URL by simple string comparison (RFC 3986 §6.2.1)',
+  oversize: 'CIMD: a document is at most 5 KB (the size limit this server applies, as the draft recommends)',
+  slow: 'the fetch takes longer than CIMD_TIMEOUT_MS: the authorization server gives up (invalid_client)',
+} as const;
+export type CimdProblem = keyof typeof CIMD_PROBLEMS;
 
 const EffectSchema = z.discriminatedUnion('kind', [
   z
@@ -114,6 +130,7 @@ const EffectSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('omit'), fields: z.array(z.string().min(1).max(128)).min(1).max(MAX_OMIT_FIELDS) }).strict(),
   z.object({ kind: z.literal('token-flaw'), flaw: z.enum(TOKEN_FLAWS) }).strict(),
   z.object({ kind: z.literal('stale-jwks') }).strict(),
+  z.object({ kind: z.literal('cimd'), problem: z.enum(Object.keys(CIMD_PROBLEMS) as [CimdProblem, ...CimdProblem[]]) }).strict(),
 ]);
 export type Effect = z.infer<typeof EffectSchema>;
 
@@ -133,6 +150,10 @@ export const FaultSpecSchema = z
   .refine((f) => f.effect.kind !== 'stale-jwks' || f.endpoint === 'jwks', { message: 'stale-jwks applies only to endpoint "jwks"', path: ['effect'] })
   .refine((f) => f.effect.kind !== 'omit' || !NO_FIELDS.includes(f.endpoint), {
     message: 'omit needs an answer with fields: /revoke answers an empty 200 and /mcp answers JSON-RPC; use status or oauth-error there',
+    path: ['effect'],
+  })
+  .refine((f) => (f.effect.kind === 'cimd') === (f.endpoint === 'cimd-fetch'), {
+    message: `endpoint "cimd-fetch" takes exactly the effect {"kind":"cimd","problem":…} (${Object.keys(CIMD_PROBLEMS).join(', ')}), and that effect no other endpoint`,
     path: ['effect'],
   });
 export type FaultSpec = z.infer<typeof FaultSpecSchema>;
@@ -155,6 +176,10 @@ export const EFFECT_CATALOGUE: Record<Effect['kind'], { does: string; breaks: st
   status: { does: 'answers with this HTTP status, body and headers instead', breaks: 'the endpoint contract itself (any RFC: the client must cope with the unexpected)' },
   latency: { does: 'delays the answer by ms, then answers normally', breaks: 'nothing in the RFCs: tests client timeouts and spinners' },
   drop: { does: 'closes the connection without answering', breaks: 'HTTP itself (RFC 9110): tests network-error handling and retries' },
+  cimd: {
+    does: 'at endpoint cimd-fetch: spoils the next client ID metadata document fetch (problem unreachable, wrong-client-id, oversize or slow)',
+    breaks: 'draft-ietf-oauth-client-id-metadata-document: the rule the problem names (see CIMD_PROBLEMS)',
+  },
   omit: {
     does: 'removes these fields from the JSON answer (or these parameters from the /authorize redirect)',
     breaks: 'whichever field is omitted: e.g. refresh_token (RFC 6749 §5.1 allows it), iss (RFC 9207 §2), state (RFC 6749 §4.1.2)',
@@ -182,6 +207,7 @@ function breaksFor(spec: FaultSpec): string {
       'resource-metadata': 'RFC 9728 §3.2 (metadata must be served with 200)',
       mcp: 'RFC 6750 §3.1 (Bearer error codes)',
       jwks: 'RFC 7517 §5 (the JWK Set must be served)',
+      'cimd-fetch': '',
     };
     return bySection[spec.endpoint];
   }
@@ -197,6 +223,7 @@ function breaksFor(spec: FaultSpec): string {
     };
     return e.fields.map((f) => known[f] ?? `the ${f} field`).join('; ');
   }
+  if (e.kind === 'cimd') return CIMD_PROBLEMS[e.problem];
   return EFFECT_CATALOGUE[e.kind].breaks;
 }
 

@@ -6,6 +6,7 @@ export { SWITCHES, type SwitchName } from './control/switch-table.js';
 export { ENDPOINTS, EFFECT_CATALOGUE, type Effect, type Endpoint, type Fault, type FaultSpec } from './faults.js';
 export { PolicySchema, type Policy, type PolicyPatch } from './policy.js';
 export { resolveConfig, ConfigError, SETTINGS, type Config, type ServerOptions } from './config.js';
+export type { PreregisteredClientInput } from './preregistered.js';
 export { StartupError } from './http/listen.js';
 export { StateFileError, STATE_FORMAT, STATE_VERSION } from './persist/read-state.js';
 export type { RealmSnapshot } from './realm-snapshot.js';
@@ -15,5 +16,5 @@ export type { Store, Model, Models, Consumption, StoreCounts, StoreDump } from '
 export type { ClientRecord, CodeRecord, AccessRecord, RefreshRecord } from './store/types.js';
 export type { TokenVerifier, Verification, VerifiedToken } from './mcp/verifier.js';
 export type { ServerEvent, RequestEvent, ControlEvent, LogSink, Subscriber } from './events.js';
-export { HeadlessOAuthProvider, type ClientMetadata, type CredentialScope, type DiscoveryState, type StoredClientInformation, type StoredTokens } from './testing/headless-provider.js';
+export { HeadlessOAuthProvider, type ClientMetadata, type CredentialScope, type HeadlessOptions, type DiscoveryState, type StoredClientInformation, type StoredTokens } from './testing/headless-provider.js';
 export { connectWithConsent, type Connected } from './testing/connect.js';

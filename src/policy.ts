@@ -2,13 +2,19 @@ import { z } from 'zod';
 import type { Config } from './config.js';
 
 /** Grants the token endpoint serves; each has its handler in oauth/grants.ts. */
-export const GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 /** Client authentication methods this server implements (RFC 7591 §2, RFC 6749 §2.3.1). */
-export const AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post'] as const;
+export const AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 const SECRET_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
+/**
+ * Signature algorithms a private_key_jwt client assertion may use (RFC 7523 §3, RFC 8414
+ * token_endpoint_auth_signing_alg_values_supported): asymmetric only, so `none` and the HMAC ones
+ * (client_secret_jwt, which this server does not implement) are refused.
+ */
+export const ASSERTION_ALGS = ['RS256', 'ES256', 'PS256', 'EdDSA'] as const;
 
 /**
  * SEP-2207 (MCP authorization, "Refresh Tokens"): `always` issues one to every client that registered
@@ -52,6 +58,8 @@ export const PolicySchema = z
     grantTypes: unique(z.enum(GRANT_TYPES)).refine((g) => g.includes('authorization_code'), 'must include authorization_code'),
     /** RFC 8414 token_endpoint_auth_methods_supported; also what /register accepts. */
     tokenEndpointAuthMethods: unique(z.enum(AUTH_METHODS)),
+    /** RFC 8414 token_endpoint_auth_signing_alg_values_supported: what a private_key_jwt assertion may be signed with. */
+    tokenEndpointAuthSigningAlgs: unique(z.enum(ASSERTION_ALGS)),
     /** RFC 7662 §2.1: the introspection caller must authenticate, so only secret methods. */
     introspectionAuthMethods: unique(z.enum(SECRET_METHODS)),
     /** RFC 7009 §2.1: public clients may revoke their own tokens. */
@@ -90,6 +98,12 @@ export const PolicySchema = z
     keyPublishAheadSeconds: z.number().int().min(0).max(86400),
     /** How long a replaced key stays in the JWKS after it stopped signing: at least the access-token lifetime, or its last tokens fail early. */
     keyGraceSeconds: z.number().int().min(0).max(10 * 365 * 86400),
+    /**
+     * Client ID metadata documents (draft-ietf-oauth-client-id-metadata-document; MCP 2026-07-28
+     * client-registration "CIMD preferred"): an https client_id is fetched as the client's metadata, and
+     * `client_id_metadata_document_supported` is advertised. Off: such a client_id is an unknown client.
+     */
+    cimd: z.boolean(),
   })
   .strict();
 
@@ -104,6 +118,7 @@ export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshT
   return PolicySchema.parse({
     grantTypes: [...GRANT_TYPES],
     tokenEndpointAuthMethods: [...AUTH_METHODS],
+    tokenEndpointAuthSigningAlgs: [...ASSERTION_ALGS],
     introspectionAuthMethods: [...SECRET_METHODS],
     revocationAuthMethods: [...AUTH_METHODS],
     pkceMethods: ['S256'],
@@ -124,6 +139,7 @@ export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshT
     // Past the 300 s a resource server of ours caches the JWKS (mcp/jwt-verifier.ts).
     keyPublishAheadSeconds: 300,
     keyGraceSeconds: config.tokenTtlSeconds,
+    cimd: true,
   });
 }
 

@@ -1,10 +1,13 @@
+import { CimdCache } from './cimd-cache.js';
 import type { Config } from './config.js';
 import { Clock } from './clock.js';
 import { EventLog, oneLine, type LogSink } from './events.js';
 import { Faults } from './faults.js';
 import { defaultPolicy, grantedByDefault, policyChanges, PolicyPatchSchema, PolicySchema, type Policy, type PolicyPatch } from './policy.js';
 import { checkSnapshot, SnapshotRefused, type RealmSnapshot } from './realm-snapshot.js';
+import { preregisteredRecord } from './preregistered.js';
 import { randomToken } from './secrets.js';
+import { SeenJtis } from './seen-jtis.js';
 import { StepUpLedger } from './step-up.js';
 import { flat } from './http/flat.js';
 import { KeyRing } from './keys.js';
@@ -76,6 +79,10 @@ export class Realm {
   readonly stepUp = new StepUpLedger();
   /** The keys JWT access tokens are signed with, published at <issuer>/jwks (keys.ts). */
   readonly keys = new KeyRing(() => this.clock.now());
+  /** The jti of each client assertion accepted, until it expires (private_key_jwt replay, RFC 7523 §3). */
+  readonly seenJtis = new SeenJtis();
+  /** Clients read from client ID metadata documents, while their documents are fresh (/control/state `cimdClients`). */
+  readonly cimd: CimdCache;
   readonly events: EventLog;
   readonly urls: RealmUrls;
   /** `urls` as each request's Host names them (`c.get('urls')`). */
@@ -98,6 +105,7 @@ export class Realm {
   ) {
     this.store = store ?? new MemoryStore(() => this.clock.now());
     this.events = new EventLog(config.eventCapacity, log);
+    this.cimd = new CimdCache(config.cimdMaxDocuments);
     this.urls = new RealmUrls(config.oauthBaseUrl, config.mcpBaseUrl);
     this.hosts = new HostAwareUrls(this.urls, config.derived, (line) => this.notice(line));
     this.creation = options.policy || options.ttlSeconds ? { ...(options.policy && { policy: options.policy }), ...(options.ttlSeconds && { ttlSeconds: options.ttlSeconds }) } : undefined;
@@ -179,6 +187,8 @@ export class Realm {
     this.stepUp.clear();
     // Its times are on the clock about to go back: the next use makes a fresh key.
     this.keys.clear();
+    this.seenJtis.clear();
+    this.cimd.clear();
     this.current = this.startupPolicy;
     this.clock.reset();
     this.counters = freshCounters();
@@ -187,7 +197,11 @@ export class Realm {
 
   /** What a restart must keep (RealmSnapshot): one consistent view of the store, then the rest. */
   async snapshot(): Promise<RealmSnapshot> {
-    const store = await this.store.dump();
+    const dump = await this.store.dump();
+    // Pre-registered clients come from the configuration at every start: a file that kept them would
+    // bring back one since taken out of CLIENTS_FILE, or an old secret.
+    const preregistered = new Set(this.config.clients.map((c) => c.client_id));
+    const store = preregistered.size ? { ...dump, clients: dump.clients.filter((c) => !preregistered.has(c.client_id)) } : dump;
     return {
       policy: policyChanges(this.startupPolicy, this.current),
       faults: this.faults.snapshot(),
@@ -219,6 +233,7 @@ export class Realm {
     this.stepUp.restore(s.stepUp);
     this.current = policy;
     this.counters = structuredClone(s.counters);
+    await this.seedClients();
     const seed = this.config.seedRefreshToken;
     if (seed && !(await this.store.find('refresh', seed)) && !(await this.store.tombstone('refresh', seed))) await this.seed();
   }
@@ -238,7 +253,14 @@ export class Realm {
     if (this.sweeper) clearInterval(this.sweeper);
   }
 
+  /** Pre-registered clients (CLIENTS_FILE): added with no cap, and over any stored client of the same id (the configuration wins). */
+  private async seedClients(): Promise<void> {
+    const issuedAt = this.clock.nowSeconds();
+    for (const c of this.config.clients) await this.store.upsertClient(preregisteredRecord(c, issuedAt));
+  }
+
   private async seed(): Promise<void> {
+    await this.seedClients();
     if (this.config.seedRefreshToken) await this.seedRefresh(this.config.seedRefreshToken);
   }
 }

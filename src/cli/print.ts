@@ -35,7 +35,9 @@ export function faultLine(f: Pick<Fault, 'id' | 'endpoint' | 'grant' | 'rpcMetho
           ? `latency ${e.ms}ms`
           : e.kind === 'omit'
             ? `omit ${e.fields.join(',')}`
-            : e.kind;
+            : e.kind === 'cimd'
+              ? `cimd ${e.problem}`
+              : e.kind;
   const left = f.remaining === null ? 'until removed' : `${f.remaining} left`;
   return `${f.id}  ${where} ${what} (${left}${f.hits !== undefined ? `, ${f.hits} hits` : ''})`;
 }

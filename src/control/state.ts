@@ -1,3 +1,4 @@
+import type { CachedDocumentView } from '../cimd-cache.js';
 import type { ServerName } from '../events.js';
 import type { Fault } from '../faults.js';
 import type { McpEra } from '../policy.js';
@@ -26,11 +27,15 @@ export interface ControlState {
   switches: Switches;
   counters: Counters;
   live: StoreCounts;
+  /** The clients CLIENTS_FILE registers (counted in `live.clients`): no control call removes them, and reset brings them back. */
+  preregistered: { count: number; clientIds: string[] };
   /** Live refresh tokens, abbreviated: enough to recognise one, not to use it. */
   refreshTokens: Array<{ token: string; clientId: string | null; scope: string; grant: string }>;
   faults: Fault[];
   /** Step-up challenges and re-authorizations per client (the last MAX_STEP_UP_CLIENTS clients). */
   stepUp: Record<string, StepUpCount>;
+  /** Clients read from client ID metadata documents, while their documents are fresh (client_id = the URL). */
+  cimdClients: CachedDocumentView[];
   clock: { offsetSeconds: number; now: string };
   lastEventId: number;
 }
@@ -52,6 +57,7 @@ export async function controlState(realm: Realm, server: ServerName): Promise<Co
     },
     counters: structuredClone(realm.counters),
     live: await realm.store.counts(),
+    preregistered: { count: realm.config.clients.length, clientIds: realm.config.clients.map((c) => c.client_id) },
     refreshTokens: refresh.map(([t, r]) => ({
       token: abbreviate(t)!,
       clientId: r.clientId,
@@ -60,6 +66,7 @@ export async function controlState(realm: Realm, server: ServerName): Promise<Co
     })),
     faults: f.list(),
     stepUp: realm.stepUp.counts(),
+    cimdClients: realm.cimd.list(now),
     clock: { offsetSeconds: realm.clock.offsetSeconds, now: new Date(realm.clock.now()).toISOString() },
     lastEventId: realm.events.lastId,
   };

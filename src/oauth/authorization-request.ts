@@ -1,10 +1,12 @@
 import { OAuthError } from '../http/oauth-error.js';
 import { parseParams } from '../http/form.js';
 import type { Realm } from '../realm.js';
-import { authorizationScopes, grantedByDefault } from '../policy.js';
-import { CHALLENGE_RE, parseResources, parseScope } from './params.js';
+import { CHALLENGE_RE, parseResources } from './params.js';
+import { grantedScope } from './client-scopes.js';
 import { redirectUriMatches } from './redirect-uri.js';
 import { flatOpt } from '../http/flat.js';
+import type { Note } from '../pipeline/env.js';
+import { findClient } from './cimd.js';
 
 /**
  * A validated authorization request: everything needed to decide on it and, later, to issue its code.
@@ -33,21 +35,27 @@ export type Validation =
  * Validates GET /authorize in two phases. Until the client and its redirect URI are verified, an
  * error may not redirect (RFC 6749 §4.1.2.1); after that, errors go back to the client.
  */
-export async function validateAuthorization(query: URLSearchParams, realm: Realm): Promise<Validation> {
+export async function validateAuthorization(query: URLSearchParams, realm: Realm, note?: Note): Promise<Validation> {
   const refuse = (error: string, description: string, clientId?: string): Validation => ({ kind: 'refuse', error, description, clientId });
   for (const name of ['client_id', 'redirect_uri'] as const) {
     if (query.getAll(name).length > 1) return refuse('invalid_request', `${name} must not be repeated (RFC 6749 §3.1)`);
   }
   const clientId = query.get('client_id');
   if (!clientId) return refuse('invalid_request', 'client_id is missing');
-  const client = await realm.store.findClient(clientId);
-  if (!client) return refuse('invalid_client', `unknown client_id ${JSON.stringify(clientId)}; register it first (POST /register)`);
+  const found = await findClient(realm, clientId, note);
+  // A document that fails a rule is refused to the browser: its redirect URIs are not to be trusted.
+  if (found && 'refused' in found) return refuse('invalid_client', found.refused, clientId);
+  if (!found) return refuse('invalid_client', `unknown client_id ${JSON.stringify(clientId)}; register it first (POST /register)`);
+  const client = found.client;
   // Read before parseParams (so phase 1 can refuse to the browser): copies, as parseParams gives.
   const givenRedirect = flatOpt(query.get('redirect_uri') || undefined);
   let redirectUri: string;
   if (givenRedirect === undefined) {
     if (client.redirect_uris.length !== 1) return refuse('invalid_request', 'redirect_uri is required: the client registered several', clientId);
     redirectUri = client.redirect_uris[0]!;
+  } else if (found.fromDocument && !client.redirect_uris.includes(givenRedirect)) {
+    // CIMD: the redirect_uri must be one the document lists, compared as strings (no loopback port leeway).
+    return refuse('invalid_request', `redirect_uri ${JSON.stringify(givenRedirect)} is not listed in the client ID metadata document (listed: ${client.redirect_uris.join(', ')}); it must match one exactly [rule: redirect_uri]`, clientId);
   } else if (!redirectUriMatches(client.redirect_uris, givenRedirect)) {
     return refuse('invalid_request', `redirect_uri ${JSON.stringify(givenRedirect)} is not registered for this client (registered: ${client.redirect_uris.join(', ')})`, clientId);
   } else {
@@ -72,19 +80,7 @@ export async function validateAuthorization(query: URLSearchParams, realm: Realm
       throw new OAuthError('invalid_request', `code_challenge_method must be ${want}${method === undefined ? ' (it defaults to plain, which this server does not support)' : `, not ${JSON.stringify(method)}`}`);
     }
     if (!CHALLENGE_RE.test(challenge)) throw new OAuthError('invalid_request', 'code_challenge must be 43-128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.2)');
-    // A client that registered a scope may ask for that much at most, and gets it by default. The
-    // request-only scopes (mcp:admin) it may always ask for: the SDK registers with its first challenge's
-    // scope (SEP-835) and never registers again, so no step-up could succeed otherwise. A client that
-    // asks for nothing never gets them.
-    const registered = typeof client.metadata.scope === 'string' ? client.metadata.scope.split(' ').filter(Boolean) : undefined;
-    const policy = realm.policy;
-    const requestOnly = policy.requestOnlyScopes.filter((s) => policy.scopes.includes(s));
-    // A registered client may still ask for a request-only scope (step-up); offline_access may be
-    // asked for (SEP-2207) but, like the request-only scopes, is never part of the default.
-    const allowed = registered ? [...new Set([...registered, ...requestOnly])] : authorizationScopes(policy);
-    const scope =
-      parseScope(form.get('scope'), allowed, registered ? 'this client registered' : 'this server knows') ??
-      grantedByDefault({ scopes: registered ? [...allowed] : [...policy.scopes], requestOnlyScopes: policy.requestOnlyScopes });
+    const scope = grantedScope(form.get('scope'), client, realm.policy);
     // This server's own resource string for its one resource, rather than the request's copy of it.
     const resources = parseResources(form.all('resource')).map((r) => (r === realm.resource ? realm.resource : r));
     // The client id is the registration's own; the rest was read through parseParams (copies).

@@ -28,7 +28,7 @@ async function authorize(c: Ctx): Promise<Response> {
   realm.counters.authorizeCalls++;
   const note = c.get('note');
   note.endpoint = 'authorize';
-  const v = await validateAuthorization(new URL(c.req.url).searchParams, realm);
+  const v = await validateAuthorization(new URL(c.req.url).searchParams, realm, note);
   if (v.kind === 'refuse') {
     note.clientId = v.clientId;
     note.outcome = v.error;

@@ -5,6 +5,8 @@ import type { Realm } from '../realm.js';
 import { safeEqual } from '../secrets.js';
 import { flat } from '../http/flat.js';
 import type { ClientRecord, TokenEndpointAuthMethod } from '../store/types.js';
+import { JWT_BEARER_ASSERTION, verifyClientAssertion } from './client-assertion.js';
+import { findClient } from './cimd.js';
 
 export interface Caller {
   /** The registered record's own client_id, never the request's string (a slice of the whole body). */
@@ -33,7 +35,8 @@ const HOW = {
 /** What an endpoint accepts, said exactly: the answer to a request that sent no credentials at all. */
 function accepted(allowPublic: boolean, allowRs: boolean, realm: Realm): string {
   const secret = allowRs ? realm.policy.introspectionAuthMethods : (['client_secret_basic', 'client_secret_post'] as const);
-  const ways = [...(allowPublic ? ['client_id alone in the form body (public clients, auth method none)'] : []), ...secret.map((m) => HOW[m])];
+  const assertion = allowRs ? [] : [`client_assertion_type=${JWT_BEARER_ASSERTION} and a signed client_assertion (private_key_jwt)`];
+  const ways = [...(allowPublic ? ['client_id alone in the form body (public clients, auth method none)'] : []), ...secret.map((m) => HOW[m]), ...assertion];
   const who = allowRs ? `; the MCP server sends INTROSPECTION_CLIENT_ID ${JSON.stringify(realm.config.introspectionClientId)} with its secret` : '';
   return `send ${ways.join(', or ')}${who}`;
 }
@@ -72,6 +75,13 @@ export async function authenticateClient(
   let secret: string | undefined;
   let method: TokenEndpointAuthMethod;
   const basic = header !== undefined && /^basic\s/i.test(header);
+  if (form.get('client_assertion') !== undefined || form.get('client_assertion_type') !== undefined) {
+    if (basic || bodySecret !== undefined) throw new OAuthError('invalid_request', 'use one client authentication method, not a client_assertion and a secret together (RFC 6749 §2.3)');
+    // RFC 7662 §2.1: introspection is the resource server's, which authenticates with its secret.
+    if (opts.allowRs) throw invalidClient(`this endpoint takes no client assertion: ${accepted(false, true, realm)}`, false, realm);
+    const client = await verifyClientAssertion(c, form, (id) => realm.store.findClient(id));
+    return { clientId: client.client_id, method: 'private_key_jwt', client };
+  }
   if (basic) {
     const creds = parseBasic(header!);
     if (!creds) throw invalidClient('malformed Basic credentials: expected base64(urlencode(client_id):urlencode(secret))', true, realm);
@@ -95,19 +105,23 @@ export async function authenticateClient(
     throw invalidClient('wrong credentials for the resource server client', basic, realm);
   }
 
-  const client = await realm.store.findClient(id);
+  const found = await findClient(realm, id, c.get('note'));
+  if (found && 'refused' in found) throw invalidClient(found.refused, basic, realm);
+  const client = found?.client;
   if (!client && opts.adoptUnknown) {
     const adopted = await adopt(realm, id, method, secret);
     if (adopted) return { clientId: adopted.client_id, method, client: adopted, adopted: true };
   }
   if (!client) throw invalidClient(`unknown client_id ${JSON.stringify(id)}`, basic, realm);
   if (method === 'none') {
+    if (client.token_endpoint_auth_method === 'private_key_jwt') throw invalidClient(`client is confidential (private_key_jwt): send client_assertion_type=${JWT_BEARER_ASSERTION} and a client_assertion signed with its key`, basic, realm);
     if (client.token_endpoint_auth_method !== 'none') {
       throw invalidClient(`client is confidential (${client.token_endpoint_auth_method}): authenticate with its secret`, basic, realm);
     }
     if (!opts.allowPublic) throw invalidClient('this endpoint requires a confidential client (client_secret_basic or client_secret_post)', basic, realm);
     return { clientId: client.client_id, method, client };
   }
+  if (client.token_endpoint_auth_method === 'private_key_jwt') throw invalidClient('client authenticates with private_key_jwt (a signed client_assertion), not a secret', basic, realm);
   if (!client.client_secret || !safeEqual(secret!, client.client_secret)) throw invalidClient('client authentication failed: wrong client_secret', basic, realm);
   // token_endpoint_auth_method binds the token endpoint (RFC 7591 §2); /introspect and /revoke take either secret method.
   if (opts.registeredMethodOnly && client.token_endpoint_auth_method !== method) {
@@ -128,7 +142,8 @@ async function adopt(realm: Realm, id: string, method: TokenEndpointAuthMethod, 
     client_id_issued_at: realm.clock.nowSeconds(),
     redirect_uris: [],
     token_endpoint_auth_method: method,
-    grant_types: [...realm.policy.grantTypes],
+    // Never client_credentials: that grant needs a client this server registered as confidential.
+    grant_types: realm.policy.grantTypes.filter((g) => g !== 'client_credentials'),
     response_types: ['code'],
     metadata: { client_name: 'adopted with the seeded refresh token' },
     ...(secret !== undefined ? { client_secret: flat(secret), client_secret_expires_at: 0 } : {}),

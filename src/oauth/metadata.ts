@@ -22,10 +22,14 @@ export function authServerMetadata(urls: RealmUrls, policy: Readonly<Policy>): R
     response_modes_supported: ['query'],
     grant_types_supported: servedGrantTypes(policy),
     token_endpoint_auth_methods_supported: policy.tokenEndpointAuthMethods,
+    // RFC 8414 §2: required when private_key_jwt is listed; an assertion at /revoke is checked alike.
+    ...(policy.tokenEndpointAuthMethods.includes('private_key_jwt') && { token_endpoint_auth_signing_alg_values_supported: policy.tokenEndpointAuthSigningAlgs }),
     introspection_endpoint_auth_methods_supported: policy.introspectionAuthMethods,
     revocation_endpoint_auth_methods_supported: policy.revocationAuthMethods,
+    ...(policy.revocationAuthMethods.includes('private_key_jwt') && { revocation_endpoint_auth_signing_alg_values_supported: policy.tokenEndpointAuthSigningAlgs }),
     code_challenge_methods_supported: policy.pkceMethods,
     authorization_response_iss_parameter_supported: policy.issParameter,
+    client_id_metadata_document_supported: policy.cimd,
   };
 }
 

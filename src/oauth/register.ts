@@ -9,6 +9,7 @@ import { strike } from '../pipeline/strike.js';
 import { randomToken } from '../secrets.js';
 import type { ClientRecord, TokenEndpointAuthMethod } from '../store/types.js';
 import { authorizationScopes } from '../policy.js';
+import { ClientJwksSchema } from '../preregistered.js';
 import { redirectUriProblem } from './redirect-uri.js';
 
 /** POST /register: dynamic client registration (RFC 7591). */
@@ -51,7 +52,6 @@ async function register(c: Ctx): Promise<Response> {
   if (size > MAX_CLIENT_METADATA_BYTES) {
     throw badMetadata(`client metadata is ${size} bytes as registered; at most ${MAX_CLIENT_METADATA_BYTES} (8 KiB) are kept per client`);
   }
-  if (m.redirect_uris.length === 0) throw new OAuthError('invalid_redirect_uri', 'redirect_uris must list at least one URI');
   // Checked as sent: the SDK's schema hands back URIs the URL parser has already cleaned (tabs, line feeds dropped).
   for (const uri of (raw as { redirect_uris: string[] }).redirect_uris) {
     const problem = redirectUriProblem(uri);
@@ -61,12 +61,26 @@ async function register(c: Ctx): Promise<Response> {
   const method = (m.token_endpoint_auth_method ?? 'client_secret_basic') as TokenEndpointAuthMethod;
   const methods: readonly string[] = policy.tokenEndpointAuthMethods;
   if (!methods.includes(method)) throw badMetadata(`token_endpoint_auth_method ${JSON.stringify(method)} is not supported; use one of ${methods.join(', ')}`);
-  // Omitted grant types default to all we serve, and the response says so (RFC 7591 §3.2.1).
+  // Omitted grant types default to all we serve but client_credentials, which a client asks for by
+  // name; the response says what was registered (RFC 7591 §3.2.1).
   const served: readonly string[] = policy.grantTypes;
-  const grantTypes = m.grant_types ?? [...served];
+  const grantTypes = m.grant_types ?? served.filter((g) => g !== 'client_credentials');
   const unknownGrant = grantTypes.find((g) => !served.includes(g));
   if (unknownGrant) throw badMetadata(`grant_type ${JSON.stringify(unknownGrant)} is not supported; use ${served.join(', ')}`);
-  if (!grantTypes.includes('authorization_code')) throw badMetadata('grant_types must include authorization_code');
+  const machine = grantTypes.includes('client_credentials');
+  if (!grantTypes.includes('authorization_code') && !machine) throw badMetadata('grant_types must include authorization_code or client_credentials');
+  // RFC 6749 §4.4: the client credentials grant is for confidential clients only.
+  if (machine && method === 'none') throw badMetadata('grant_type client_credentials needs a confidential client (RFC 6749 §4.4): register token_endpoint_auth_method client_secret_basic, client_secret_post or private_key_jwt');
+  if (grantTypes.includes('authorization_code') && m.redirect_uris.length === 0) throw new OAuthError('invalid_redirect_uri', 'redirect_uris must list at least one URI');
+  // RFC 7591 §2: a private_key_jwt client registers its public keys; a jwks_uri this server does not fetch (yet).
+  if (method === 'private_key_jwt') {
+    if (m.jwks_uri !== undefined) throw badMetadata('jwks_uri is not fetched by this server: register the public keys inline as jwks');
+    const jwks = ClientJwksSchema.safeParse(m.jwks);
+    if (!jwks.success) {
+      const issue = jwks.error.issues[0]!;
+      throw badMetadata(m.jwks === undefined ? 'token_endpoint_auth_method private_key_jwt needs jwks: the client\'s public keys as a JWK Set (RFC 7591 §2)' : `jwks${issue.path.map((p) => `.${String(p)}`).join('')}: ${issue.message}`);
+    }
+  }
   const responseTypes = m.response_types ?? ['code'];
   if (responseTypes.some((r) => r !== 'code')) throw badMetadata('response_types may only contain "code"');
   if (m.scope !== undefined) {
@@ -90,7 +104,8 @@ async function register(c: Ctx): Promise<Response> {
     response_types: responseTypes,
     metadata,
   };
-  if (method !== 'none') {
+  // A private_key_jwt client proves itself with its key: a secret would be a second credential to leak.
+  if (method !== 'none' && method !== 'private_key_jwt') {
     client.client_secret = randomToken('secret_');
     client.client_secret_expires_at = 0;
   }

@@ -37,6 +37,10 @@ async function token(c: Ctx): Promise<Response> {
   const seeded = grant === 'refresh_token' && (await isLiveSeed(realm, form.get('refresh_token')));
   const caller = await authenticateClient(c, form, { allowPublic: true, registeredMethodOnly: true, adoptUnknown: seeded });
   note.clientId = caller.clientId;
+  // RFC 6749 §4.4: only a confidential client may use client_credentials; a client_id alone is no authentication (§5.2 invalid_client).
+  if (grant === 'client_credentials' && caller.method === 'none') {
+    throw new OAuthError('invalid_client', 'grant_type client_credentials needs client authentication (RFC 6749 §4.4): a public client (token_endpoint_auth_method none) cannot use it', 401);
+  }
   if (!caller.client!.grant_types.includes(grant)) {
     throw new OAuthError('unauthorized_client', `client did not register grant_type ${grant}`);
   }

@@ -26,6 +26,15 @@ export interface DiscoveryState {
 }
 export type CredentialScope = 'all' | 'client' | 'tokens' | 'verifier' | 'discovery';
 
+export interface HeadlessOptions {
+  /**
+   * The https URL of this client's metadata document (CIMD, SEP-991): both SDK clients then use it
+   * as the client_id, with no /register, when the authorization server advertises
+   * `client_id_metadata_document_supported`. Serving the document there is the host's part.
+   */
+  clientMetadataUrl?: string;
+}
+
 /**
  * An OAuthClientProvider for the official SDK clients (1.32.2 and v2) that plays the browser: it
  * follows the /authorize redirect itself and keeps where it led, so the host can finish the flow:
@@ -51,12 +60,16 @@ export class HeadlessOAuthProvider {
   lastRedirect: URL | undefined;
   authorizations = 0;
   invalidations: CredentialScope[] = [];
+  /** Read by the SDK clients: when set (and supported), the client_id is this URL (see HeadlessOptions). */
+  readonly clientMetadataUrl: string | undefined;
 
   constructor(
     private readonly extra: Partial<ClientMetadata> = {},
     redirectUrl = 'http://127.0.0.1:53682/callback',
+    options: HeadlessOptions = {},
   ) {
     this.redirectUrl = redirectUrl;
+    this.clientMetadataUrl = options.clientMetadataUrl;
   }
 
   get clientMetadata(): ClientMetadata {

@@ -55,6 +55,14 @@ describe('scenario fault', () => {
     expect((await servers.control.state()).switches['deny-consent']).toBe(false);
   });
 
+  it('a fault on the client ID metadata document fetch: the line names the problem, the list the rule it exercises', async () => {
+    const added = await scenario('fault', 'add', '{"id":"cimd-wrong","endpoint":"cimd-fetch","effect":{"kind":"cimd","problem":"wrong-client-id"},"times":1}');
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toContain('[scenario] fault added: cimd-wrong  cimd-fetch cimd wrong-client-id (1 left, 0 hits)');
+    expect(added.stdout).toContain("breaks CIMD \"Client Metadata\": the document's client_id must equal its URL");
+    await servers.control.clearFaults();
+  });
+
   it('a fault the server refuses: exit 1, its error_description in one line, nothing added', async () => {
     const r = await scenario('fault', 'add', '{"endpoint":"nowhere","effect":{"kind":"drop"}}');
     expect(r.code).toBe(1);

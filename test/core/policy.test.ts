@@ -19,10 +19,11 @@ const SCOPES = ['x:read', 'x:write'];
 
 /** The startup policy for TOKEN_TTL_SECONDS=1234 and SCOPES="x:read x:write". */
 const STARTUP: Policy = {
-  grantTypes: ['authorization_code', 'refresh_token'],
-  tokenEndpointAuthMethods: ['none', 'client_secret_basic', 'client_secret_post'],
+  grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+  tokenEndpointAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+  tokenEndpointAuthSigningAlgs: ['RS256', 'ES256', 'PS256', 'EdDSA'],
   introspectionAuthMethods: ['client_secret_basic', 'client_secret_post'],
-  revocationAuthMethods: ['none', 'client_secret_basic', 'client_secret_post'],
+  revocationAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
   pkceMethods: ['S256'],
   codeTtlSeconds: 60,
   accessTokenTtlSeconds: TTL,
@@ -40,6 +41,7 @@ const STARTUP: Policy = {
   jwtSigningAlg: 'RS256',
   keyPublishAheadSeconds: 300,
   keyGraceSeconds: TTL,
+  cimd: true,
 };
 
 let as: AS;
@@ -85,6 +87,7 @@ describe('GET /control/policy', () => {
     const md = await asMetadata();
     expect(md.grant_types_supported).toEqual(STARTUP.grantTypes);
     expect(md.token_endpoint_auth_methods_supported).toEqual(STARTUP.tokenEndpointAuthMethods);
+    expect(md.token_endpoint_auth_signing_alg_values_supported).toEqual(STARTUP.tokenEndpointAuthSigningAlgs);
     expect(md.introspection_endpoint_auth_methods_supported).toEqual(STARTUP.introspectionAuthMethods);
     expect(md.revocation_endpoint_auth_methods_supported).toEqual(STARTUP.revocationAuthMethods);
     expect(md.code_challenge_methods_supported).toEqual(STARTUP.pkceMethods);
@@ -200,7 +203,7 @@ describe('refused patches: 400 invalid_request, a useful description, nothing ch
     ['a duplicate grant type', '{"grantTypes":["authorization_code","authorization_code"]}', /^grantTypes: must not list a value twice/],
     ['a duplicate scope', '{"scopes":["a","a"]}', /^scopes: must not list a value twice/],
     ['a scope that is no scope-token', '{"scopes":["a b"]}', /^scopes\.0: .*scope token/],
-    ['an unknown auth method', '{"tokenEndpointAuthMethods":["private_key_jwt"]}', /^tokenEndpointAuthMethods\.0: /],
+    ['an unknown auth method', '{"tokenEndpointAuthMethods":["client_secret_jwt"]}', /^tokenEndpointAuthMethods\.0: /],
     ['a good value next to a bad one', '{"rotateRefreshTokens":true,"issParameter":"no"}', /^issParameter: /],
     ['a JSON array', '[]', /object/],
     ['JSON null', 'null', /object/],

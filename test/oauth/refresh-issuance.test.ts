@@ -30,7 +30,7 @@ const BOTH_GRANTS = { grant_types: ['authorization_code', 'refresh_token'] };
 describe('refreshTokenIssuance "always" (the default): today\'s behaviour', () => {
   it('is the startup policy; discovery lists the configured scopes and the refresh grant, without offline_access', async () => {
     expect((await get(s.oauthUrl, '/control/policy')).json.policy.refreshTokenIssuance).toBe('always');
-    expect(await asMetadata()).toMatchObject({ scopes_supported: ['mcp:read', 'mcp:write'], grant_types_supported: ['authorization_code', 'refresh_token'] });
+    expect(await asMetadata()).toMatchObject({ scopes_supported: ['mcp:read', 'mcp:write'], grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'] });
   });
 
   it('a client that registered the refresh grant gets a refresh token without asking for offline_access, and it refreshes', async () => {
@@ -56,7 +56,7 @@ describe('refreshTokenIssuance "always" (the default): today\'s behaviour', () =
 describe('refreshTokenIssuance "offline_access"', () => {
   it('lists offline_access in scopes_supported (after the configured scopes) and keeps the refresh grant', async () => {
     await setIssuance('offline_access');
-    expect(await asMetadata()).toMatchObject({ scopes_supported: ['mcp:read', 'mcp:write', 'offline_access'], grant_types_supported: ['authorization_code', 'refresh_token'] });
+    expect(await asMetadata()).toMatchObject({ scopes_supported: ['mcp:read', 'mcp:write', 'offline_access'], grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'] });
   });
 
   it('a code grant with offline_access comes with a refresh token whose refresh works and keeps the scope', async () => {
@@ -117,7 +117,7 @@ describe('refreshTokenIssuance "offline_access"', () => {
 describe('refreshTokenIssuance "never"', () => {
   it('drops refresh_token from grant_types_supported (RFC 8414 §2: what the server supports)', async () => {
     await setIssuance('never');
-    expect(await asMetadata()).toMatchObject({ scopes_supported: ['mcp:read', 'mcp:write'], grant_types_supported: ['authorization_code'] });
+    expect(await asMetadata()).toMatchObject({ scopes_supported: ['mcp:read', 'mcp:write'], grant_types_supported: ['authorization_code', 'client_credentials'] });
   });
 
   it('still registers a client declaring the refresh grant (SEP-2207 asks clients to), and issues it no refresh token', async () => {

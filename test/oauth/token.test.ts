@@ -28,7 +28,7 @@ describe('/token: bad input is refused without touching state', () => {
     ['no content type', () => ({ method: 'POST', body: new Blob([qs(codeParams(pending))]) }), 400, 'invalid_request', /x-www-form-urlencoded/],
     ['missing grant_type', () => form({ code: pending.code, client_id: clientId }), 400, 'invalid_request', /grant_type is missing/],
     ['empty grant_type', () => form({ grant_type: '', client_id: clientId }), 400, 'invalid_request', /grant_type is missing/],
-    ['grant_type=client_credentials', () => form({ grant_type: 'client_credentials', client_id: clientId }), 400, 'unsupported_grant_type', /client_credentials.*authorization_code/],
+    ['grant_type=client_credentials by a public client', () => form({ grant_type: 'client_credentials', client_id: clientId }), 401, 'invalid_client', /client_credentials needs client authentication.*public client/],
     ['grant_type=password', () => form({ grant_type: 'password', username: 'u', password: 'p', client_id: clientId }), 400, 'unsupported_grant_type', /password/],
     ['grant_type=device_code', () => form({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: clientId }), 400, 'unsupported_grant_type', /device_code/],
     ['duplicated grant_type', () => form(`${qs(codeParams(pending))}&grant_type=authorization_code`), 400, 'invalid_request', /grant_type must not be repeated/],
@@ -64,7 +64,7 @@ describe('/token: bad input is refused without touching state', () => {
     }
     const byGrant = as.realm.counters.tokenCallsByGrant;
     expect(byGrant.unsupported).toBe(before + 5);
-    expect(Object.keys(byGrant).every((k) => ['authorization_code', 'refresh_token', 'unsupported'].includes(k))).toBe(true);
+    expect(Object.keys(byGrant).every((k) => ['authorization_code', 'refresh_token', 'client_credentials', 'unsupported'].includes(k))).toBe(true);
     expect(Object.getPrototypeOf(byGrant)).toBe(Object.prototype);
     for (const n of Object.values(byGrant)) expect(typeof n).toBe('number');
   });

@@ -6,6 +6,7 @@ import { isLive } from '../../store/store.js';
 import type { Caller } from '../client-auth.js';
 import type { TokenResponse } from '../issue.js';
 import { authorizationCodeGrant } from './authorization-code.js';
+import { clientCredentialsGrant } from './client-credentials.js';
 import { refreshTokenGrant } from './refresh-token.js';
 
 export type GrantHandler = (form: Form, caller: Caller, c: Ctx) => Promise<TokenResponse>;
@@ -14,6 +15,7 @@ export type GrantHandler = (form: Form, caller: Caller, c: Ctx) => Promise<Token
 export const GRANTS: Record<GrantType, GrantHandler> = {
   authorization_code: authorizationCodeGrant,
   refresh_token: refreshTokenGrant,
+  client_credentials: clientCredentialsGrant,
 };
 
 /** The seeded refresh token, still live: its presenter is taken as the client it says it is. */
