@@ -3,7 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, optionsFromEnv, optionsFromFlags, resolveConfig } from '../../src/config.js';
 import type { RunningServers } from '../../src/server.js';
 import { get, post } from '../support/control.js';
-import { sender } from '../support/http.js';
+import { basic, form, sender } from '../support/http.js';
+import { callTool } from '../support/mcp.js';
 import { inactiveToRs, introspect, obtainTokens, refreshGrant, revokeToken } from '../support/oauth.js';
 import { start } from '../support/servers.js';
 import { snapshot } from '../support/snapshot.js';
@@ -140,5 +141,22 @@ describe('ACCESS_TOKEN_FORMAT and MCP_TOKEN_VALIDATION settings', () => {
     expect(() => optionsFromEnv({ ACCESS_TOKEN_FORMAT: 'jws' })).toThrow(new ConfigError('ACCESS_TOKEN_FORMAT must be opaque or jwt (got "jws")'));
     expect(() => optionsFromEnv({ MCP_TOKEN_VALIDATION: 'local' })).toThrow(new ConfigError('MCP_TOKEN_VALIDATION must be introspection or jwt (got "local")'));
     expect(resolveConfig({})).toMatchObject({ accessTokenFormat: 'opaque', mcpTokenValidation: 'introspection' });
+  });
+});
+
+describe('client_credentials with JWT access tokens, validated locally', () => {
+  let s: RunningServers;
+  beforeAll(async () => {
+    s = await start({ ...{ accessTokenFormat: 'jwt', mcpTokenValidation: 'jwt' }, clients: [{ client_id: 'machine', token_endpoint_auth_method: 'client_secret_basic', client_secret: 'machine-secret-1', grant_types: ['client_credentials'] }] });
+  });
+  afterAll(() => s.close());
+
+  it('the machine client gets an RFC 9068 JWT for itself (sub = client_id) that the MCP server accepts', async () => {
+    const res = await fetch(`${s.oauthUrl}/token`, form({ grant_type: 'client_credentials', resource: s.mcpUrl }, basic('machine', 'machine-secret-1')));
+    const body = (await res.json()) as { access_token: string };
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    const { payload } = await jwtVerify(body.access_token, createRemoteJWKSet(new URL(`${s.oauthUrl}/jwks`)), { issuer: s.oauthUrl, audience: s.mcpUrl, typ: 'at+jwt', currentDate: new Date(s.realm.clock.now()) });
+    expect(payload).toMatchObject({ sub: 'machine', client_id: 'machine' });
+    expect((await callTool(s.mcpUrl, body.access_token)).status).toBe(200);
   });
 });

@@ -22,6 +22,6 @@ export async function clientCredentialsGrant(form: Form, caller: Caller, c: Ctx)
   note.resources = resources;
   const grantId = randomToken('cc_', 12);
   note.grantId = abbreviate(grantId);
-  const grant = { clientId: caller.clientId, scope, resources, sub: caller.clientId, grantId, defaultAudience: c.get('urls').resource };
+  const grant = { clientId: caller.clientId, scope, resources, sub: caller.clientId, grantId, defaultAudience: c.get('urls').resource, issuer: c.get('urls').issuer, flaw: c.get('tokenFlaw') };
   return issueTokens(realm, grant, 'none', c.get('generation'));
 }
