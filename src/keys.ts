@@ -96,7 +96,8 @@ export class KeyRing {
   async signer(alg: SigningAlg): Promise<{ kid: string; alg: SigningAlg; key: CryptoKey }> {
     await this.ensure(alg);
     const now = this.now();
-    const k = this.keys.find((e) => stateAt(e, now) === 'signing') ?? this.keys.filter((e) => stateAt(e, now) !== 'next').at(-1)!;
+    // Exactly one key signs at any instant: a rotation retires the old key when the new one starts.
+    const k = this.keys.find((e) => stateAt(e, now) === 'signing')!;
     let key = this.imported.get(k.kid);
     if (!key) this.imported.set(k.kid, (key = (await importJWK(k.privateJwk, k.alg)) as CryptoKey));
     return { kid: k.kid, alg: k.alg, key };
