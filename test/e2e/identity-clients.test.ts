@@ -47,7 +47,7 @@ const MISMATCH_RESPONSE = 'IssuerMismatchError (authorization_response), no /tok
 const MISMATCH_METADATA = 'IssuerMismatchError (metadata), no /register';
 const NO_METADATA = 'connects without metadata (the default /authorize, /token, /register)';
 
-export const KNOBS: Knob[] = [
+const KNOBS: Knob[] = [
   { knob: 'iss correct (default)', v2: 'connects', sdk1: 'connects', o4w: 'connects' },
   { knob: 'iss wrong', faults: iss('wrong'), v2: MISMATCH_RESPONSE, sdk1: 'connects', o4w: 'callback refused: unexpected "iss"' },
   { knob: 'iss omitted while advertised', faults: iss('omitted'), v2: MISMATCH_RESPONSE, sdk1: 'connects', o4w: 'callback refused: "iss" missing' },
