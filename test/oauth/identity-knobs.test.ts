@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServers } from '../../src/server.js';
-import type { FaultSpec } from '../../src/faults.js';
+import { Faults, type FaultSpec } from '../../src/faults.js';
 import { issuerVariant, WRONG_ISSUER } from '../../src/oauth/issuer-variant.js';
 import { start } from '../support/servers.js';
 import { get, post } from '../support/control.js';
@@ -260,5 +260,29 @@ describe('bad bodies are refused: 400, nothing stored', () => {
     expect((await metadata()).issuer).toBe(as);
     clientId = (await register(as)).client_id;
     expect((await visit()).location!.searchParams.get('iss')).toBe(as);
+  });
+});
+
+describe('on the control plane and in a state file', () => {
+  it('/control/state lists the faults with the rule each mode breaks', async () => {
+    await fault({ endpoint: 'authorize', effect: { kind: 'iss', mode: 'omitted' }, id: 'no-iss' });
+    await fault({ endpoint: 'as-metadata', effect: { kind: 'issuer', mode: 'upper-case' }, id: 'loud' });
+    await fault({ endpoint: 'authorize', effect: { kind: 'state', mode: 'dropped' }, id: 'no-state' });
+    const faults = (await s.control.state()).faults;
+    expect(faults.map((f) => [f.id, f.breaks])).toEqual([
+      ['no-iss', expect.stringMatching(/RFC 9207 §2\.3/)],
+      ['loud', expect.stringMatching(/RFC 8414 §3\.3.*case/)],
+      ['no-state', expect.stringMatching(/RFC 6749 §4\.1\.2/)],
+    ]);
+  });
+
+  it('a snapshot keeps them, and restore derives breaks again', () => {
+    const a = new Faults();
+    a.add({ endpoint: 'authorize', effect: { kind: 'iss', mode: 'default-port' }, times: 2 });
+    a.add({ endpoint: 'as-metadata', effect: { kind: 'issuer', mode: 'wrong' } });
+    const b = new Faults();
+    b.restore(JSON.parse(JSON.stringify(a.snapshot())));
+    expect(b.list()).toEqual(a.list());
+    expect(b.take('authorize')?.identity).toEqual({ iss: 'default-port' });
   });
 });
