@@ -86,6 +86,41 @@ export const CIMD_PROBLEMS = {
 } as const;
 export type CimdProblem = keyof typeof CIMD_PROBLEMS;
 
+/**
+ * How an `iss` fault spoils the RFC 9207 `iss` of an /authorize redirect (errors included), and how an
+ * `issuer` fault spoils the RFC 8414 `issuer` of the metadata document. The variants are strings a
+ * normalising comparison takes for the issuer, each one SEP-2468 (MCP 2026-07-28, "Authorization
+ * Response Validation") says a client must refuse: compare by RFC 3986 §6.2.1 simple string comparison.
+ */
+export const ISSUER_VARIANTS = {
+  wrong: 'another issuer (https://wrong-issuer.invalid): the mix-up attack RFC 9207 §1 guards against',
+  'trailing-slash': 'the issuer with a trailing slash added (or removed, when it has one)',
+  'upper-case': 'the issuer with its scheme and host upper-cased (RFC 3986 §6.2.2.1 calls them case-insensitive; the comparison must not)',
+  'default-port': "the issuer with its port written out: the scheme's default port when it has none, else its port with a leading zero (a URL parser reads both as the same origin)",
+} as const;
+export type IssuerVariant = keyof typeof ISSUER_VARIANTS;
+const VARIANT_NAMES = Object.keys(ISSUER_VARIANTS) as [IssuerVariant, ...IssuerVariant[]];
+/** The `iss` fault's modes: a variant, or `omitted` (advertised, not sent), or `unadvertised` (sent whatever the policy advertises). */
+export const ISS_MODES = [...VARIANT_NAMES, 'omitted', 'unadvertised'] as const;
+export type IssMode = (typeof ISS_MODES)[number];
+const ISS_BREAKS: Record<IssMode, string> = {
+  wrong: 'RFC 9207 §2 / §2.4 (iss must be the issuer the client discovered: a mismatch is refused before /token)',
+  'trailing-slash': 'RFC 9207 §2.4 / SEP-2468 (iss compared by simple string comparison, RFC 3986 §6.2.1: no trailing-slash leeway)',
+  'upper-case': 'RFC 9207 §2.4 / SEP-2468 (simple string comparison: scheme and host are not case-folded)',
+  'default-port': 'RFC 9207 §2.4 / SEP-2468 (simple string comparison: a port written out is not dropped)',
+  omitted: 'RFC 9207 §2.3 / §2.4 (authorization_response_iss_parameter_supported is true, so iss must be present)',
+  unadvertised: 'RFC 9207 §2.3 (an authorization server that sends iss must advertise authorization_response_iss_parameter_supported: true)',
+};
+const ISSUER_BREAKS: Record<IssuerVariant, string> = {
+  wrong: 'RFC 8414 §3.3 (issuer must be identical to the issuer the metadata URL was built from; another origin)',
+  'trailing-slash': 'RFC 8414 §3.3 (issuer must be identical: a trailing slash makes it another string)',
+  'upper-case': 'RFC 8414 §3.3 (issuer must be identical: case-folded scheme or host is another string)',
+  'default-port': 'RFC 8414 §3.3 (issuer must be identical: a port written out is another string)',
+};
+/** How a `state` fault spoils the /authorize redirect's state (RFC 6749 §4.1.2, §10.12: the client must refuse a response whose state does not match). */
+export const STATE_MODES = ['dropped', 'altered'] as const;
+export type StateMode = (typeof STATE_MODES)[number];
+
 const EffectSchema = z.discriminatedUnion('kind', [
   z
     .object({
@@ -130,6 +165,9 @@ const EffectSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('omit'), fields: z.array(z.string().min(1).max(128)).min(1).max(MAX_OMIT_FIELDS) }).strict(),
   z.object({ kind: z.literal('token-flaw'), flaw: z.enum(TOKEN_FLAWS) }).strict(),
   z.object({ kind: z.literal('stale-jwks') }).strict(),
+  z.object({ kind: z.literal('iss'), mode: z.enum(ISS_MODES) }).strict(),
+  z.object({ kind: z.literal('issuer'), mode: z.enum(VARIANT_NAMES) }).strict(),
+  z.object({ kind: z.literal('state'), mode: z.enum(STATE_MODES) }).strict(),
   z.object({ kind: z.literal('cimd'), problem: z.enum(Object.keys(CIMD_PROBLEMS) as [CimdProblem, ...CimdProblem[]]) }).strict(),
 ]);
 export type Effect = z.infer<typeof EffectSchema>;
@@ -148,6 +186,11 @@ export const FaultSpecSchema = z
   .refine((f) => f.rpcMethod === undefined || f.endpoint === 'mcp', { message: 'rpcMethod applies only to endpoint "mcp"', path: ['rpcMethod'] })
   .refine((f) => f.effect.kind !== 'token-flaw' || f.endpoint === 'token', { message: 'token-flaw applies only to endpoint "token" (it flaws the access token /token mints)', path: ['effect'] })
   .refine((f) => f.effect.kind !== 'stale-jwks' || f.endpoint === 'jwks', { message: 'stale-jwks applies only to endpoint "jwks"', path: ['effect'] })
+  .refine((f) => (f.effect.kind !== 'iss' && f.effect.kind !== 'state') || f.endpoint === 'authorize', {
+    message: 'iss and state apply only to endpoint "authorize" (they spoil its redirect)',
+    path: ['effect'],
+  })
+  .refine((f) => f.effect.kind !== 'issuer' || f.endpoint === 'as-metadata', { message: 'issuer applies only to endpoint "as-metadata" (it spoils the metadata document\'s issuer)', path: ['effect'] })
   .refine((f) => f.effect.kind !== 'omit' || !NO_FIELDS.includes(f.endpoint), {
     message: 'omit needs an answer with fields: /revoke answers an empty 200 and /mcp answers JSON-RPC; use status or oauth-error there',
     path: ['effect'],
@@ -188,6 +231,18 @@ export const EFFECT_CATALOGUE: Record<Effect['kind'], { does: string; breaks: st
     does: `at /token: the access token is a JWT with this flaw (${TOKEN_FLAWS.join(', ')}), recorded by the AS as minted`,
     breaks: 'RFC 9068 §4 (what a resource server validating JWTs must check): the flaw names the rule',
   },
+  iss: {
+    does: `at /authorize: the redirect's iss (errors included) is spoilt by mode: ${ISS_MODES.join(', ')}`,
+    breaks: 'RFC 9207 §2 / §2.4 and SEP-2468: the mode names the rule',
+  },
+  issuer: {
+    does: `at the AS metadata: the document's issuer (and no other field) is spoilt by mode: ${VARIANT_NAMES.join(', ')}`,
+    breaks: 'RFC 8414 §3.3 (issuer identical to the one the metadata URL was built from)',
+  },
+  state: {
+    does: 'at /authorize: the redirect\'s state is dropped, or altered (a different value; one is sent when the client sent none)',
+    breaks: 'RFC 6749 §4.1.2 / §10.12 (state must be echoed exactly; the client must refuse a mismatch)',
+  },
   'stale-jwks': {
     does: 'at /jwks: serves the set without its newest key, as a cache that missed the rotation would',
     breaks: 'RFC 7517 §5 / RFC 9068 §4 (the JWKS must hold the key that signed the token)',
@@ -224,6 +279,8 @@ function breaksFor(spec: FaultSpec): string {
     return e.fields.map((f) => known[f] ?? `the ${f} field`).join('; ');
   }
   if (e.kind === 'cimd') return CIMD_PROBLEMS[e.problem];
+  if (e.kind === 'iss') return ISS_BREAKS[e.mode];
+  if (e.kind === 'issuer') return ISSUER_BREAKS[e.mode];
   return EFFECT_CATALOGUE[e.kind].breaks;
 }
 
@@ -256,6 +313,15 @@ export interface Strike {
   ids: string[];
   /** A fault that changes what the endpoint answers without replacing it (token-flaw, stale-jwks). */
   alter?: Extract<Effect, { kind: 'token-flaw' | 'stale-jwks' }>;
+  /** Faults that spoil an identity field of the answer (iss, issuer, state): the first of each kind. */
+  identity?: Identity;
+}
+
+/** What iss, issuer and state faults do to one answer. */
+export interface Identity {
+  iss?: IssMode;
+  issuer?: IssuerVariant;
+  state?: StateMode;
 }
 
 /** A new fault when the list already holds MAX_FAULTS: nothing was added. */
@@ -348,6 +414,10 @@ export class Faults {
       else if (e.kind === 'token-flaw' || e.kind === 'stale-jwks') {
         if (strike.alter) continue;
         strike.alter = e;
+      } else if (e.kind === 'iss' || e.kind === 'issuer' || e.kind === 'state') {
+        strike.identity ??= {};
+        if (strike.identity[e.kind] !== undefined) continue;
+        (strike.identity as Record<string, string>)[e.kind] = e.mode;
       } else if (strike.answer) continue;
       else strike.answer = f;
       f.hits++;

@@ -36,6 +36,8 @@ export type AccessTokenFormat = (typeof ACCESS_TOKEN_FORMATS)[number];
 /** Algorithms the AS signs JWT access tokens with (RFC 9068 §2.1: RS256 must be supported; ES256 is the compact one). */
 export const SIGNING_ALGS = ['RS256', 'ES256'] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
+/** What AS metadata may say of PKCE methods (policy pkceMethodsAdvertised). */
+export const PKCE_ADVERTISED = ['S256', 'S256 plain', 'omitted'] as const;
 /** The scope by which a client asks for a refresh token (OpenID Connect Core §11). */
 export const OFFLINE_ACCESS = 'offline_access';
 
@@ -66,6 +68,12 @@ export const PolicySchema = z
     revocationAuthMethods: unique(z.enum(AUTH_METHODS)),
     /** RFC 7636 §4.3; OAuth 2.1 §4.1.1 leaves only S256 for new servers. */
     pkceMethods: unique(z.literal('S256')),
+    /**
+     * RFC 8414 code_challenge_methods_supported as advertised, apart from what is enforced (S256, and
+     * never plain): `omitted` leaves the field out, which MCP authorization (2025-11-25 and later)
+     * says a client MUST refuse to proceed with. Discovery that lies, for testing clients that trust it.
+     */
+    pkceMethodsAdvertised: z.enum(PKCE_ADVERTISED),
     /** OAuth 2.1 §4.1.2: a maximum lifetime of 10 minutes is recommended; ours is short on purpose. */
     codeTtlSeconds: z.number().int().min(1).max(600),
     /** TOKEN_TTL_SECONDS; /control/expires-in changes it for tokens issued from then on. */
@@ -122,6 +130,7 @@ export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshT
     introspectionAuthMethods: [...SECRET_METHODS],
     revocationAuthMethods: [...AUTH_METHODS],
     pkceMethods: ['S256'],
+    pkceMethodsAdvertised: 'S256',
     codeTtlSeconds: 60,
     accessTokenTtlSeconds: config.tokenTtlSeconds,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,

@@ -3,9 +3,10 @@ import { jsonResponse } from '../http/oauth-error.js';
 import { omitFields } from '../http/omit.js';
 import type { AppEnv, Ctx } from '../pipeline/env.js';
 import { methodNotAllowed } from '../pipeline/method.js';
-import { strike } from '../pipeline/strike.js';
+import { strikeAltering } from '../pipeline/strike.js';
 import { authorizationScopes, servedGrantTypes, type Policy } from '../policy.js';
 import type { RealmUrls } from '../urls.js';
+import { issuerVariant } from './issuer-variant.js';
 
 /** RFC 8414 authorization server metadata, built from the policy the handlers enforce. */
 export function authServerMetadata(urls: RealmUrls, policy: Readonly<Policy>): Record<string, unknown> {
@@ -27,7 +28,8 @@ export function authServerMetadata(urls: RealmUrls, policy: Readonly<Policy>): R
     introspection_endpoint_auth_methods_supported: policy.introspectionAuthMethods,
     revocation_endpoint_auth_methods_supported: policy.revocationAuthMethods,
     ...(policy.revocationAuthMethods.includes('private_key_jwt') && { revocation_endpoint_auth_signing_alg_values_supported: policy.tokenEndpointAuthSigningAlgs }),
-    code_challenge_methods_supported: policy.pkceMethods,
+    // Advertised apart from what is enforced (policy pkceMethodsAdvertised): S256 is always what /authorize checks.
+    ...(policy.pkceMethodsAdvertised !== 'omitted' && { code_challenge_methods_supported: policy.pkceMethodsAdvertised.split(' ') }),
     authorization_response_iss_parameter_supported: policy.issParameter,
     client_id_metadata_document_supported: policy.cimd,
   };
@@ -42,8 +44,10 @@ export function authServerMetadata(urls: RealmUrls, policy: Readonly<Policy>): R
 export function mountMetadata(app: Hono<AppEnv>, urls: RealmUrls): void {
   const serve = async (c: Ctx) => {
     c.get('note').endpoint = 'as-metadata';
-    const omit = await strike(c, 'as-metadata');
-    return jsonResponse(omitFields(authServerMetadata(c.get('urls'), c.get('realm').policy), omit), 200, { 'Cache-Control': 'no-cache' });
+    const { omit, identity } = await strikeAltering(c, 'as-metadata');
+    const document = authServerMetadata(c.get('urls'), c.get('realm').policy);
+    if (identity.issuer) document.issuer = issuerVariant(c.get('urls').issuer, identity.issuer);
+    return jsonResponse(omitFields(document, omit), 200, { 'Cache-Control': 'no-cache' });
   };
   for (const at of [...urls.asMetadataPaths, urls.oidcMetadataPath]) {
     app.get(at, serve);

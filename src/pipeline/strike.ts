@@ -1,5 +1,5 @@
 import { OAuthError } from '../http/oauth-error.js';
-import { standardStatus, type Endpoint, type Strike } from '../faults.js';
+import { standardStatus, type Endpoint, type Identity, type Strike } from '../faults.js';
 import type { Ctx } from './env.js';
 
 /** A fault's answer that replaces the endpoint's own (a status, or a dropped connection). */
@@ -10,9 +10,9 @@ export class FaultAnswer extends Error {
   }
 }
 
-/** An OAuth error a fault injected; it carries what else the faults removed from the answer. */
+/** An OAuth error a fault injected; it carries what else the faults removed from (or spoilt in) the answer. */
 export class InjectedError extends OAuthError {
-  constructor(code: string, description: string, status: number, readonly omit: string[]) {
+  constructor(code: string, description: string, status: number, readonly omit: string[], readonly identity: Identity = {}) {
     super(code, description, status);
   }
 }
@@ -29,15 +29,16 @@ export async function strike(c: Ctx, endpoint: Endpoint, sub?: { grant?: string;
 }
 
 /** `strike`, also handing back a fault that alters the answer the endpoint makes (a flawed token, a stale JWKS). */
-export async function strikeAltering(c: Ctx, endpoint: Endpoint, sub?: { grant?: string; rpcMethod?: string }): Promise<{ omit: string[]; alter?: Strike['alter'] }> {
+export async function strikeAltering(c: Ctx, endpoint: Endpoint, sub?: { grant?: string; rpcMethod?: string }): Promise<{ omit: string[]; alter?: Strike['alter']; identity: Identity }> {
   const s = c.get('realm').faults.take(endpoint, sub);
-  if (!s) return { omit: [] };
+  if (!s) return { omit: [], identity: {} };
   const alter = s.alter;
+  const identity = s.identity ?? {};
   const note = c.get('note');
   note.fault = s.ids.join(',');
   if (s.latencyMs > 0) await sleep(s.latencyMs);
   const e = s.answer?.effect;
-  if (!e) return { omit: s.omit, alter };
+  if (!e) return { omit: s.omit, alter, identity };
   if (e.kind === 'drop') {
     c.env?.incoming?.socket.destroy();
     note.outcome = 'dropped';
@@ -51,7 +52,7 @@ export async function strikeAltering(c: Ctx, endpoint: Endpoint, sub?: { grant?:
     throw new FaultAnswer(new Response(body, { status: e.status, headers }));
   }
   if (e.kind === 'oauth-error') {
-    throw new InjectedError(e.error, e.description ?? `${e.error} injected by fault ${s.answer!.id}`, e.status ?? standardStatus(endpoint, e.error), s.omit);
+    throw new InjectedError(e.error, e.description ?? `${e.error} injected by fault ${s.answer!.id}`, e.status ?? standardStatus(endpoint, e.error), s.omit, identity);
   }
-  return { omit: s.omit, alter };
+  return { omit: s.omit, alter, identity };
 }

@@ -25,6 +25,7 @@ const STARTUP: Policy = {
   introspectionAuthMethods: ['client_secret_basic', 'client_secret_post'],
   revocationAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
   pkceMethods: ['S256'],
+  pkceMethodsAdvertised: 'S256',
   codeTtlSeconds: 60,
   accessTokenTtlSeconds: TTL,
   refreshTokenTtlSeconds: 30 * 86400,
