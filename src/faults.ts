@@ -86,6 +86,26 @@ export const CIMD_PROBLEMS = {
 } as const;
 export type CimdProblem = keyof typeof CIMD_PROBLEMS;
 
+/**
+ * How a `token-shape` fault bends /token's answer, each what a real provider does and the rule it
+ * departs from. All but the `error-200*` ones still grant: the tokens are issued and kept as usual,
+ * only their answer is bent. The `error-200*` ones refuse (nothing issued) with HTTP 200.
+ */
+export const TOKEN_SHAPES = {
+  'lowercase-bearer': 'RFC 6749 §5.1 / §7.1 (token_type is case-insensitive: "bearer" is permitted, yet clients comparing to "Bearer" break)',
+  'no-expires-in': 'RFC 6749 §5.1 (expires_in is RECOMMENDED: a client must pick a lifetime itself)',
+  'string-expires-in': 'RFC 6749 §5.1 / Appendix A.14 (expires_in is a JSON number; sent as the string "3600")',
+  'no-scope': 'RFC 6749 §5.1 (scope is REQUIRED when it differs from the request: omitted though narrowed or defaulted)',
+  'narrowed-scope': 'RFC 6749 §3.3 / §5.1 (scope names fewer scopes than the token carries: only the first; the token keeps all it was granted)',
+  'null-fields': 'RFC 8259 / RFC 6749 §5.1 (absent members sent as null: "refresh_token": null when none was issued, "id_token": null)',
+  'form-encoded': 'RFC 6749 §5.1 (the answer is application/json; this one is application/x-www-form-urlencoded, GitHub\'s default)',
+  'status-201': 'RFC 6749 §5.1 (a successful token answer is 200 OK; this one is 201 Created)',
+  'error-200-slack': 'RFC 6749 §5.2 (errors are 400/401 with {"error":…}; this is Slack\'s 200 {"ok":false,"error":…})',
+  'error-200': 'RFC 6749 §5.2 (errors are 400/401; this is 200 with {"error":…,"error_description":…})',
+} as const;
+export type TokenShape = keyof typeof TOKEN_SHAPES;
+export const TOKEN_SHAPE_ERRORS: readonly TokenShape[] = ['error-200-slack', 'error-200'];
+
 const EffectSchema = z.discriminatedUnion('kind', [
   z
     .object({
@@ -130,6 +150,17 @@ const EffectSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('omit'), fields: z.array(z.string().min(1).max(128)).min(1).max(MAX_OMIT_FIELDS) }).strict(),
   z.object({ kind: z.literal('token-flaw'), flaw: z.enum(TOKEN_FLAWS) }).strict(),
   z.object({ kind: z.literal('stale-jwks') }).strict(),
+  z
+    .object({
+      kind: z.literal('token-shape'),
+      quirk: z.enum(Object.keys(TOKEN_SHAPES) as [TokenShape, ...TokenShape[]]),
+      // For the error-200 quirks: the error code the 200 answer carries.
+      error: z.string().regex(/^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/, 'an OAuth error code').optional(),
+    })
+    .strict()
+    .refine((e) => e.error === undefined || TOKEN_SHAPE_ERRORS.includes(e.quirk), { message: `error applies only to the quirks ${TOKEN_SHAPE_ERRORS.join(', ')}`, path: ['error'] }),
+  // clientId: the first registration's, written by /register when the fault first strikes.
+  z.object({ kind: z.literal('same-client-id'), clientId: z.string().min(1).max(256).optional() }).strict(),
   z.object({ kind: z.literal('cimd'), problem: z.enum(Object.keys(CIMD_PROBLEMS) as [CimdProblem, ...CimdProblem[]]) }).strict(),
 ]);
 export type Effect = z.infer<typeof EffectSchema>;
@@ -148,6 +179,8 @@ export const FaultSpecSchema = z
   .refine((f) => f.rpcMethod === undefined || f.endpoint === 'mcp', { message: 'rpcMethod applies only to endpoint "mcp"', path: ['rpcMethod'] })
   .refine((f) => f.effect.kind !== 'token-flaw' || f.endpoint === 'token', { message: 'token-flaw applies only to endpoint "token" (it flaws the access token /token mints)', path: ['effect'] })
   .refine((f) => f.effect.kind !== 'stale-jwks' || f.endpoint === 'jwks', { message: 'stale-jwks applies only to endpoint "jwks"', path: ['effect'] })
+  .refine((f) => f.effect.kind !== 'token-shape' || f.endpoint === 'token', { message: 'token-shape applies only to endpoint "token"', path: ['effect'] })
+  .refine((f) => f.effect.kind !== 'same-client-id' || f.endpoint === 'register', { message: 'same-client-id applies only to endpoint "register"', path: ['effect'] })
   .refine((f) => f.effect.kind !== 'omit' || !NO_FIELDS.includes(f.endpoint), {
     message: 'omit needs an answer with fields: /revoke answers an empty 200 and /mcp answers JSON-RPC; use status or oauth-error there',
     path: ['effect'],
@@ -192,6 +225,14 @@ export const EFFECT_CATALOGUE: Record<Effect['kind'], { does: string; breaks: st
     does: 'at /jwks: serves the set without its newest key, as a cache that missed the rotation would',
     breaks: 'RFC 7517 §5 / RFC 9068 §4 (the JWKS must hold the key that signed the token)',
   },
+  'token-shape': {
+    does: `at /token: bends the answer's shape (quirk ${Object.keys(TOKEN_SHAPES).join(', ')}); the grant still happens but for the error-200 quirks`,
+    breaks: 'RFC 6749 §5.1 / §5.2 (the token response\'s shape): the quirk names the rule',
+  },
+  'same-client-id': {
+    does: 'at /register: every registration while it lasts gets the client_id of the first one (whose record the latest registration replaces)',
+    breaks: 'RFC 7591 §3.2.1 (client_id is unique to each registered client)',
+  },
 };
 
 function breaksFor(spec: FaultSpec): string {
@@ -224,6 +265,7 @@ function breaksFor(spec: FaultSpec): string {
     return e.fields.map((f) => known[f] ?? `the ${f} field`).join('; ');
   }
   if (e.kind === 'cimd') return CIMD_PROBLEMS[e.problem];
+  if (e.kind === 'token-shape') return TOKEN_SHAPES[e.quirk];
   return EFFECT_CATALOGUE[e.kind].breaks;
 }
 
@@ -256,6 +298,8 @@ export interface Strike {
   ids: string[];
   /** A fault that changes what the endpoint answers without replacing it (token-flaw, stale-jwks). */
   alter?: Extract<Effect, { kind: 'token-flaw' | 'stale-jwks' }>;
+  /** A fault that bends the answer's shape or identity (token-shape, same-client-id): composes with alter. */
+  shape?: { fault: Fault; effect: Extract<Effect, { kind: 'token-shape' | 'same-client-id' }> };
 }
 
 /** A new fault when the list already holds MAX_FAULTS: nothing was added. */
@@ -304,6 +348,12 @@ export class Faults {
     return this.faults.map((f) => ({ id: f.id, endpoint: f.endpoint, ...(f.grant ? { grant: f.grant } : {}), ...(f.rpcMethod ? { rpcMethod: f.rpcMethod } : {}), kind: f.effect.kind, remaining: f.remaining, hits: f.hits }));
   }
 
+  /** same-client-id: the first registration's client_id, which the fault hands every later one. */
+  pinClientId(id: string, clientId: string): void {
+    const f = this.faults.find((x) => x.id === id);
+    if (f?.effect.kind === 'same-client-id') f.effect = { ...f.effect, clientId };
+  }
+
   has(id: string): boolean {
     return this.faults.some((f) => f.id === id);
   }
@@ -348,6 +398,9 @@ export class Faults {
       else if (e.kind === 'token-flaw' || e.kind === 'stale-jwks') {
         if (strike.alter) continue;
         strike.alter = e;
+      } else if (e.kind === 'token-shape' || e.kind === 'same-client-id') {
+        if (strike.shape) continue;
+        strike.shape = { fault: f, effect: e };
       } else if (strike.answer) continue;
       else strike.answer = f;
       f.hits++;

@@ -29,15 +29,15 @@ export async function strike(c: Ctx, endpoint: Endpoint, sub?: { grant?: string;
 }
 
 /** `strike`, also handing back a fault that alters the answer the endpoint makes (a flawed token, a stale JWKS). */
-export async function strikeAltering(c: Ctx, endpoint: Endpoint, sub?: { grant?: string; rpcMethod?: string }): Promise<{ omit: string[]; alter?: Strike['alter'] }> {
+export async function strikeAltering(c: Ctx, endpoint: Endpoint, sub?: { grant?: string; rpcMethod?: string }): Promise<{ omit: string[]; alter?: Strike['alter']; shape?: Strike['shape'] }> {
   const s = c.get('realm').faults.take(endpoint, sub);
   if (!s) return { omit: [] };
-  const alter = s.alter;
+  const { alter, shape } = s;
   const note = c.get('note');
   note.fault = s.ids.join(',');
   if (s.latencyMs > 0) await sleep(s.latencyMs);
   const e = s.answer?.effect;
-  if (!e) return { omit: s.omit, alter };
+  if (!e) return { omit: s.omit, alter, shape };
   if (e.kind === 'drop') {
     c.env?.incoming?.socket.destroy();
     note.outcome = 'dropped';
@@ -53,5 +53,5 @@ export async function strikeAltering(c: Ctx, endpoint: Endpoint, sub?: { grant?:
   if (e.kind === 'oauth-error') {
     throw new InjectedError(e.error, e.description ?? `${e.error} injected by fault ${s.answer!.id}`, e.status ?? standardStatus(endpoint, e.error), s.omit);
   }
-  return { omit: s.omit, alter };
+  return { omit: s.omit, alter, shape };
 }
