@@ -162,6 +162,9 @@ describe('registration knobs', () => {
     const f = await fault({ endpoint: 'register', effect: { kind: 'same-client-id' }, times: 3 });
     expect(f.breaks).toMatch(/RFC 7591 §3.2.1/);
     const first = await (await registerRaw({ client_name: 'one', redirect_uris: ['http://127.0.0.1:1/one'] })).json();
+    // The pinned client_id is the fault's own data: the state view and a state file keep it.
+    expect(s.realm.faults.list()[0]!.effect).toEqual({ kind: 'same-client-id', clientId: first.client_id });
+    expect((await s.realm.snapshot()).faults.faults[0]!.spec.effect).toEqual({ kind: 'same-client-id', clientId: first.client_id });
     const second = await (await registerRaw({ client_name: 'two', redirect_uris: ['http://127.0.0.1:1/two'] })).json();
     const third = await (await registerRaw({ client_name: 'three', redirect_uris: ['http://127.0.0.1:1/three'] })).json();
     expect(second.client_id).toBe(first.client_id);
