@@ -49,6 +49,9 @@ describe('rotationGraceSeconds: a rotated refresh token still refreshes for N se
     expect(await live('refresh', replay.json.refresh_token)).toBe(true);
     expect(await live('access', access)).toBe(true);
     expect((await refreshGrant(base, clientId, successor)).status).toBe(200);
+    // The event says why a rotated token was honoured.
+    const events = (await s.control.events(0, 'oauth')).events.filter((e) => e.type === 'request' && e.endpoint === 'token');
+    expect(events.map((e) => e.reason).filter(Boolean)).toEqual([expect.stringMatching(/^a rotated refresh token, 29 s after its rotation: inside the grace window \(rotationGraceSeconds 30\)$/)]);
   });
 
   it('parallel refreshes with one token all succeed inside the window', async () => {

@@ -39,6 +39,7 @@ export async function refreshTokenGrant(form: Form, caller: Caller, c: Ctx): Pro
   // Within the grace window a rotated token refreshes again, for a client whose parallel refreshes
   // raced; another client presenting it is theft whatever the window.
   const inGrace = (consumedAt: number) => policy.rotateRefreshTokens && sameClient && realm.clock.now() < consumedAt + policy.rotationGraceSeconds * 1000;
+  const graced = (consumedAt: number) => `a rotated refresh token, ${Math.round((realm.clock.now() - consumedAt) / 1000)} s after its rotation: inside the grace window (rotationGraceSeconds ${policy.rotationGraceSeconds})`;
   if (record.consumedAt !== undefined && !inGrace(record.consumedAt)) throw await reuse();
   if (!sameClient) throw new OAuthError('invalid_grant', 'refresh token was issued to another client');
   // Scope may only narrow (RFC 6749 §6): the grant's own scope is all a refresh may ask for.
@@ -51,7 +52,8 @@ export async function refreshTokenGrant(form: Form, caller: Caller, c: Ctx): Pro
   // the refresh token revokes what it issued (RFC 7009 §2.1) and reuse revokes the family.
   const grant = { clientId: caller.clientId, scope, resources, defaultAudience: c.get('urls').resource, issuer: c.get('urls').issuer, flaw: c.get('tokenFlaw'), sub: record.sub, grantId: record.grantId, original: { scope: record.scope, resources: record.resources } };
   if (policy.rotateRefreshTokens) {
-    // The store decides the one winner: of parallel refreshes with one token, the others are reuse.
+    // The store decides the one winner: of parallel refreshes with one token, the others are reuse
+    // (or, inside the grace window, refreshes of a rotated token).
     const keepUntil = realm.clock.now() + policy.rotatedRefreshMemorySeconds * 1000;
     // A full store refuses before the presented token is spent (nothing changes on a refused request).
     await assertRoom(realm, true);
@@ -64,8 +66,9 @@ export async function refreshTokenGrant(form: Form, caller: Caller, c: Ctx): Pro
       if (spent.outcome === 'already') {
         const raced = await realm.store.find('refresh', presented);
         if (raced?.consumedAt === undefined || !inGrace(raced.consumedAt)) throw await reuse();
+        note.reason = graced(raced.consumedAt);
       }
-    }
+    } else note.reason = graced(record.consumedAt);
     return issueTokens(realm, grant, 'new', c.get('generation'));
   }
   return issueTokens(realm, grant, { reuse: presented }, c.get('generation'));
