@@ -50,8 +50,10 @@ async function register(c: Ctx): Promise<Response> {
     throw new OAuthError(code, `${field || 'body'}: ${issue.message}`);
   }
   const m = parsed.data;
-  if (policy.requireApplicationType && m.application_type === undefined) {
-    throw badMetadata('application_type is required here (SEP-837, policy requireApplicationType): "web" or "native"');
+  // SEP-837 takes OpenID Connect Registration's two values.
+  if (policy.requireApplicationType && m.application_type !== 'web' && m.application_type !== 'native') {
+    const got = m.application_type === undefined ? 'is required here' : `must be "web" or "native" (got ${JSON.stringify(m.application_type).slice(0, 64)})`;
+    throw badMetadata(`application_type ${got} (SEP-837, policy requireApplicationType): "web" or "native"`);
   }
   const size = Buffer.byteLength(JSON.stringify(m));
   if (size > MAX_CLIENT_METADATA_BYTES) {

@@ -151,7 +151,8 @@ describe('registration knobs', () => {
     expect((await registerRaw({})).status).toBe(201);
     await policy({ requireApplicationType: true });
     const before = await snapshot(s.realm);
-    await expectOAuthError(await registerRaw({}), 400, 'invalid_client_metadata', /SEP-837/);
+    await expectOAuthError(await registerRaw({}), 400, 'invalid_client_metadata', /^application_type is required here \(SEP-837/);
+    await expectOAuthError(await registerRaw({ application_type: 'desktop' }), 400, 'invalid_client_metadata', /must be "web" or "native" \(got "desktop"\)/);
     expect(await snapshot(s.realm)).toEqual(before);
     const res = await registerRaw({ application_type: 'native' });
     expect(res.status).toBe(201);
