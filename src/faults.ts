@@ -121,6 +121,26 @@ const ISSUER_BREAKS: Record<IssuerVariant, string> = {
 export const STATE_MODES = ['dropped', 'altered'] as const;
 export type StateMode = (typeof STATE_MODES)[number];
 
+/**
+ * How a `token-shape` fault bends /token's answer, each what a real provider does and the rule it
+ * departs from. All but the `error-200*` ones still grant: the tokens are issued and kept as usual,
+ * only their answer is bent. The `error-200*` ones refuse (nothing issued) with HTTP 200.
+ */
+export const TOKEN_SHAPES = {
+  'lowercase-bearer': 'RFC 6749 §5.1 / §7.1 (token_type is case-insensitive: "bearer" is permitted, yet clients comparing to "Bearer" break)',
+  'no-expires-in': 'RFC 6749 §5.1 (expires_in is RECOMMENDED: a client must pick a lifetime itself)',
+  'string-expires-in': 'RFC 6749 §5.1 / Appendix A.14 (expires_in is a JSON number; sent as the string "3600")',
+  'no-scope': 'RFC 6749 §5.1 (scope is REQUIRED when it differs from the request: omitted though narrowed or defaulted)',
+  'narrowed-scope': 'RFC 6749 §3.3 / §5.1 (scope names fewer scopes than the token carries: only the first; the token keeps all it was granted)',
+  'null-fields': 'RFC 8259 / RFC 6749 §5.1 (absent members sent as null: "refresh_token": null when none was issued, "id_token": null)',
+  'form-encoded': 'RFC 6749 §5.1 (the answer is application/json; this one is application/x-www-form-urlencoded, GitHub\'s default)',
+  'status-201': 'RFC 6749 §5.1 (a successful token answer is 200 OK; this one is 201 Created)',
+  'error-200-slack': 'RFC 6749 §5.2 (errors are 400/401 with {"error":…}; this is Slack\'s 200 {"ok":false,"error":…})',
+  'error-200': 'RFC 6749 §5.2 (errors are 400/401; this is 200 with {"error":…,"error_description":…})',
+} as const;
+export type TokenShape = keyof typeof TOKEN_SHAPES;
+export const TOKEN_SHAPE_ERRORS: readonly TokenShape[] = ['error-200-slack', 'error-200'];
+
 const EffectSchema = z.discriminatedUnion('kind', [
   z
     .object({
@@ -168,6 +188,17 @@ const EffectSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('iss'), mode: z.enum(ISS_MODES) }).strict(),
   z.object({ kind: z.literal('issuer'), mode: z.enum(VARIANT_NAMES) }).strict(),
   z.object({ kind: z.literal('state'), mode: z.enum(STATE_MODES) }).strict(),
+  z
+    .object({
+      kind: z.literal('token-shape'),
+      quirk: z.enum(Object.keys(TOKEN_SHAPES) as [TokenShape, ...TokenShape[]]),
+      // For the error-200 quirks: the error code the 200 answer carries.
+      error: z.string().regex(/^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/, 'an OAuth error code').optional(),
+    })
+    .strict()
+    .refine((e) => e.error === undefined || TOKEN_SHAPE_ERRORS.includes(e.quirk), { message: `error applies only to the quirks ${TOKEN_SHAPE_ERRORS.join(', ')}`, path: ['error'] }),
+  // clientId: the first registration's, written by /register when the fault first strikes.
+  z.object({ kind: z.literal('same-client-id'), clientId: z.string().min(1).max(256).optional() }).strict(),
   z.object({ kind: z.literal('cimd'), problem: z.enum(Object.keys(CIMD_PROBLEMS) as [CimdProblem, ...CimdProblem[]]) }).strict(),
 ]);
 export type Effect = z.infer<typeof EffectSchema>;
@@ -191,6 +222,8 @@ export const FaultSpecSchema = z
     path: ['effect'],
   })
   .refine((f) => f.effect.kind !== 'issuer' || f.endpoint === 'as-metadata', { message: 'issuer applies only to endpoint "as-metadata" (it spoils the metadata document\'s issuer)', path: ['effect'] })
+  .refine((f) => f.effect.kind !== 'token-shape' || f.endpoint === 'token', { message: 'token-shape applies only to endpoint "token"', path: ['effect'] })
+  .refine((f) => f.effect.kind !== 'same-client-id' || f.endpoint === 'register', { message: 'same-client-id applies only to endpoint "register"', path: ['effect'] })
   .refine((f) => f.effect.kind !== 'omit' || !NO_FIELDS.includes(f.endpoint), {
     message: 'omit needs an answer with fields: /revoke answers an empty 200 and /mcp answers JSON-RPC; use status or oauth-error there',
     path: ['effect'],
@@ -247,6 +280,14 @@ export const EFFECT_CATALOGUE: Record<Effect['kind'], { does: string; breaks: st
     does: 'at /jwks: serves the set without its newest key, as a cache that missed the rotation would',
     breaks: 'RFC 7517 §5 / RFC 9068 §4 (the JWKS must hold the key that signed the token)',
   },
+  'token-shape': {
+    does: `at /token: bends the answer's shape (quirk ${Object.keys(TOKEN_SHAPES).join(', ')}); the grant still happens but for the error-200 quirks`,
+    breaks: 'RFC 6749 §5.1 / §5.2 (the token response\'s shape): the quirk names the rule',
+  },
+  'same-client-id': {
+    does: 'at /register: every registration while it lasts gets the client_id of the first one (whose record the latest registration replaces)',
+    breaks: 'RFC 7591 §3.2.1 (client_id is unique to each registered client)',
+  },
 };
 
 function breaksFor(spec: FaultSpec): string {
@@ -281,6 +322,7 @@ function breaksFor(spec: FaultSpec): string {
   if (e.kind === 'cimd') return CIMD_PROBLEMS[e.problem];
   if (e.kind === 'iss') return ISS_BREAKS[e.mode];
   if (e.kind === 'issuer') return ISSUER_BREAKS[e.mode];
+  if (e.kind === 'token-shape') return TOKEN_SHAPES[e.quirk];
   return EFFECT_CATALOGUE[e.kind].breaks;
 }
 
@@ -315,6 +357,8 @@ export interface Strike {
   alter?: Extract<Effect, { kind: 'token-flaw' | 'stale-jwks' }>;
   /** Faults that spoil an identity field of the answer (iss, issuer, state): the first of each kind. */
   identity?: Identity;
+  /** A fault that bends the answer's shape or identity (token-shape, same-client-id): composes with alter. */
+  shape?: { fault: Fault; effect: Extract<Effect, { kind: 'token-shape' | 'same-client-id' }> };
 }
 
 /** What iss, issuer and state faults do to one answer. */
@@ -370,6 +414,12 @@ export class Faults {
     return this.faults.map((f) => ({ id: f.id, endpoint: f.endpoint, ...(f.grant ? { grant: f.grant } : {}), ...(f.rpcMethod ? { rpcMethod: f.rpcMethod } : {}), kind: f.effect.kind, remaining: f.remaining, hits: f.hits }));
   }
 
+  /** same-client-id: the first registration's client_id, which the fault hands every later one. */
+  pinClientId(id: string, clientId: string): void {
+    const f = this.faults.find((x) => x.id === id);
+    if (f?.effect.kind === 'same-client-id') f.effect = { ...f.effect, clientId };
+  }
+
   has(id: string): boolean {
     return this.faults.some((f) => f.id === id);
   }
@@ -418,6 +468,9 @@ export class Faults {
         strike.identity ??= {};
         if (strike.identity[e.kind] !== undefined) continue;
         (strike.identity as Record<string, string>)[e.kind] = e.mode;
+      } else if (e.kind === 'token-shape' || e.kind === 'same-client-id') {
+        if (strike.shape) continue;
+        strike.shape = { fault: f, effect: e };
       } else if (strike.answer) continue;
       else strike.answer = f;
       f.hits++;

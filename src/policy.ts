@@ -84,6 +84,17 @@ export const PolicySchema = z
     rotateRefreshTokens: z.boolean(),
     /** How long a rotated refresh token is remembered, so that its reuse still revokes the family. */
     rotatedRefreshMemorySeconds: z.number().int().min(1).max(365 * 86400),
+    /**
+     * With rotation, how long a rotated refresh token still refreshes (a new pair, as Okta's and
+     * Auth0's reuse leeway does for racing clients) before its reuse counts as theft (OAuth 2.1 §4.3.1).
+     */
+    rotationGraceSeconds: z.number().int().min(0).max(86400),
+    /** OAuth 2.1 §4.3.1 reuse detection: a rotated token replayed revokes its family; off, it is only refused. */
+    refreshReuseDetection: z.boolean(),
+    /** RFC 7591 dynamic registration: off, /register is an unknown path and metadata omits registration_endpoint (RFC 8414 §2). */
+    dynamicRegistration: z.boolean(),
+    /** SEP-837: /register refuses a registration without application_type ("web" or "native"). */
+    requireApplicationType: z.boolean(),
     /** SCOPES: what the server knows (scopes_supported) and grants, but for `requestOnlyScopes`, when a client asks for none. */
     scopes: unique(ScopeToken),
     /** Scopes granted only to a client that asks for them (mcp:admin for the admin-echo tool): what step-up authorization needs. */
@@ -136,6 +147,10 @@ export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshT
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     rotateRefreshTokens: false,
     rotatedRefreshMemorySeconds: 24 * 3600,
+    rotationGraceSeconds: 0,
+    refreshReuseDetection: true,
+    dynamicRegistration: true,
+    requireApplicationType: false,
     scopes: config.scopes,
     requestOnlyScopes: ['mcp:admin'],
     scopeImplications: {},

@@ -37,7 +37,9 @@ export function faultLine(f: Pick<Fault, 'id' | 'endpoint' | 'grant' | 'rpcMetho
             ? `omit ${e.fields.join(',')}`
             : e.kind === 'cimd'
               ? `cimd ${e.problem}`
-              : e.kind;
+              : e.kind === 'token-shape'
+                ? `token-shape ${e.quirk}`
+                : e.kind;
   const left = f.remaining === null ? 'until removed' : `${f.remaining} left`;
   return `${f.id}  ${where} ${what} (${left}${f.hits !== undefined ? `, ${f.hits} hits` : ''})`;
 }

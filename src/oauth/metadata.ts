@@ -14,7 +14,7 @@ export function authServerMetadata(urls: RealmUrls, policy: Readonly<Policy>): R
     issuer: urls.issuer,
     authorization_endpoint: urls.endpoint('authorize'),
     token_endpoint: urls.endpoint('token'),
-    registration_endpoint: urls.endpoint('register'),
+    ...(policy.dynamicRegistration && { registration_endpoint: urls.endpoint('register') }),
     introspection_endpoint: urls.endpoint('introspect'),
     revocation_endpoint: urls.endpoint('revoke'),
     jwks_uri: urls.endpoint('jwks'),

@@ -5,7 +5,7 @@ import { NO_STORE, OAuthError, jsonResponse } from '../http/oauth-error.js';
 import { omitFields } from '../http/omit.js';
 import type { AppEnv, Ctx } from '../pipeline/env.js';
 import { methodNotAllowed } from '../pipeline/method.js';
-import { strike } from '../pipeline/strike.js';
+import { strikeAltering } from '../pipeline/strike.js';
 import { randomToken } from '../secrets.js';
 import type { ClientRecord, TokenEndpointAuthMethod } from '../store/types.js';
 import { authorizationScopes } from '../policy.js';
@@ -29,6 +29,8 @@ export const MAX_CLIENT_METADATA_BYTES = 8 * 1024;
 async function register(c: Ctx): Promise<Response> {
   const realm = c.get('realm');
   const policy = realm.policy;
+  // RFC 8414 §2: no dynamic registration is no registration_endpoint, so the path is an unknown one.
+  if (!policy.dynamicRegistration) return c.notFound();
   realm.counters.registrations++;
   c.get('note').endpoint = 'register';
   const type = c.req.header('content-type') ?? '';
@@ -48,6 +50,11 @@ async function register(c: Ctx): Promise<Response> {
     throw new OAuthError(code, `${field || 'body'}: ${issue.message}`);
   }
   const m = parsed.data;
+  // SEP-837 takes OpenID Connect Registration's two values.
+  if (policy.requireApplicationType && m.application_type !== 'web' && m.application_type !== 'native') {
+    const got = m.application_type === undefined ? 'is required here' : `must be "web" or "native" (got ${JSON.stringify(m.application_type).slice(0, 64)})`;
+    throw badMetadata(`application_type ${got} (SEP-837, policy requireApplicationType): "web" or "native"`);
+  }
   const size = Buffer.byteLength(JSON.stringify(m));
   if (size > MAX_CLIENT_METADATA_BYTES) {
     throw badMetadata(`client metadata is ${size} bytes as registered; at most ${MAX_CLIENT_METADATA_BYTES} (8 KiB) are kept per client`);
@@ -91,12 +98,13 @@ async function register(c: Ctx): Promise<Response> {
   const full = () => new OAuthError('temporarily_unavailable', `client registry is full (${realm.config.maxClients} clients, MAX_CLIENTS); POST /control/reset to clear it`, 429);
   if ((await realm.store.countClients()) >= realm.config.maxClients) throw full();
 
-  const omit = await strike(c, 'register');
+  const { omit, shape } = await strikeAltering(c, 'register');
+  const same = shape?.effect.kind === 'same-client-id' ? shape : undefined;
 
   const { redirect_uris, token_endpoint_auth_method, grant_types, response_types, ...rest } = m;
   const metadata = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
   const client: ClientRecord = {
-    client_id: randomToken('client_', 16),
+    client_id: same?.effect.kind === 'same-client-id' && same.effect.clientId !== undefined ? same.effect.clientId : randomToken('client_', 16),
     client_id_issued_at: realm.clock.nowSeconds(),
     redirect_uris,
     token_endpoint_auth_method: method,
@@ -111,6 +119,7 @@ async function register(c: Ctx): Promise<Response> {
   }
   // The cap is checked again where the client is added: registrations in flight may have filled it.
   if (!(await realm.store.upsertClient(client, realm.config.maxClients))) throw full();
+  if (same) realm.faults.pinClientId(same.fault.id, client.client_id);
   c.get('note').clientId = client.client_id;
   return jsonResponse(omitFields(clientInformation(client), omit), 201, NO_STORE);
 }

@@ -9,6 +9,8 @@ import type { GrantType } from '../policy.js';
 import { authenticateClient } from './client-auth.js';
 import { assertSameGeneration } from './issue.js';
 import { GRANTS, isLiveSeed } from './grants/index.js';
+import { refuseWith200, shapedTokenResponse } from './token-shape.js';
+import { TOKEN_SHAPE_ERRORS } from '../faults.js';
 
 /** POST /token: each grant_type the policy lists is served by its handler in grants/ (OAuth 2.1 §4). */
 export function mountToken(app: Hono<AppEnv>): void {
@@ -45,13 +47,16 @@ async function token(c: Ctx): Promise<Response> {
     throw new OAuthError('unauthorized_client', `client did not register grant_type ${grant}`);
   }
 
-  const { omit, alter } = await strikeAltering(c, 'token', { grant });
+  const { omit, alter, shape } = await strikeAltering(c, 'token', { grant });
   if (alter?.kind === 'token-flaw') c.set('tokenFlaw', alter.flaw);
+  const quirk = shape?.effect.kind === 'token-shape' ? shape.effect : undefined;
+  if (quirk && TOKEN_SHAPE_ERRORS.includes(quirk.quirk)) refuseWith200(c, quirk.quirk, quirk.error);
   // A reset while the fault made us wait: the client and the grant it showed are gone.
   assertSameGeneration(realm, c.get('generation'));
   const body = await GRANTS[grant as GrantType](form, caller, c);
   assertSameGeneration(realm, c.get('generation'));
   if (grant === 'refresh_token') realm.counters.refreshes++;
   if (caller.adopted) await realm.store.upsertClient(caller.client!, realm.config.maxClients);
-  return jsonResponse(omitFields(body, omit), 200, NO_STORE);
+  const sent = omitFields(body, omit);
+  return quirk ? shapedTokenResponse(sent, quirk.quirk) : jsonResponse(sent, 200, NO_STORE);
 }

@@ -29,16 +29,20 @@ export async function strike(c: Ctx, endpoint: Endpoint, sub?: { grant?: string;
 }
 
 /** `strike`, also handing back a fault that alters the answer the endpoint makes (a flawed token, a stale JWKS). */
-export async function strikeAltering(c: Ctx, endpoint: Endpoint, sub?: { grant?: string; rpcMethod?: string }): Promise<{ omit: string[]; alter?: Strike['alter']; identity: Identity }> {
+export async function strikeAltering(
+  c: Ctx,
+  endpoint: Endpoint,
+  sub?: { grant?: string; rpcMethod?: string },
+): Promise<{ omit: string[]; alter?: Strike['alter']; identity: Identity; shape?: Strike['shape'] }> {
   const s = c.get('realm').faults.take(endpoint, sub);
   if (!s) return { omit: [], identity: {} };
-  const alter = s.alter;
+  const { alter, shape } = s;
   const identity = s.identity ?? {};
   const note = c.get('note');
   note.fault = s.ids.join(',');
   if (s.latencyMs > 0) await sleep(s.latencyMs);
   const e = s.answer?.effect;
-  if (!e) return { omit: s.omit, alter, identity };
+  if (!e) return { omit: s.omit, alter, identity, shape };
   if (e.kind === 'drop') {
     c.env?.incoming?.socket.destroy();
     note.outcome = 'dropped';
@@ -54,5 +58,5 @@ export async function strikeAltering(c: Ctx, endpoint: Endpoint, sub?: { grant?:
   if (e.kind === 'oauth-error') {
     throw new InjectedError(e.error, e.description ?? `${e.error} injected by fault ${s.answer!.id}`, e.status ?? standardStatus(endpoint, e.error), s.omit, identity);
   }
-  return { omit: s.omit, alter, identity };
+  return { omit: s.omit, alter, identity, shape };
 }

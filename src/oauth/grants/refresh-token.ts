@@ -28,13 +28,20 @@ export async function refreshTokenGrant(form: Form, caller: Caller, c: Ctx): Pro
     throw new OAuthError('invalid_grant', (await whyDead(realm, 'refresh', presented, record)) ?? unknown('refresh token'));
   }
   note.grantId = abbreviate(record.grantId);
+  const policy = realm.policy;
   const reuse = async () => {
+    if (!policy.refreshReuseDetection) return new OAuthError('invalid_grant', 'refresh token was already rotated (reuse detection is off, policy refreshReuseDetection: the family is kept); use the newest refresh token');
     const revoked = await realm.revokeGrant(record.grantId, 'refresh-reused');
     note.revoked = revoked;
     return familyRevoked(revoked);
   };
-  if (record.consumedAt !== undefined) throw await reuse();
-  if (record.clientId !== null && record.clientId !== caller.clientId) throw new OAuthError('invalid_grant', 'refresh token was issued to another client');
+  const sameClient = record.clientId === null || record.clientId === caller.clientId;
+  // Within the grace window a rotated token refreshes again, for a client whose parallel refreshes
+  // raced; another client presenting it is theft whatever the window.
+  const inGrace = (consumedAt: number) => policy.rotateRefreshTokens && sameClient && realm.clock.now() < consumedAt + policy.rotationGraceSeconds * 1000;
+  const graced = (consumedAt: number) => `a rotated refresh token, ${Math.round((realm.clock.now() - consumedAt) / 1000)} s after its rotation: inside the grace window (rotationGraceSeconds ${policy.rotationGraceSeconds})`;
+  if (record.consumedAt !== undefined && !inGrace(record.consumedAt)) throw await reuse();
+  if (!sameClient) throw new OAuthError('invalid_grant', 'refresh token was issued to another client');
   // Scope may only narrow (RFC 6749 §6): the grant's own scope is all a refresh may ask for.
   const scope = parseScope(form.get('scope'), record.scope, 'scope may only narrow on refresh; this grant holds') ?? record.scope;
   const resources = narrowResources(form, record.resources);
@@ -44,15 +51,24 @@ export async function refreshTokenGrant(form: Form, caller: Caller, c: Ctx): Pro
   // Tokens stay in the refresh token's grant (the seeded one's too, whoever uses it), so revoking
   // the refresh token revokes what it issued (RFC 7009 §2.1) and reuse revokes the family.
   const grant = { clientId: caller.clientId, scope, resources, defaultAudience: c.get('urls').resource, issuer: c.get('urls').issuer, flaw: c.get('tokenFlaw'), sub: record.sub, grantId: record.grantId, original: { scope: record.scope, resources: record.resources } };
-  if (realm.policy.rotateRefreshTokens) {
-    // The store decides the one winner: of parallel refreshes with one token, the others are reuse.
-    const keepUntil = realm.clock.now() + realm.policy.rotatedRefreshMemorySeconds * 1000;
+  if (policy.rotateRefreshTokens) {
+    // The store decides the one winner: of parallel refreshes with one token, the others are reuse
+    // (or, inside the grace window, refreshes of a rotated token).
+    const keepUntil = realm.clock.now() + policy.rotatedRefreshMemorySeconds * 1000;
     // A full store refuses before the presented token is spent (nothing changes on a refused request).
     await assertRoom(realm, true);
-    const spent = await realm.store.consume('refresh', presented, keepUntil);
-    // Revoked (or swept) between the find above and now.
-    if (spent.outcome === 'missing') throw new OAuthError('invalid_grant', (await whyDead(realm, 'refresh', presented)) ?? unknown('refresh token'));
-    if (spent.outcome === 'already') throw await reuse();
+    // A token rotated already (and in its grace window) is not spent again: it gets a new pair, as
+    // Okta's and Auth0's leeway answers, and its first successor stays valid too.
+    if (record.consumedAt === undefined) {
+      const spent = await realm.store.consume('refresh', presented, keepUntil);
+      // Revoked (or swept) between the find above and now.
+      if (spent.outcome === 'missing') throw new OAuthError('invalid_grant', (await whyDead(realm, 'refresh', presented)) ?? unknown('refresh token'));
+      if (spent.outcome === 'already') {
+        const raced = await realm.store.find('refresh', presented);
+        if (raced?.consumedAt === undefined || !inGrace(raced.consumedAt)) throw await reuse();
+        note.reason = graced(raced.consumedAt);
+      }
+    } else note.reason = graced(record.consumedAt);
     return issueTokens(realm, grant, 'new', c.get('generation'));
   }
   return issueTokens(realm, grant, { reuse: presented }, c.get('generation'));
