@@ -74,7 +74,15 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type Kind = 'port' | 'url' | 'positive-int' | 'string' | 'list' | 'host' | 'server' | 'refresh-issuance' | 'era' | 'on-corrupt' | 'boolean' | 'token-format' | 'validation';
+type Kind = 'port' | 'url' | 'positive-int' | 'string' | 'list' | 'host' | 'choice' | 'boolean';
+
+/** The values of the settings that take one of a few words (kind `choice`). */
+const SERVERS = ['oauth', 'mcp'] as const;
+const TOKEN_VALIDATIONS = ['introspection', 'jwt'] as const;
+const ON_CORRUPT = ['stop', 'move'] as const;
+
+/** `a or b`, `a, or b, or c`: how a refusal names the words a setting takes. */
+const choiceList = (choices: readonly string[]): string => choices.join(choices.length === 2 ? ' or ' : ', or ');
 
 /** One row per setting: the single source for env names, CLI flags, defaults and the README table. */
 export const SETTINGS: ReadonlyArray<{
@@ -82,10 +90,12 @@ export const SETTINGS: ReadonlyArray<{
   env: string;
   flag?: string;
   kind: Kind;
+  /** The words a `choice` setting takes. */
+  choices?: readonly string[];
   default: string;
   meaning: string;
 }> = [
-  { key: 'only', env: 'ONLY', flag: '--only', kind: 'server', default: '(both)', meaning: 'run one server alone: oauth or mcp (the other runs elsewhere; see "Running the servers apart")' },
+  { key: 'only', env: 'ONLY', flag: '--only', kind: 'choice', choices: SERVERS, default: '(both)', meaning: 'run one server alone: oauth or mcp (the other runs elsewhere; see "Running the servers apart")' },
   { key: 'oauthPort', env: 'OAUTH_PORT', flag: '--oauth-port', kind: 'port', default: '9100', meaning: 'port of the authorization server (0 = any free port)' },
   { key: 'mcpPort', env: 'MCP_PORT', flag: '--mcp-port', kind: 'port', default: '9101', meaning: 'port of the protected MCP server (0 = any free port)' },
   { key: 'host', env: 'HOST', flag: '--host', kind: 'host', default: '127.0.0.1', meaning: 'interface both servers listen on' },
@@ -96,10 +106,10 @@ export const SETTINGS: ReadonlyArray<{
   { key: 'seedRefreshToken', env: 'SEED_REFRESH_TOKEN', flag: '--seed-refresh-token', kind: 'string', default: '(none)', meaning: 'a refresh token valid for any client from startup' },
   { key: 'tokenTtlSeconds', env: 'TOKEN_TTL_SECONDS', flag: '--token-ttl', kind: 'positive-int', default: '3600', meaning: 'access-token lifetime in seconds' },
   { key: 'refreshTokenTtlSeconds', env: 'REFRESH_TOKEN_TTL_SECONDS', flag: '--refresh-token-ttl', kind: 'positive-int', default: '2592000', meaning: 'refresh-token lifetime in seconds (30 days); expired ones are refused and swept' },
-  { key: 'refreshTokenIssuance', env: 'REFRESH_TOKEN_ISSUANCE', flag: '--refresh-token-issuance', kind: 'refresh-issuance', default: 'always', meaning: 'when a code grant comes with a refresh token (SEP-2207): always, offline_access (only when the client asked for that scope) or never' },
-  { key: 'mcpEra', env: 'MCP_ERA', flag: '--era', kind: 'era', default: 'dual', meaning: 'protocol eras the MCP server serves: dual (2025 revisions through initialize and 2026-07-28 on one endpoint), modern (2026-07-28 only) or legacy (2025 revisions only)' },
-  { key: 'accessTokenFormat', env: 'ACCESS_TOKEN_FORMAT', flag: '--access-token-format', kind: 'token-format', default: 'opaque', meaning: 'what /token mints: opaque random strings, or jwt (RFC 9068, signed with the realm\'s key, published at <issuer>/jwks; see "JWT access tokens")' },
-  { key: 'mcpTokenValidation', env: 'MCP_TOKEN_VALIDATION', flag: '--mcp-token-validation', kind: 'validation', default: 'introspection', meaning: 'how the MCP server checks tokens: introspection (RFC 7662, every request) or jwt (locally against the fetched JWKS: a revoked JWT stays valid until it expires)' },
+  { key: 'refreshTokenIssuance', env: 'REFRESH_TOKEN_ISSUANCE', flag: '--refresh-token-issuance', kind: 'choice', choices: REFRESH_TOKEN_ISSUANCE, default: 'always', meaning: 'when a code grant comes with a refresh token (SEP-2207): always, offline_access (only when the client asked for that scope) or never' },
+  { key: 'mcpEra', env: 'MCP_ERA', flag: '--era', kind: 'choice', choices: MCP_ERAS, default: 'dual', meaning: 'protocol eras the MCP server serves: dual (2025 revisions through initialize and 2026-07-28 on one endpoint), modern (2026-07-28 only) or legacy (2025 revisions only)' },
+  { key: 'accessTokenFormat', env: 'ACCESS_TOKEN_FORMAT', flag: '--access-token-format', kind: 'choice', choices: ACCESS_TOKEN_FORMATS, default: 'opaque', meaning: 'what /token mints: opaque random strings, or jwt (RFC 9068, signed with the realm\'s key, published at <issuer>/jwks; see "JWT access tokens")' },
+  { key: 'mcpTokenValidation', env: 'MCP_TOKEN_VALIDATION', flag: '--mcp-token-validation', kind: 'choice', choices: TOKEN_VALIDATIONS, default: 'introspection', meaning: 'how the MCP server checks tokens: introspection (RFC 7662, every request) or jwt (locally against the fetched JWKS: a revoked JWT stays valid until it expires)' },
   { key: 'scopes', env: 'SCOPES', flag: '--scopes', kind: 'list', default: 'mcp:read mcp:write mcp:admin', meaning: 'space-separated scopes the server knows; granted when a client asks for none, but mcp:admin (granted only when asked for)' },
   { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', flag: '--allowed-origins', kind: 'list', default: '(own origin and loopback)', meaning: 'extra browser Origins the MCP server accepts (DNS-rebinding guard), and the only foreign ones either control plane answers' },
   { key: 'controlToken', env: 'CONTROL_TOKEN', flag: '--control-token', kind: 'string', default: '(none: control plane open)', meaning: 'when set, /control/* requires Authorization: Bearer <CONTROL_TOKEN>' },
@@ -114,7 +124,7 @@ export const SETTINGS: ReadonlyArray<{
   { key: 'maxRealms', env: 'MAX_REALMS', kind: 'positive-int', default: '1000', meaning: 'realms POST /control/realms may create (the default realm not counted); it answers 429 beyond' },
   { key: 'realmTtlSeconds', env: 'REALM_TTL_SECONDS', kind: 'positive-int', default: '3600', meaning: 'a created realm ends after this many seconds without a request (its own ttlSeconds wins)' },
   { key: 'stateFile', env: 'STATE_FILE', flag: '--state-file', kind: 'string', default: '(none: state lives in memory)', meaning: 'a JSON file that keeps clients, tokens, policy, faults, switches and the clock across restarts (see "State that survives a restart")' },
-  { key: 'stateFileOnCorrupt', env: 'STATE_FILE_ON_CORRUPT', flag: '--state-file-on-corrupt', kind: 'on-corrupt', default: 'stop', meaning: 'a STATE_FILE that cannot be restored (not JSON, another format, a newer version): stop startup with one line, or move it to <file>.corrupt-<time> and start fresh' },
+  { key: 'stateFileOnCorrupt', env: 'STATE_FILE_ON_CORRUPT', flag: '--state-file-on-corrupt', kind: 'choice', choices: ON_CORRUPT, default: 'stop', meaning: 'a STATE_FILE that cannot be restored (not JSON, another format, a newer version): stop startup with one line, or move it to <file>.corrupt-<time> and start fresh' },
   { key: 'clientsFile', env: 'CLIENTS_FILE', flag: '--clients-file', kind: 'string', default: '(none)', meaning: 'a JSON array of pre-registered clients (client_secret_basic, client_secret_post, private_key_jwt or none), in every realm from startup and after a reset (see "Pre-registered clients")' },
   { key: 'cimdAllowLoopback', env: 'CIMD_ALLOW_LOOPBACK', kind: 'boolean', default: 'false', meaning: 'true: client ID metadata documents may be fetched from loopback addresses (a test client serving its own document); private and other special-use addresses stay refused' },
   { key: 'cimdCaFile', env: 'CIMD_CA_FILE', kind: 'string', default: '(the usual roots)', meaning: 'a PEM certificate trusted as a CA, besides the usual roots, when fetching client ID metadata documents (e.g. ./certs/localhost.pem)' },
@@ -155,7 +165,7 @@ function fail(name: string, expects: string, got: unknown): never {
 }
 
 /** Parses one raw string the way its setting's kind says; `name` is what the user typed (env or flag). */
-function parseValue(kind: Kind, name: string, raw: string): unknown {
+function parseValue(kind: Kind, name: string, raw: string, choices?: readonly string[]): unknown {
   switch (kind) {
     case 'port': {
       const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
@@ -174,23 +184,8 @@ function parseValue(kind: Kind, name: string, raw: string): unknown {
     case 'host':
       if (!raw.trim()) fail(name, 'a host name or IP address', raw);
       return raw.trim();
-    case 'server':
-      if (raw !== 'oauth' && raw !== 'mcp') fail(name, 'oauth or mcp', raw);
-      return raw;
-    case 'refresh-issuance':
-      if (!isIssuance(raw)) fail(name, REFRESH_TOKEN_ISSUANCE.join(', or '), raw);
-      return raw;
-    case 'era':
-      if (!isEra(raw)) fail(name, MCP_ERAS.join(', or '), raw);
-      return raw;
-    case 'token-format':
-      if (!isFormat(raw)) fail(name, ACCESS_TOKEN_FORMATS.join(' or '), raw);
-      return raw;
-    case 'validation':
-      if (raw !== 'introspection' && raw !== 'jwt') fail(name, 'introspection or jwt', raw);
-      return raw;
-    case 'on-corrupt':
-      if (raw !== 'stop' && raw !== 'move') fail(name, 'stop or move', raw);
+    case 'choice':
+      if (!choices!.includes(raw)) fail(name, choiceList(choices!), raw);
       return raw;
     case 'boolean':
       if (raw !== 'true' && raw !== 'false') fail(name, 'true or false', raw);
@@ -219,7 +214,7 @@ export function optionsFromEnv(env: Record<string, string | undefined>): ServerO
   for (const s of SETTINGS) {
     const raw = env[s.env];
     if (raw === undefined || raw === '') continue;
-    out[s.key] = parseValue(s.kind, s.env, raw);
+    out[s.key] = parseValue(s.kind, s.env, raw, s.choices);
   }
   return out as ServerOptions;
 }
@@ -230,7 +225,7 @@ export function optionsFromFlags(flags: Record<string, string>): ServerOptions {
   for (const [flag, raw] of Object.entries(flags)) {
     const s = SETTINGS.find((x) => x.flag === flag);
     if (!s) throw new ConfigError(`unknown option ${flag}; see --help`);
-    out[s.key] = parseValue(s.kind, `${flag} (${s.env})`, raw);
+    out[s.key] = parseValue(s.kind, `${flag} (${s.env})`, raw, s.choices);
   }
   return out as ServerOptions;
 }
@@ -284,10 +279,10 @@ export function resolveConfig(options: ServerOptions = {}): Config {
     seedRefreshToken: str(o.seedRefreshToken, 'seedRefreshToken'),
     tokenTtlSeconds: int(o.tokenTtlSeconds, 'tokenTtlSeconds', 1, 10 * 365 * 86400, DEFAULTS.tokenTtlSeconds),
     refreshTokenTtlSeconds: int(o.refreshTokenTtlSeconds, 'refreshTokenTtlSeconds', 1, 10 * 365 * 86400, DEFAULTS.refreshTokenTtlSeconds),
-    refreshTokenIssuance: o.refreshTokenIssuance === undefined ? DEFAULTS.refreshTokenIssuance : isIssuance(o.refreshTokenIssuance) ? o.refreshTokenIssuance : fail('refreshTokenIssuance', REFRESH_TOKEN_ISSUANCE.join(', or '), o.refreshTokenIssuance),
-    mcpEra: o.mcpEra === undefined ? DEFAULTS.mcpEra : isEra(o.mcpEra) ? o.mcpEra : fail('mcpEra', MCP_ERAS.join(', or '), o.mcpEra),
-    accessTokenFormat: o.accessTokenFormat === undefined ? DEFAULTS.accessTokenFormat : isFormat(o.accessTokenFormat) ? o.accessTokenFormat : fail('accessTokenFormat', ACCESS_TOKEN_FORMATS.join(' or '), o.accessTokenFormat),
-    mcpTokenValidation: o.mcpTokenValidation === undefined ? DEFAULTS.mcpTokenValidation : o.mcpTokenValidation === 'introspection' || o.mcpTokenValidation === 'jwt' ? o.mcpTokenValidation : fail('mcpTokenValidation', '"introspection" or "jwt"', o.mcpTokenValidation),
+    refreshTokenIssuance: oneOf(o.refreshTokenIssuance, 'refreshTokenIssuance', REFRESH_TOKEN_ISSUANCE, DEFAULTS.refreshTokenIssuance),
+    mcpEra: oneOf(o.mcpEra, 'mcpEra', MCP_ERAS, DEFAULTS.mcpEra),
+    accessTokenFormat: oneOf(o.accessTokenFormat, 'accessTokenFormat', ACCESS_TOKEN_FORMATS, DEFAULTS.accessTokenFormat),
+    mcpTokenValidation: oneOf(o.mcpTokenValidation, 'mcpTokenValidation', TOKEN_VALIDATIONS, DEFAULTS.mcpTokenValidation),
     scopes,
     allowedOrigins: list(o.allowedOrigins, 'allowedOrigins', DEFAULTS.allowedOrigins),
     controlToken: str(o.controlToken, 'controlToken'),
@@ -301,11 +296,11 @@ export function resolveConfig(options: ServerOptions = {}): Config {
     eventCapacity: int(o.eventCapacity, 'eventCapacity', 1, 1_000_000, DEFAULTS.eventCapacity),
     maxRealms: int(o.maxRealms, 'maxRealms', 1, 100_000, DEFAULTS.maxRealms),
     realmTtlSeconds: int(o.realmTtlSeconds, 'realmTtlSeconds', 1, MAX_REALM_TTL_SECONDS, DEFAULTS.realmTtlSeconds),
-    only: o.only === undefined ? undefined : o.only === 'oauth' || o.only === 'mcp' ? o.only : fail('only', '"oauth" or "mcp"', o.only),
+    only: o.only === undefined ? undefined : oneOf(o.only, 'only', SERVERS, 'oauth'),
     stateFile: str(o.stateFile, 'stateFile'),
     clientsFile: str(o.clientsFile, 'clientsFile'),
     clients: loadClients(o.clients, str(o.clientsFile, 'clientsFile')),
-    stateFileOnCorrupt: o.stateFileOnCorrupt === undefined ? 'stop' : o.stateFileOnCorrupt === 'stop' || o.stateFileOnCorrupt === 'move' ? o.stateFileOnCorrupt : fail('stateFileOnCorrupt', '"stop" or "move"', o.stateFileOnCorrupt),
+    stateFileOnCorrupt: oneOf(o.stateFileOnCorrupt, 'stateFileOnCorrupt', ON_CORRUPT, 'stop'),
     cimdAllowLoopback: o.cimdAllowLoopback === undefined ? false : typeof o.cimdAllowLoopback === 'boolean' ? o.cimdAllowLoopback : fail('cimdAllowLoopback', 'true or false', o.cimdAllowLoopback),
     cimdCaFile: str(o.cimdCaFile, 'cimdCaFile'),
     cimdTimeoutMs: int(o.cimdTimeoutMs, 'cimdTimeoutMs', 1, 60_000, DEFAULTS.cimdTimeoutMs),
@@ -352,16 +347,10 @@ function checkClients(config: Config): void {
   });
 }
 
-function isIssuance(v: unknown): v is RefreshTokenIssuance {
-  return (REFRESH_TOKEN_ISSUANCE as readonly unknown[]).includes(v);
-}
-
-function isFormat(v: unknown): v is AccessTokenFormat {
-  return (ACCESS_TOKEN_FORMATS as readonly unknown[]).includes(v);
-}
-
-function isEra(v: unknown): v is McpEra {
-  return (MCP_ERAS as readonly unknown[]).includes(v);
+/** A typed option that must be one of `choices`; undefined takes `fallback`. */
+function oneOf<T extends string>(v: unknown, name: string, choices: readonly T[], fallback: T): T {
+  if (v === undefined) return fallback;
+  return (choices as readonly unknown[]).includes(v) ? (v as T) : fail(name, choiceList(choices), v);
 }
 
 function randomSecret(): string {
