@@ -3,6 +3,7 @@ import { getPath } from 'hono/utils/url';
 import { FACTS, type EventInput, type ServerName } from '../events.js';
 import { limitBody } from '../http/body-limit.js';
 import { OAuthError, jsonResponse, oauthErrorResponse } from '../http/oauth-error.js';
+import type { Realm } from '../realm.js';
 import type { AppEnv, Ctx, Note, RealmLookup, RealmResolver } from './env.js';
 import { FaultAnswer } from './strike.js';
 
@@ -38,13 +39,26 @@ function requestEvent(server: ServerName, c: Ctx, path: string, note: Note, ms: 
  */
 export function createBaseApp(server: ServerName, realms: RealmResolver): Hono<AppEnv> {
   const router = typeof realms === 'function' ? undefined : realms;
-  const app = router ? new Hono<AppEnv>({ getPath: (request) => router.route(getPath(request)).path }) : new Hono<AppEnv>();
+  // Hono asks for the path once per request, before any middleware: the realm is found there, once,
+  // and handed to the middleware below with the path as it came.
+  const routed = new WeakMap<Request, { path: string; realm: Realm | string }>();
+  const app = router
+    ? new Hono<AppEnv>({
+        getPath: (request) => {
+          const path = getPath(request);
+          const r = router.route(path);
+          routed.set(request, { path, realm: r.realm });
+          return r.path;
+        },
+      })
+    : new Hono<AppEnv>();
   app.use(async (c, next) => {
     const started = performance.now();
     const note: Note = {};
     c.set('note', note);
-    const path = router ? getPath(c.req.raw) : c.req.path;
-    const realm = router ? router.route(path).realm : (realms as RealmLookup)(c);
+    const found = router ? (routed.get(c.req.raw) ?? { path: getPath(c.req.raw), realm: router.route(getPath(c.req.raw)).realm }) : undefined;
+    const path = found ? found.path : c.req.path;
+    const realm = found ? found.realm : (realms as RealmLookup)(c);
     if (typeof realm === 'string') {
       return jsonResponse({ error: 'not_found', error_description: realm }, 404);
     }
