@@ -114,7 +114,7 @@ function serveWith(handler: McpHandler) {
       scopes: facts.scope.split(' ').filter(Boolean),
       expiresAt: facts.exp,
       resource: c.get('urls').resourceUrl,
-      extra: extra as unknown as Record<string, unknown>,
+      extra,
     };
     // Unparsable JSON goes to the SDK as it came, so that it answers with its JSON-RPC parse error.
     const request = x.parsed === undefined ? new Request(c.req.raw.url, { method: 'POST', headers: c.req.raw.headers, body: x.text }) : c.req.raw;

@@ -13,13 +13,13 @@ export interface TokenFacts {
 }
 
 /** What the /mcp chain hands the tools beside the token (`authInfo.extra`). */
-export interface CallFacts {
+export type CallFacts = {
   facts: TokenFacts;
   /** The protocol era the request was served in (see era.ts). */
   era: 'legacy' | 'modern';
   /** The protocol version in force for the request: the envelope's (modern), the MCP-Protocol-Version header's (legacy). */
   protocolVersion: string;
-}
+};
 
 /** An McpServer with the test tools; `authInfo.extra` (CallFacts) feeds whoami. */
 export function createToolServer(validator?: jsonSchemaValidator): McpServer {

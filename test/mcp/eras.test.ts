@@ -124,7 +124,9 @@ describe('SEP-2243: a modern request whose headers are missing or disagree with 
   it('a header version that differs from the envelope is a mismatch too', async () => {
     const a = await modern(call(), { 'MCP-Protocol-Version': '2025-11-25' });
     expect(a.status).toBe(400);
-    expect([-32020, -32022]).toContain(a.json.error.code);
+    expect(a.json.error.code).toBe(-32020);
+    expect(a.json.error.message).toMatch(/envelope names protocol version 2026-07-28 but the MCP-Protocol-Version header names 2025-11-25/);
+    expect(await lastMcpEvent()).toMatchObject({ outcome: 'header-mismatch', era: 'modern' });
   });
 
   it('the headers agreeing, it is served; notifications are exempt (202)', async () => {
