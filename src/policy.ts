@@ -38,6 +38,20 @@ export const SIGNING_ALGS = ['RS256', 'ES256'] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
 /** What AS metadata may say of PKCE methods (policy pkceMethodsAdvertised). */
 export const PKCE_ADVERTISED = ['S256', 'S256 plain', 'omitted'] as const;
+/**
+ * Where protected-resource metadata is advertised (RFC 9728 §5.1 the `resource_metadata` challenge
+ * parameter, §3 the well-known URL): both (MCP 2025-11-25 "MUST implement one of"), the challenge
+ * only, the well-known URLs only, or neither (MCP 2025-03-26, which had no PRM).
+ */
+export const PRM_ADVERTISED = ['both', 'header', 'well-known', 'neither'] as const;
+/** Where the PRM document is served and named: RFC 9728 §3.1 path-inserted, the host's root well-known, or a URL of our own naming (only the challenge can point at it). */
+export const PRM_LOCATIONS = ['path-inserted', 'root', 'custom'] as const;
+/** What the PRM's `resource` says (RFC 9728 §3.3: it MUST be the resource identifier the client used). */
+export const PRM_RESOURCES = ['exact', 'trailing-slash', 'other-origin', 'wrong-path'] as const;
+/** Which authorization servers the PRM names: this issuer, several, or a second issuer this process also serves (a migration, SEP-2352). */
+export const PRM_ISSUERS = ['self', 'several', 'migrated'] as const;
+/** Which AS discovery documents are served: RFC 8414, OpenID Connect Discovery 1.0, both, or none (MCP 2025-03-26 default endpoints). */
+export const AS_DISCOVERY = ['both', 'rfc8414', 'oidc', 'none'] as const;
 /** The scope by which a client asks for a refresh token (OpenID Connect Core §11). */
 export const OFFLINE_ACCESS = 'offline_access';
 
@@ -123,6 +137,22 @@ export const PolicySchema = z
      * `client_id_metadata_document_supported` is advertised. Off: such a client_id is an unknown client.
      */
     cimd: z.boolean(),
+    /** PRM_ADVERTISED: in the 401 challenge, at the well-known URLs, both or neither. */
+    prmAdvertised: z.enum(PRM_ADVERTISED),
+    /** PRM_LOCATIONS: where the document lives and the challenge points. */
+    prmLocation: z.enum(PRM_LOCATIONS),
+    /** PRM_RESOURCES: the `resource` the document names. */
+    prmResource: z.enum(PRM_RESOURCES),
+    /** PRM_ISSUERS: the document's `authorization_servers`. */
+    prmIssuers: z.enum(PRM_ISSUERS),
+    /** AS_DISCOVERY: which metadata documents the AS serves. */
+    asDiscovery: z.enum(AS_DISCOVERY),
+    /**
+     * MCP 2025-03-26 "Server Metadata Discovery" / "Fallbacks": the AS's metadata and its default
+     * endpoints (/authorize, /token, /register) also answer at the MCP server's origin, where a client
+     * of that revision looks for them.
+     */
+    asAtResourceOrigin: z.boolean(),
   })
   .strict();
 
@@ -164,6 +194,12 @@ export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshT
     keyPublishAheadSeconds: 300,
     keyGraceSeconds: config.tokenTtlSeconds,
     cimd: true,
+    prmAdvertised: 'both',
+    prmLocation: 'path-inserted',
+    prmResource: 'exact',
+    prmIssuers: 'self',
+    asDiscovery: 'both',
+    asAtResourceOrigin: false,
   });
 }
 

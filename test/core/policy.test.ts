@@ -47,6 +47,12 @@ const STARTUP: Policy = {
   keyPublishAheadSeconds: 300,
   keyGraceSeconds: TTL,
   cimd: true,
+  prmAdvertised: 'both',
+  prmLocation: 'path-inserted',
+  prmResource: 'exact',
+  prmIssuers: 'self',
+  asDiscovery: 'both',
+  asAtResourceOrigin: false,
 };
 
 let as: AS;
