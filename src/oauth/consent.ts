@@ -86,6 +86,7 @@ async function decide(c: Ctx): Promise<Response> {
   if (parked === 'unknown') return refuse('this consent page is unknown, or was already decided (each page decides once); start again from the client');
   if (parked === 'expired') return refuse(`this consent page expired (pages wait ${CONSENT_TTL_SECONDS} s); start again from the client`);
   const { request, spoil } = parked.held;
+  note.clientId = request.clientId;
   const decision = form.get('decision');
   if (decision !== 'approve' && decision !== 'deny') return refuse(`decision must be approve or deny${decision === undefined ? '' : `, not ${JSON.stringify(decision.slice(0, 50))}`}`);
   const ticked = form.all('scope');
@@ -97,7 +98,6 @@ async function decide(c: Ctx): Promise<Response> {
 
   // Checked whole: now it is spent, and decides nothing again.
   ledger(realm).take(id);
-  note.clientId = request.clientId;
   // The generation it was parked in: a reset since then issues nothing (resume checks it).
   c.set('generation', parked.generation);
   const granted = request.scope.filter((s) => ticked.includes(s));
