@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { ACCESS_TOKEN_FORMATS, MCP_ERAS, OFFLINE_ACCESS, REFRESH_TOKEN_ISSUANCE, type AccessTokenFormat, type McpEra, type RefreshTokenIssuance } from './policy.js';
+import { ACCESS_TOKEN_FORMATS, CONSENT_MODES, MCP_ERAS, OFFLINE_ACCESS, REFRESH_TOKEN_ISSUANCE, type AccessTokenFormat, type ConsentMode, type McpEra, type RefreshTokenIssuance } from './policy.js';
 import { parseClients, readClientsFile, type PreregisteredClient, type PreregisteredClientInput } from './preregistered.js';
 
 /** Everything an instance is configured with, validated and with defaults filled in. */
@@ -24,6 +24,10 @@ export interface Config {
   mcpEra: McpEra;
   /** What /token mints; the policy's accessTokenFormat starts from it. */
   accessTokenFormat: AccessTokenFormat;
+  /** How /authorize decides; the policy's consent (the `consent` switch) starts from it. */
+  consent: ConsentMode;
+  /** The test users the consent page offers (the `sub` of what it issues); the first is preselected. */
+  consentUsers: string[];
   /** How the MCP server checks a bearer token: RFC 7662 at the AS, or locally as an RFC 9068 JWT against the AS's JWKS. */
   mcpTokenValidation: 'introspection' | 'jwt';
   scopes: string[];
@@ -63,8 +67,9 @@ export interface Config {
 }
 
 /** Programmatic options: every field optional, values typed. Flags and env map onto these. */
-export type ServerOptions = Partial<Omit<Config, 'scopes' | 'allowedOrigins' | 'clients'>> & {
+export type ServerOptions = Partial<Omit<Config, 'scopes' | 'allowedOrigins' | 'clients' | 'consentUsers'>> & {
   scopes?: string[] | string;
+  consentUsers?: string[] | string;
   allowedOrigins?: string[] | string;
   /** Pre-registered clients given in code; wins over `clientsFile`. */
   clients?: PreregisteredClientInput[];
@@ -83,6 +88,10 @@ const ON_CORRUPT = ['stop', 'move'] as const;
 
 /** `a or b`, `a, or b, or c`: how a refusal names the words a setting takes. */
 const choiceList = (choices: readonly string[]): string => choices.join(choices.length === 2 ? ' or ' : ', or ');
+
+/** Test users the consent page offers at most: a short list to pick from, not a directory. */
+export const MAX_CONSENT_USERS = 20;
+const CONSENT_USER = /^[\x21-\x7e]{1,64}$/;
 
 /** One row per setting: the single source for env names, CLI flags, defaults and the README table. */
 export const SETTINGS: ReadonlyArray<{
@@ -109,6 +118,8 @@ export const SETTINGS: ReadonlyArray<{
   { key: 'refreshTokenIssuance', env: 'REFRESH_TOKEN_ISSUANCE', flag: '--refresh-token-issuance', kind: 'choice', choices: REFRESH_TOKEN_ISSUANCE, default: 'always', meaning: 'when a code grant comes with a refresh token (SEP-2207): always, offline_access (only when the client asked for that scope) or never' },
   { key: 'mcpEra', env: 'MCP_ERA', flag: '--era', kind: 'choice', choices: MCP_ERAS, default: 'dual', meaning: 'protocol eras the MCP server serves: dual (2025 revisions through initialize and 2026-07-28 on one endpoint), modern (2026-07-28 only) or legacy (2025 revisions only)' },
   { key: 'accessTokenFormat', env: 'ACCESS_TOKEN_FORMAT', flag: '--access-token-format', kind: 'choice', choices: ACCESS_TOKEN_FORMATS, default: 'opaque', meaning: 'what /token mints: opaque random strings, or jwt (RFC 9068, signed with the realm\'s key, published at <issuer>/jwks; see "JWT access tokens")' },
+  { key: 'consent', env: 'CONSENT', flag: '--consent', kind: 'choice', choices: CONSENT_MODES, default: 'auto', meaning: 'how /authorize decides: auto (approve at once, the scope asked for) or page (a consent page: scopes to untick, a test user to pick, Approve or Deny; see "The consent page")' },
+  { key: 'consentUsers', env: 'CONSENT_USERS', flag: '--consent-users', kind: 'list', default: 'test-user alice bob', meaning: `space-separated test users the consent page offers, the first preselected: the \`sub\` of the code and its tokens (at most ${MAX_CONSENT_USERS}, each 1-64 visible ASCII characters); auto consent always issues to test-user` },
   { key: 'mcpTokenValidation', env: 'MCP_TOKEN_VALIDATION', flag: '--mcp-token-validation', kind: 'choice', choices: TOKEN_VALIDATIONS, default: 'introspection', meaning: 'how the MCP server checks tokens: introspection (RFC 7662, every request) or jwt (locally against the fetched JWKS: a revoked JWT stays valid until it expires)' },
   { key: 'scopes', env: 'SCOPES', flag: '--scopes', kind: 'list', default: 'mcp:read mcp:write mcp:admin', meaning: 'space-separated scopes the server knows; granted when a client asks for none, but mcp:admin (granted only when asked for)' },
   { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', flag: '--allowed-origins', kind: 'list', default: '(own origin and loopback)', meaning: 'extra browser Origins the MCP server accepts (DNS-rebinding guard), and the only foreign ones either control plane answers' },
@@ -144,6 +155,9 @@ const DEFAULTS = {
   refreshTokenIssuance: 'always' as RefreshTokenIssuance,
   mcpEra: 'dual' as McpEra,
   accessTokenFormat: 'opaque' as AccessTokenFormat,
+  consent: 'auto' as ConsentMode,
+  // SUBJECT (realm.ts) first: a page approved without a pick issues to the user auto consent does.
+  consentUsers: ['test-user', 'alice', 'bob'],
   mcpTokenValidation: 'introspection' as const,
   scopes: ['mcp:read', 'mcp:write', 'mcp:admin'],
   allowedOrigins: [] as string[],
@@ -268,6 +282,10 @@ export function resolveConfig(options: ServerOptions = {}): Config {
     if (!/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s)) fail('SCOPES', 'space-separated scope tokens (RFC 6749 §3.3)', s);
   }
   if (scopes.length === 0) fail('SCOPES', 'at least one scope', '');
+  const consentUsers = list(o.consentUsers, 'consentUsers', DEFAULTS.consentUsers);
+  if (consentUsers.length === 0 || consentUsers.length > MAX_CONSENT_USERS) fail('CONSENT_USERS', `1 to ${MAX_CONSENT_USERS} user names`, consentUsers.join(' '));
+  for (const u of consentUsers) if (!CONSENT_USER.test(u)) fail('CONSENT_USERS', 'user names of 1-64 visible ASCII characters', u);
+  if (new Set(consentUsers).size !== consentUsers.length) fail('CONSENT_USERS', 'user names without repeats', consentUsers.join(' '));
   const config: Config = {
     host: str(o.host, 'host') ?? DEFAULTS.host,
     oauthPort: int(o.oauthPort, 'oauthPort', 0, 65535, DEFAULTS.oauthPort),
@@ -282,6 +300,8 @@ export function resolveConfig(options: ServerOptions = {}): Config {
     refreshTokenIssuance: oneOf(o.refreshTokenIssuance, 'refreshTokenIssuance', REFRESH_TOKEN_ISSUANCE, DEFAULTS.refreshTokenIssuance),
     mcpEra: oneOf(o.mcpEra, 'mcpEra', MCP_ERAS, DEFAULTS.mcpEra),
     accessTokenFormat: oneOf(o.accessTokenFormat, 'accessTokenFormat', ACCESS_TOKEN_FORMATS, DEFAULTS.accessTokenFormat),
+    consent: oneOf(o.consent, 'consent', CONSENT_MODES, DEFAULTS.consent),
+    consentUsers,
     mcpTokenValidation: oneOf(o.mcpTokenValidation, 'mcpTokenValidation', TOKEN_VALIDATIONS, DEFAULTS.mcpTokenValidation),
     scopes,
     allowedOrigins: list(o.allowedOrigins, 'allowedOrigins', DEFAULTS.allowedOrigins),

@@ -37,11 +37,18 @@ export interface RequestFields {
   /** The protocol era an /mcp request was served in, and the version it claimed. */
   era?: 'legacy' | 'modern';
   protocolVersion?: string;
+  // The consent page (CONSENT=page), on authorize events: GET /authorize shows it, POST /consent decides.
+  /** What consent did: the page shown, or the person's decision on it. */
+  consent?: 'page-shown' | 'approved' | 'denied';
+  /** The test user picked on the page: the `sub` of the code and its tokens. */
+  subject?: string;
+  /** Scopes the client asked for that the person left unticked (partial consent). */
+  scopesDeclined?: string[];
 }
 
 /** Which facts each endpoint's events carry: the facts a report card or a dashboard consumes. */
 export const FACTS = {
-  authorize: ['clientId', 'grantId', 'scopes', 'resources'],
+  authorize: ['clientId', 'grantId', 'scopes', 'resources', 'consent', 'subject', 'scopesDeclined'],
   token: ['grant', 'clientId', 'grantId', 'scopes', 'resources', 'revoked'],
   register: ['clientId'],
   introspect: ['clientId', 'active'],
@@ -151,7 +158,8 @@ export function formatEvent(e: ServerEvent): string {
     e.endpoint === 'authorize' && e.outcome === 'ok' && e.scopes
       ? `scope="${e.scopes.join(' ')}"${e.resources?.length ? ` resource=${e.resources.join(',')}` : ''}`
       : '';
+  const consent = e.endpoint === 'authorize' && e.consent ? `consent=${e.consent}${e.subject ? ` sub=${e.subject}` : ''}${e.scopesDeclined?.length ? ` declined="${e.scopesDeclined.join(' ')}"` : ''}` : '';
   const why = e.outcome !== 'ok' && e.reason ? `— ${e.reason}` : '';
-  const extra = [e.fault ? `fault=${e.fault}` : '', facts, why].filter(Boolean).join(' ');
+  const extra = [e.fault ? `fault=${e.fault}` : '', facts, consent, why].filter(Boolean).join(' ');
   return oneLine(`[${e.server}] ${e.method} ${e.path}${what ? ` ${what}` : ''} → ${e.outcome} ${e.status} ${e.ms}ms${extra ? ` ${extra}` : ''}`);
 }

@@ -30,6 +30,13 @@ export type RefreshTokenIssuance = (typeof REFRESH_TOKEN_ISSUANCE)[number];
  */
 export const MCP_ERAS = ['dual', 'modern', 'legacy'] as const;
 export type McpEra = (typeof MCP_ERAS)[number];
+/**
+ * CONSENT: how /authorize decides on a valid request. `auto` approves it at once with the scope asked
+ * for (the contract's automatic consent); `page` parks it and asks a person on the consent page
+ * (oauth/consent.ts), who may grant fewer scopes, pick the test user, or deny.
+ */
+export const CONSENT_MODES = ['auto', 'page'] as const;
+export type ConsentMode = (typeof CONSENT_MODES)[number];
 /** ACCESS_TOKEN_FORMAT: random strings the AS alone can read, or RFC 9068 JWTs a resource server may validate locally. */
 export const ACCESS_TOKEN_FORMATS = ['opaque', 'jwt'] as const;
 export type AccessTokenFormat = (typeof ACCESS_TOKEN_FORMATS)[number];
@@ -123,6 +130,8 @@ export const PolicySchema = z
     refreshTokenIssuance: z.enum(REFRESH_TOKEN_ISSUANCE),
     /** MCP_ERA / the `era` switch: which protocol eras /mcp serves. */
     mcpEra: z.enum(MCP_ERAS),
+    /** CONSENT / the `consent` switch: automatic approval, or the consent page. */
+    consent: z.enum(CONSENT_MODES),
     /** ACCESS_TOKEN_FORMAT: what /token mints from now on (oauth/access-jwt.ts for `jwt`). */
     accessTokenFormat: z.enum(ACCESS_TOKEN_FORMATS),
     /** The algorithm of the realm's first key and of the keys rotations make from then on (keys.ts). */
@@ -163,7 +172,7 @@ export const PolicyPatchSchema = PolicySchema.partial().strict();
 export type PolicyPatch = z.infer<typeof PolicyPatchSchema>;
 
 /** The startup policy: the newest MCP authorization spec's defaults, with the configured lifetimes and scopes. */
-export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshTokenTtlSeconds' | 'scopes'> & Partial<Pick<Config, 'refreshTokenIssuance' | 'mcpEra' | 'accessTokenFormat'>>): Policy {
+export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshTokenTtlSeconds' | 'scopes'> & Partial<Pick<Config, 'refreshTokenIssuance' | 'mcpEra' | 'accessTokenFormat' | 'consent'>>): Policy {
   return PolicySchema.parse({
     grantTypes: [...GRANT_TYPES],
     tokenEndpointAuthMethods: [...AUTH_METHODS],
@@ -189,6 +198,7 @@ export function defaultPolicy(config: Pick<Config, 'tokenTtlSeconds' | 'refreshT
     refreshTokenIssuance: config.refreshTokenIssuance ?? 'always',
     mcpEra: config.mcpEra ?? 'dual',
     accessTokenFormat: config.accessTokenFormat ?? 'opaque',
+    consent: config.consent ?? 'auto',
     jwtSigningAlg: 'RS256',
     // Past the 300 s a resource server of ours caches the JWKS (mcp/jwt-verifier.ts).
     keyPublishAheadSeconds: 300,

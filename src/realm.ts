@@ -1,6 +1,7 @@
 import { CimdCache } from './cimd-cache.js';
 import type { Config } from './config.js';
 import { Clock } from './clock.js';
+import { ConsentLedger } from './consent-ledger.js';
 import { EventLog, oneLine, type LogSink } from './events.js';
 import { Faults } from './faults.js';
 import { defaultPolicy, grantedByDefault, policyChanges, PolicyPatchSchema, PolicySchema, type Policy, type PolicyPatch } from './policy.js';
@@ -81,6 +82,11 @@ export class Realm {
   readonly keys = new KeyRing(() => this.clock.now());
   /** The jti of each client assertion accepted, until it expires (private_key_jwt replay, RFC 7523 §3). */
   readonly seenJtis = new SeenJtis();
+  /**
+   * Requests waiting on the consent page (CONSENT=page). Their payload is oauth's to type
+   * (oauth/consent.ts): state imports nothing of the handlers.
+   */
+  readonly consents = new ConsentLedger<unknown>();
   /** Clients read from client ID metadata documents, while their documents are fresh (/control/state `cimdClients`). */
   readonly cimd: CimdCache;
   readonly events: EventLog;
@@ -115,7 +121,7 @@ export class Realm {
     this.ready = this.seed();
     this.clock.onAdvance(() => void this.store.sweep());
     if (options.ownSweeper !== false) {
-      this.sweeper = setInterval(() => void this.store.sweep(), SWEEP_INTERVAL_MS);
+      this.sweeper = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
       this.sweeper.unref();
     }
   }
@@ -188,6 +194,7 @@ export class Realm {
     // Its times are on the clock about to go back: the next use makes a fresh key.
     this.keys.clear();
     this.seenJtis.clear();
+    this.consents.clear();
     this.cimd.clear();
     this.current = this.startupPolicy;
     this.clock.reset();
@@ -244,8 +251,9 @@ export class Realm {
     this.log?.(oneLine(line));
   }
 
-  /** Drops what has expired from the store. */
+  /** Drops what has expired from the store, and consent pages past their time. */
   sweep(): Promise<void> {
+    this.consents.sweep(this.clock.now());
     return this.store.sweep();
   }
 

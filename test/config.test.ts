@@ -71,6 +71,17 @@ describe('configuration', () => {
     expect(() => resolveConfig({ mcpEra: 'both' as never })).toThrow('mcpEra must be dual, or modern, or legacy');
   });
 
+  it('reads CONSENT / --consent (default auto) and CONSENT_USERS / --consent-users (default test-user alice bob), refusing bad ones', () => {
+    expect(resolveConfig({})).toMatchObject({ consent: 'auto', consentUsers: ['test-user', 'alice', 'bob'] });
+    expect(resolveConfig(optionsFromEnv({ CONSENT: 'page', CONSENT_USERS: 'carol dave' }))).toMatchObject({ consent: 'page', consentUsers: ['carol', 'dave'] });
+    expect(resolveConfig(optionsFromFlags({ '--consent': 'page', '--consent-users': 'erin' }))).toMatchObject({ consent: 'page', consentUsers: ['erin'] });
+    expect(() => optionsFromEnv({ CONSENT: 'manual' })).toThrow('CONSENT must be auto or page (got "manual")');
+    expect(() => resolveConfig({ consentUsers: 'a a' })).toThrow('CONSENT_USERS must be user names without repeats');
+    expect(() => resolveConfig({ consentUsers: ['x'.repeat(65)] })).toThrow('CONSENT_USERS must be user names of 1-64 visible ASCII characters');
+    expect(() => resolveConfig({ consentUsers: Array.from({ length: 21 }, (_, i) => `u${i}`) })).toThrow('CONSENT_USERS must be 1 to 20 user names');
+    expect(() => resolveConfig({ consentUsers: [] })).toThrow('CONSENT_USERS must be 1 to 20 user names');
+  });
+
   it('names the flag and its variable for bad flags; refuses unknown flags', () => {
     expect(() => optionsFromFlags({ '--token-ttl': '0' })).toThrow('--token-ttl (TOKEN_TTL_SECONDS) must be a positive whole number');
     expect(() => optionsFromFlags({ '--nope': '1' })).toThrow('unknown option --nope');

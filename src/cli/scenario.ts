@@ -2,7 +2,7 @@ import { ControlClient, ControlError } from '../control/client.js';
 import { didYouMean } from '../control/did-you-mean.js';
 import { SWITCHES, SWITCH_ALIASES, SWITCH_NAMES, type ArgKind, type SwitchName } from '../control/switch-table.js';
 import { formatEvent, type ServerEvent } from '../events.js';
-import { MCP_ERAS } from '../policy.js';
+import { CONSENT_MODES, MCP_ERAS } from '../policy.js';
 import { refuseBools, UsageError, type ParsedArgs } from './args.js';
 import { EventCursor, followEvents } from './events.js';
 import { invocation } from './invocation.js';
@@ -10,7 +10,9 @@ import { FAULT_USAGE, faultCommand } from './fault-command.js';
 import { summary, type Out } from './print.js';
 import { findTarget, type Target } from './target.js';
 
-type Arg = 'none' | 'onoff' | 'seconds' | 'token' | 'follow' | 'calls' | 'era';
+type Arg = 'none' | 'onoff' | 'seconds' | 'token' | 'follow' | 'calls' | 'era' | 'consent';
+/** The words a switch of one of a few values takes. */
+const CHOICES = { era: MCP_ERAS, consent: CONSENT_MODES } as const;
 type Value = boolean | number | string | undefined;
 interface Scenario {
   arg: Arg;
@@ -21,7 +23,7 @@ interface Scenario {
 
 const QUIET: Out = { json: false, line: () => {}, answer: () => {} };
 
-const SCENARIO_ARG: Record<ArgKind, Arg> = { on: 'onoff', seconds: 'seconds', token: 'token', none: 'none', calls: 'calls', era: 'era' };
+const SCENARIO_ARG: Record<ArgKind, Arg> = { on: 'onoff', seconds: 'seconds', token: 'token', none: 'none', calls: 'calls', era: 'era', consent: 'consent' };
 
 /**
  * `off` for a seconds switch is the value the server started with: its state file records that;
@@ -79,7 +81,7 @@ export const SCENARIOS: Record<string, Scenario> = {
 };
 
 export function scenarioUsage(): string {
-  const argOf = (a: Arg) => (a === 'onoff' ? '[on|off]' : a === 'calls' ? '[<calls>|on|off]' : a === 'era' ? `<${MCP_ERAS.join('|')}>` : a === 'seconds' ? '<secs>' : a === 'token' ? '<token>' : a === 'follow' ? '[--follow]' : '');
+  const argOf = (a: Arg) => (a === 'onoff' ? '[on|off]' : a === 'calls' ? '[<calls>|on|off]' : a === 'era' || a === 'consent' ? `<${CHOICES[a].join('|')}>` : a === 'seconds' ? '<secs>' : a === 'token' ? '<token>' : a === 'follow' ? '[--follow]' : '');
   const rows = [
     ...Object.entries(SCENARIOS).map(([name, s]) => [`${name} ${argOf(s.arg)}${s.arg === 'seconds' && name !== 'advance' ? '|off' : ''}`, s.does] as const),
     ...FAULT_USAGE,
@@ -116,9 +118,10 @@ function parseValue(name: string, s: Scenario, raw: string | undefined, follow: 
     if (/^\d+$/.test(raw) && Number(raw) >= 1) return Number(raw);
     throw new UsageError(`${name} takes a positive whole number of calls, on or off, not ${JSON.stringify(raw)}`);
   }
-  if (s.arg === 'era') {
-    if (raw !== undefined && (MCP_ERAS as readonly string[]).includes(raw)) return raw;
-    throw new UsageError(`${name} takes ${MCP_ERAS.join(', ')}${raw === undefined ? '' : `, not ${JSON.stringify(raw)}`}`);
+  if (s.arg === 'era' || s.arg === 'consent') {
+    const choices: readonly string[] = CHOICES[s.arg];
+    if (raw !== undefined && choices.includes(raw)) return raw;
+    throw new UsageError(`${name} takes ${choices.join(', ')}${raw === undefined ? '' : `, not ${JSON.stringify(raw)}`}`);
   }
   if (s.arg === 'onoff') {
     if (raw === undefined || raw === 'on') return true;

@@ -1,7 +1,7 @@
 import type { CachedDocumentView } from '../cimd-cache.js';
 import type { ServerName } from '../events.js';
 import type { Fault } from '../faults.js';
-import type { McpEra } from '../policy.js';
+import type { ConsentMode, McpEra } from '../policy.js';
 import type { Counters, Realm } from '../realm.js';
 import { abbreviate } from '../secrets.js';
 import type { StepUpCount } from '../step-up.js';
@@ -15,6 +15,8 @@ export interface Switches {
   'expires-in': number;
   'invalid-grant': boolean;
   'deny-consent': boolean;
+  /** How /authorize decides: automatic approval, or the consent page. */
+  consent: ConsentMode;
   'force-403': boolean;
   /** Tool calls the step-up switch still challenges; true while on, false when off. */
   'step-up': number | boolean;
@@ -51,6 +53,7 @@ export async function controlState(realm: Realm, server: ServerName): Promise<Co
       'expires-in': realm.policy.accessTokenTtlSeconds,
       'invalid-grant': f.has(SWITCH_FAULT_IDS['invalid-grant']),
       'deny-consent': f.has(SWITCH_FAULT_IDS['deny-consent']),
+      consent: realm.policy.consent,
       'force-403': f.has(SWITCH_FAULT_IDS['force-403']),
       'step-up': realm.stepUp.switchState,
       era: realm.policy.mcpEra,

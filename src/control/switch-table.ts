@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MCP_ERAS, type McpEra } from '../policy.js';
+import { CONSENT_MODES, MCP_ERAS, type ConsentMode, type McpEra } from '../policy.js';
 
 /** What a switch takes: exactly the original contract's bodies. */
 export const ARGS = {
@@ -8,13 +8,14 @@ export const ARGS = {
   token: { schema: z.object({ token: z.string().min(1).max(4096) }).strict(), example: '{"token":"my-refresh-token"}' },
   none: { schema: z.object({}).strict(), example: '(no body)' },
   era: { schema: z.object({ era: z.enum(MCP_ERAS) }).strict(), example: '{"era":"modern"} (dual, modern or legacy)' },
+  consent: { schema: z.object({ mode: z.enum(CONSENT_MODES) }).strict(), example: '{"mode":"page"} (auto or page)' },
   calls: {
     schema: z.union([z.object({ calls: z.number().int().positive().max(1_000_000) }).strict(), z.object({ on: z.boolean() }).strict()]),
     example: '{"calls":1} or {"on":true}',
   },
 } as const;
 export type ArgKind = keyof typeof ARGS;
-export type ArgValue<K extends ArgKind> = K extends 'on' ? boolean : K extends 'seconds' ? number : K extends 'token' ? string : K extends 'calls' ? number | boolean : K extends 'era' ? McpEra : void;
+export type ArgValue<K extends ArgKind> = K extends 'on' ? boolean : K extends 'seconds' ? number : K extends 'token' ? string : K extends 'calls' ? number | boolean : K extends 'era' ? McpEra : K extends 'consent' ? ConsentMode : void;
 
 /** The JSON body a switch call sends for an argument value. */
 export function bodyFor(arg: ArgKind, value: unknown): unknown {
@@ -23,6 +24,7 @@ export function bodyFor(arg: ArgKind, value: unknown): unknown {
   if (arg === 'token') return { token: value };
   if (arg === 'calls') return typeof value === 'number' ? { calls: value } : { on: value };
   if (arg === 'era') return { era: value };
+  if (arg === 'consent') return { mode: value };
   return undefined;
 }
 
@@ -38,6 +40,7 @@ export const SWITCHES = {
   'revoke-access': { server: 'oauth', arg: 'none', method: 'revokeAccess', aliases: ['revoke'], does: 'revoke every live access token (next MCP call → 401)' },
   'invalid-grant': { server: 'oauth', arg: 'on', method: 'invalidGrant', aliases: ['dead-refresh'], does: 'every refresh grant answers 400 invalid_grant' },
   'deny-consent': { server: 'oauth', arg: 'on', method: 'denyConsent', aliases: [], does: '/authorize redirects back with error=access_denied' },
+  consent: { server: 'oauth', arg: 'consent', method: 'consent', aliases: [], does: 'how /authorize decides: auto (approve at once) or page (the consent page: scopes, test user, Approve or Deny)' },
   'seed-refresh': { server: 'oauth', arg: 'token', method: 'seedRefresh', aliases: [], does: 'make a refresh token valid for any client' },
   'force-403': { server: 'mcp', arg: 'on', method: 'force403', aliases: ['bad-scope'], does: 'tool calls answer 403 insufficient_scope' },
   'step-up': { server: 'mcp', arg: 'calls', method: 'stepUp', aliases: [], does: 'the next N tool calls (or all, while on) answer 403 insufficient_scope naming a scope a new consent grants (mcp:admin)' },

@@ -1,6 +1,6 @@
 import type { ServerName } from '../events.js';
 import type { FaultSpec } from '../faults.js';
-import type { McpEra } from '../policy.js';
+import type { ConsentMode, McpEra } from '../policy.js';
 import type { Realm } from '../realm.js';
 import { SWITCH_FAULT_IDS, type SwitchName } from './switch-table.js';
 
@@ -43,6 +43,7 @@ export const APPLY: Record<SwitchName, Apply> = {
     endpoint: 'authorize',
     effect: { kind: 'oauth-error', error: 'access_denied', description: 'the user denied consent (deny-consent switch is on)' },
   }),
+  consent: ({ mode }, r) => (r.setPolicy({ consent: mode as ConsentMode }), mode as string),
   'seed-refresh': async ({ token }, r) => {
     if (await r.seedRefresh(token as string)) return 'seeded';
     const cap = r.config.maxRefreshTokens;

@@ -51,13 +51,17 @@ describe('npm run scenario', () => {
     const refused = await run('era', 'newest');
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('era takes dual, modern, legacy, not "newest"');
+    expect((await run('consent', 'page')).code).toBe(0);
+    const noMode = await run('consent', 'manual');
+    expect(noMode.code).toBe(2);
+    expect(noMode.stderr).toContain('consent takes auto, page, not "manual"');
     let s = await servers.control.state();
-    expect(s.switches).toEqual({ rotate: true, 'expires-in': 5, 'invalid-grant': true, 'deny-consent': true, 'force-403': true, 'step-up': false, era: 'modern' });
+    expect(s.switches).toEqual({ rotate: true, 'expires-in': 5, 'invalid-grant': true, 'deny-consent': true, consent: 'page', 'force-403': true, 'step-up': false, era: 'modern' });
     const shown = await run('state');
-    expect(shown.stdout).toContain('rotate=on expires-in=5s invalid-grant=on deny-consent=on force-403=on step-up=off era=modern');
+    expect(shown.stdout).toContain('rotate=on expires-in=5s invalid-grant=on deny-consent=on consent=page force-403=on step-up=off era=modern');
     expect((await run('reset')).code).toBe(0);
     s = await servers.control.state();
-    expect(s.switches).toEqual({ rotate: false, 'expires-in': 3600, 'invalid-grant': false, 'deny-consent': false, 'force-403': false, 'step-up': false, era: 'dual' });
+    expect(s.switches).toEqual({ rotate: false, 'expires-in': 3600, 'invalid-grant': false, 'deny-consent': false, consent: 'auto', 'force-403': false, 'step-up': false, era: 'dual' });
   });
 
   it('knows each switch by its one name as well as by the alias, and suggests a name for a typo', async () => {

@@ -12,7 +12,7 @@ afterAll(() => s?.close());
 describe('one name per switch at the control plane (issue 11)', () => {
   it('/control/state shows each switch under its path name', async () => {
     const st = await get(s.oauthUrl, '/control/state');
-    expect(Object.keys(st.json.switches).sort()).toEqual(['deny-consent', 'expires-in', 'force-403', 'invalid-grant', 'rotate', 'step-up'].concat('era').sort());
+    expect(Object.keys(st.json.switches).sort()).toEqual(['consent', 'deny-consent', 'expires-in', 'force-403', 'invalid-grant', 'rotate', 'step-up'].concat('era').sort());
   });
 
   it('a switch asked on the wrong server: 404 naming the server and URL that serve it; nothing changes', async () => {

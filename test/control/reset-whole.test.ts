@@ -39,7 +39,7 @@ describe('POST /control/reset on either port restores the whole startup state of
     expect(reset.status).toBe(200);
     for (const b of [s.oauthUrl, rsBase(s)]) {
       const st = (await get(b, '/control/state')).json;
-      expect(st.switches).toEqual({ rotate: false, 'expires-in': 3600, 'invalid-grant': false, 'deny-consent': false, 'force-403': false, 'step-up': false, era: 'dual' });
+      expect(st.switches).toEqual({ rotate: false, 'expires-in': 3600, 'invalid-grant': false, 'deny-consent': false, consent: 'auto', 'force-403': false, 'step-up': false, era: 'dual' });
       expect(st.faults).toEqual([]);
       expect(st.live).toMatchObject({ clients: 0, accessTokens: 0, refreshTokens: 1 });
       expect(st.clock.offsetSeconds).toBe(0);

@@ -133,7 +133,7 @@ describe('contract switches over raw HTTP (exact paths and JSON bodies)', () => 
 
     const res = await post(as, '/control/reset');
     expect(res.status).toBe(200);
-    expect(res.json.switches).toEqual({ rotate: false, 'expires-in': 3600, 'invalid-grant': false, 'deny-consent': false, 'force-403': false, 'step-up': false, era: 'dual' });
+    expect(res.json.switches).toEqual({ rotate: false, 'expires-in': 3600, 'invalid-grant': false, 'deny-consent': false, consent: 'auto', 'force-403': false, 'step-up': false, era: 'dual' });
     expect(res.json.live).toEqual({ clients: 0, codes: 0, accessTokens: 0, refreshTokens: 1 });
     expect(res.json.counters.tokenCalls).toBe(0);
     expect(res.json.clock.offsetSeconds).toBe(0);
@@ -171,7 +171,7 @@ describe('contract switches over raw HTTP (exact paths and JSON bodies)', () => 
     const st = await get(as, '/control/state');
     expect(st.status).toBe(200);
     expect(st.json.server).toBe('oauth');
-    expect(Object.keys(st.json.switches).sort()).toEqual(['deny-consent', 'expires-in', 'force-403', 'invalid-grant', 'rotate', 'step-up'].concat('era').sort());
+    expect(Object.keys(st.json.switches).sort()).toEqual(['consent', 'deny-consent', 'expires-in', 'force-403', 'invalid-grant', 'rotate', 'step-up'].concat('era').sort());
     expect(st.json.counters).toMatchObject({
       tokenCalls: 2,
       tokenCallsByGrant: { authorization_code: 1, refresh_token: 1 },

@@ -43,6 +43,7 @@ const STARTUP: Policy = {
   refreshTokenIssuance: 'always',
   mcpEra: 'dual',
   accessTokenFormat: 'opaque',
+  consent: 'auto',
   jwtSigningAlg: 'RS256',
   keyPublishAheadSeconds: 300,
   keyGraceSeconds: TTL,

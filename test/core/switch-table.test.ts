@@ -32,7 +32,7 @@ afterEach(async () => {
 
 type Table = typeof SWITCHES;
 const STATE_KEYS = ['cimdClients', 'clock', 'counters', 'faults', 'lastEventId', 'live', 'preregistered', 'refreshTokens', 'server', 'stepUp', 'switches'];
-const STARTUP_SWITCHES = { rotate: false, 'expires-in': 3600, 'invalid-grant': false, 'deny-consent': false, 'force-403': false, 'step-up': false, era: 'dual' };
+const STARTUP_SWITCHES = { rotate: false, 'expires-in': 3600, 'invalid-grant': false, 'deny-consent': false, 'force-403': false, 'step-up': false, era: 'dual', consent: 'auto' };
 const SEED = 'seeded-by-the-switch-table-0123';
 
 /** What one call of each switch does, as GET /control/state shows it. */
@@ -69,6 +69,13 @@ const EFFECTS: { [N in SwitchName]: { value: ArgValue<Table[N]['arg']>; prep?: (
     check: (st) => {
       expect(st.switches).toEqual({ ...STARTUP_SWITCHES, 'invalid-grant': true });
       expect(st.faults.map((f) => [f.id, f.endpoint, f.grant])).toEqual([['invalid-grant', 'token', 'refresh_token']]);
+    },
+  },
+  consent: {
+    value: 'page',
+    check: async (st) => {
+      expect(st.switches).toEqual({ ...STARTUP_SWITCHES, consent: 'page' });
+      expect((await get(servers.oauth, '/control/policy')).json.policy.consent).toBe('page');
     },
   },
   'deny-consent': {
@@ -137,7 +144,7 @@ const EFFECTS: { [N in SwitchName]: { value: ArgValue<Table[N]['arg']>; prep?: (
 };
 
 /** A body each switch accepts, from its argument kind. */
-const BODY: Record<keyof typeof ARGS, string | undefined> = { on: '{"on":true}', seconds: '{"seconds":5}', token: '{"token":"switch-table-token"}', none: undefined, calls: '{"calls":2}', era: '{"era":"legacy"}' };
+const BODY: Record<keyof typeof ARGS, string | undefined> = { on: '{"on":true}', seconds: '{"seconds":5}', token: '{"token":"switch-table-token"}', none: undefined, calls: '{"calls":2}', era: '{"era":"legacy"}', consent: '{"mode":"page"}' };
 
 describe('the switch table', () => {
   it("has one name per switch, and the original contract's other scenario names as aliases, each once", () => {
@@ -198,7 +205,7 @@ describe('the switch table', () => {
       const scenario = SCENARIOS[name];
       expect(scenario, `SCENARIOS.${name}`).toBeDefined();
       expect(scenario!.does.startsWith(sw.does)).toBe(true);
-      expect(scenario!.arg).toBe({ on: 'onoff', seconds: 'seconds', token: 'token', none: 'none', calls: 'calls', era: 'era' }[sw.arg]);
+      expect(scenario!.arg).toBe({ on: 'onoff', seconds: 'seconds', token: 'token', none: 'none', calls: 'calls', era: 'era', consent: 'consent' }[sw.arg]);
       const row = scenarioUsage()
         .split('\n')
         .find((l) => l.trimStart().startsWith(`${name} `));

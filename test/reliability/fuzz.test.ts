@@ -23,10 +23,10 @@ afterAll(async () => {
   await s.close();
 });
 
-const AS_PATHS = ['/.well-known/oauth-authorization-server', '/authorize', '/token', '/introspect', '/revoke', '/register', '/.well-known/openid-configuration', '/nope'];
+const AS_PATHS = ['/.well-known/oauth-authorization-server', '/authorize', '/consent', '/token', '/introspect', '/revoke', '/register', '/.well-known/openid-configuration', '/nope'];
 const RS_PATHS = ['/mcp', '/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp', '/mcp/', '/'];
 const CONTROL_PATHS = ['rotate', 'expires-in', 'revoke-access', 'invalid-grant', 'deny-consent', 'seed-refresh', 'force-403', 'state', 'faults', 'faults/x', 'events', 'clock', 'bogus'].map((p) => `/control/${p}`);
-const PARAMS = ['grant_type', 'code', 'code_verifier', 'redirect_uri', 'client_id', 'client_secret', 'refresh_token', 'scope', 'resource', 'token', 'token_type_hint', 'response_type', 'code_challenge', 'code_challenge_method', 'state', 'access_token', 'on', 'seconds', 'advance', 'since'];
+const PARAMS = ['grant_type', 'code', 'code_verifier', 'redirect_uri', 'client_id', 'client_secret', 'refresh_token', 'scope', 'resource', 'token', 'token_type_hint', 'response_type', 'code_challenge', 'code_challenge_method', 'state', 'access_token', 'on', 'seconds', 'advance', 'since', 'consent_id', 'csrf', 'decision', 'sub'];
 
 /** Values that reach deep: real ids and tokens mixed with junk. */
 const value = () =>
