@@ -45,12 +45,25 @@ async function authorize(c: Ctx): Promise<Response> {
 /** Automatic consent: approved with the scope asked for, unless a fault (deny-consent) answers instead. */
 async function decide(c: Ctx, request: AuthorizationRequest): Promise<Decision> {
   try {
-    const { omit, identity } = await strikeAltering(c, 'authorize');
+    const { omit, identity, target } = await strikeAltering(c, 'authorize');
+    const foreign = target ? foreignScopes(request) : [];
+    if (foreign.length) {
+      // Entra ID's AADSTS9010010: a v2.0 scope names its resource (`api://…/read`); RFC 8707 §2 lets it refuse the pair.
+      const error = new OAuthError('invalid_target', `AADSTS9010010: the resource parameter provided in the request doesn't match with the requested scopes (${foreign.join(' ')} are not scopes of ${request.resources[0]}; an invalid-target fault)`);
+      return { kind: 'deny', error, omit, identity };
+    }
     return { kind: 'approve', scope: request.scope, omit, identity };
   } catch (err) {
     if (err instanceof InjectedError) return { kind: 'deny', error: err, omit: err.omit, identity: err.identity };
     throw err;
   }
+}
+
+/** With a resource asked for, the scopes not written `<resource>/<scope>`. */
+function foreignScopes(request: AuthorizationRequest): string[] {
+  const resources = request.resources;
+  if (resources.length === 0) return [];
+  return request.scope.filter((s) => !resources.some((r) => s.startsWith(`${r.replace(/\/+$/, '')}/`)));
 }
 
 /** Carries out a decision on a (possibly parked) request: a code, or an error, back to the client. */
