@@ -27,6 +27,8 @@ export const ROWS: ShapeRow[] = [
   { knob: 'the token response is 201', faults: shape('status-201'), v2: 'connects', sdk1: 'connects', o4w: 'OperationProcessingError OAUTH_RESPONSE_IS_NOT_CONFORM' },
   { knob: 'token errors are 200 {"ok":false,…}', faults: shape('error-200-slack'), v2: 'OAuthError invalid_grant', sdk1: 'ZodError', o4w: 'OperationProcessingError OAUTH_INVALID_RESPONSE' },
   { knob: 'token errors are 200 {"error":…}', faults: shape('error-200'), v2: 'OAuthError invalid_grant', sdk1: 'ZodError', o4w: 'OperationProcessingError OAUTH_INVALID_RESPONSE' },
+  { knob: 'tokens come in Slack\'s {"ok":true,…,"token_type":"user"}', faults: shape('slack-user-token'), v2: 'connects', sdk1: 'connects', o4w: 'UnsupportedOperationError OAUTH_UNSUPPORTED_OPERATION' },
+  { knob: 'the token response is form-encoded unless Accept asks for JSON', faults: shape('form-encoded-unless-json'), ...all('connects') },
   { knob: 'dynamic registration is off', policy: { dynamicRegistration: false }, v2: 'Error', sdk1: 'Error', o4w: 'OperationProcessingError OAUTH_MISSING_SERVER_METADATA' },
   { knob: 'application_type is required', policy: { requireApplicationType: true }, v2: 'connects', sdk1: 'InvalidClientMetadataError', o4w: 'ResponseBodyError invalid_client_metadata' },
   { knob: "every registration gets the first one's client_id", faults: [{ endpoint: 'register', effect: { kind: 'same-client-id' } }], registerFirst: true, ...all('connects') },
