@@ -70,7 +70,6 @@ export interface RealmOptions {
   profile?: Partial<Profile>;
 }
 
-
 /**
  * Everything one isolated instance owns: policy, faults, store, clock, events, counters, URLs.
  * Handlers find their realm per request (`c.get('realm')`) and reach state only through it, so two
@@ -283,7 +282,13 @@ export class Realm {
     await this.ready;
     // A file written before profiles has none: its policy changes are over the startup profile.
     const profile = s.profile ?? this.startupProfile;
-    const policy = checkSnapshot(s, this.config, layered(this.base, profile, {}));
+    let below: Policy;
+    try {
+      below = layered(this.base, profile, {});
+    } catch (err) {
+      throw new SnapshotRefused(`its profile (spec ${profile.spec}, persona ${profile.persona ?? 'none'}) does not fit this configuration (${err instanceof Error ? err.message.slice(0, 200) : String(err)})`);
+    }
+    const policy = checkSnapshot(s, this.config, below);
     // First: a key that does not import refuses the snapshot before anything changed.
     await this.keys.restore(s.keys ?? []).catch((err: unknown) => {
       throw new SnapshotRefused(`its signing keys do not import (${err instanceof Error ? err.message : String(err)})`);
