@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { ACCESS_TOKEN_FORMATS, CONSENT_MODES, MCP_ERAS, OFFLINE_ACCESS, REFRESH_TOKEN_ISSUANCE, type AccessTokenFormat, type ConsentMode, type McpEra, type RefreshTokenIssuance } from './policy.js';
 import { parseClients, readClientsFile, type PreregisteredClient, type PreregisteredClientInput } from './preregistered.js';
+import { PERSONA_NAMES, type PersonaName } from './profiles/personas.js';
+import { NEWEST_SPEC, SPEC_VERSIONS, type SpecVersion } from './profiles/spec-presets.js';
 
 /** Everything an instance is configured with, validated and with defaults filled in. */
 export interface Config {
@@ -28,6 +30,10 @@ export interface Config {
   consent: ConsentMode;
   /** The test users the consent page offers (the `sub` of what it issues); the first is preselected. */
   consentUsers: string[];
+  /** SPEC_VERSION: the MCP revision whose preset every realm starts with (profiles/spec-presets.ts). */
+  specVersion: SpecVersion;
+  /** PERSONA: the provider persona every realm starts with (profiles/personas.ts); undefined: none. */
+  persona?: PersonaName;
   /** How the MCP server checks a bearer token: RFC 7662 at the AS, or locally as an RFC 9068 JWT against the AS's JWKS. */
   mcpTokenValidation: 'introspection' | 'jwt';
   scopes: string[];
@@ -120,6 +126,8 @@ export const SETTINGS: ReadonlyArray<{
   { key: 'accessTokenFormat', env: 'ACCESS_TOKEN_FORMAT', flag: '--access-token-format', kind: 'choice', choices: ACCESS_TOKEN_FORMATS, default: 'opaque', meaning: 'what /token mints: opaque random strings, or jwt (RFC 9068, signed with the realm\'s key, published at <issuer>/jwks; see "JWT access tokens")' },
   { key: 'consent', env: 'CONSENT', flag: '--consent', kind: 'choice', choices: CONSENT_MODES, default: 'auto', meaning: 'how /authorize decides: auto (approve at once, the scope asked for) or page (a consent page: scopes to untick, a test user to pick, Approve or Deny; see "The consent page")' },
   { key: 'consentUsers', env: 'CONSENT_USERS', flag: '--consent-users', kind: 'list', default: 'test-user alice bob', meaning: `space-separated test users the consent page offers, the first preselected: the \`sub\` of the code and its tokens (at most ${MAX_CONSENT_USERS}, each 1-64 visible ASCII characters); auto consent always issues to test-user` },
+  { key: 'specVersion', env: 'SPEC_VERSION', flag: '--spec', kind: 'choice', choices: SPEC_VERSIONS, default: NEWEST_SPEC, meaning: `the MCP specification revision whose authorization rules the servers follow: ${SPEC_VERSIONS.join(', ')} (see "Spec versions and provider personas"; POST /control/profile switches it)` },
+  { key: 'persona', env: 'PERSONA', flag: '--persona', kind: 'choice', choices: PERSONA_NAMES, default: '(none)', meaning: `a real provider's documented quirks on top: ${PERSONA_NAMES.join(', ')} (see "Spec versions and provider personas")` },
   { key: 'mcpTokenValidation', env: 'MCP_TOKEN_VALIDATION', flag: '--mcp-token-validation', kind: 'choice', choices: TOKEN_VALIDATIONS, default: 'introspection', meaning: 'how the MCP server checks tokens: introspection (RFC 7662, every request) or jwt (locally against the fetched JWKS: a revoked JWT stays valid until it expires)' },
   { key: 'scopes', env: 'SCOPES', flag: '--scopes', kind: 'list', default: 'mcp:read mcp:write mcp:admin', meaning: 'space-separated scopes the server knows; granted when a client asks for none, but mcp:admin (granted only when asked for)' },
   { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', flag: '--allowed-origins', kind: 'list', default: '(own origin and loopback)', meaning: 'extra browser Origins the MCP server accepts (DNS-rebinding guard), and the only foreign ones either control plane answers' },
@@ -302,6 +310,8 @@ export function resolveConfig(options: ServerOptions = {}): Config {
     accessTokenFormat: oneOf(o.accessTokenFormat, 'accessTokenFormat', ACCESS_TOKEN_FORMATS, DEFAULTS.accessTokenFormat),
     consent: oneOf(o.consent, 'consent', CONSENT_MODES, DEFAULTS.consent),
     consentUsers,
+    specVersion: oneOf(o.specVersion, 'specVersion', SPEC_VERSIONS, NEWEST_SPEC),
+    persona: o.persona === undefined ? undefined : oneOf(o.persona, 'persona', PERSONA_NAMES, PERSONA_NAMES[0]),
     mcpTokenValidation: oneOf(o.mcpTokenValidation, 'mcpTokenValidation', TOKEN_VALIDATIONS, DEFAULTS.mcpTokenValidation),
     scopes,
     allowedOrigins: list(o.allowedOrigins, 'allowedOrigins', DEFAULTS.allowedOrigins),

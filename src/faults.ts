@@ -137,9 +137,15 @@ export const TOKEN_SHAPES = {
   'status-201': 'RFC 6749 §5.1 (a successful token answer is 200 OK; this one is 201 Created)',
   'error-200-slack': 'RFC 6749 §5.2 (errors are 400/401 with {"error":…}; this is Slack\'s 200 {"ok":false,"error":…})',
   'error-200': 'RFC 6749 §5.2 (errors are 400/401; this is 200 with {"error":…,"error_description":…})',
+  'slack-user-token':
+    'RFC 6749 §5.1 / §5.2 / §7.1 (Slack\'s oauth.v2.user.access: tokens as {"ok":true,…,"token_type":"user"}, an unknown token type, and every refusal as 200 {"ok":false,"error":…})',
+  'form-encoded-unless-json':
+    'RFC 6749 §5.1 (the answer is application/json; GitHub sends application/x-www-form-urlencoded unless the request\'s Accept asks for application/json)',
 } as const;
 export type TokenShape = keyof typeof TOKEN_SHAPES;
 export const TOKEN_SHAPE_ERRORS: readonly TokenShape[] = ['error-200-slack', 'error-200'];
+/** Quirks that grant as usual and also answer the endpoint's own refusals their way (a persona's standing shape). */
+export const TOKEN_SHAPE_REFUSALS: readonly TokenShape[] = ['slack-user-token'];
 
 const EffectSchema = z.discriminatedUnion('kind', [
   z
@@ -200,6 +206,7 @@ const EffectSchema = z.discriminatedUnion('kind', [
   // clientId: the first registration's, written by /register when the fault first strikes.
   z.object({ kind: z.literal('same-client-id'), clientId: z.string().min(1).max(256).optional() }).strict(),
   z.object({ kind: z.literal('cimd'), problem: z.enum(Object.keys(CIMD_PROBLEMS) as [CimdProblem, ...CimdProblem[]]) }).strict(),
+  z.object({ kind: z.literal('invalid-target') }).strict(),
 ]);
 export type Effect = z.infer<typeof EffectSchema>;
 
@@ -223,6 +230,7 @@ export const FaultSpecSchema = z
   })
   .refine((f) => f.effect.kind !== 'issuer' || f.endpoint === 'as-metadata', { message: 'issuer applies only to endpoint "as-metadata" (it spoils the metadata document\'s issuer)', path: ['effect'] })
   .refine((f) => f.effect.kind !== 'token-shape' || f.endpoint === 'token', { message: 'token-shape applies only to endpoint "token"', path: ['effect'] })
+  .refine((f) => f.effect.kind !== 'invalid-target' || f.endpoint === 'authorize', { message: 'invalid-target applies only to endpoint "authorize" (it refuses a resource asked for with scopes not of that resource)', path: ['effect'] })
   .refine((f) => f.effect.kind !== 'same-client-id' || f.endpoint === 'register', { message: 'same-client-id applies only to endpoint "register"', path: ['effect'] })
   .refine((f) => f.effect.kind !== 'omit' || !NO_FIELDS.includes(f.endpoint), {
     message: 'omit needs an answer with fields: /revoke answers an empty 200 and /mcp answers JSON-RPC; use status or oauth-error there',
@@ -283,6 +291,10 @@ export const EFFECT_CATALOGUE: Record<Effect['kind'], { does: string; breaks: st
   'token-shape': {
     does: `at /token: bends the answer's shape (quirk ${Object.keys(TOKEN_SHAPES).join(', ')}); the grant still happens but for the error-200 quirks`,
     breaks: 'RFC 6749 §5.1 / §5.2 (the token response\'s shape): the quirk names the rule',
+  },
+  'invalid-target': {
+    does: 'at /authorize: a request naming a resource (RFC 8707) with a scope not written <resource>/<scope> is refused with invalid_target, as Entra ID refuses one (AADSTS9010010)',
+    breaks: 'nothing strictly: RFC 8707 §2 lets an authorization server refuse a resource with scopes it does not serve (invalid_target); MCP clients send resource with the PRM\'s plain scopes',
   },
   'same-client-id': {
     does: 'at /register: every registration while it lasts gets the client_id of the first one (whose record the latest registration replaces)',
@@ -357,6 +369,8 @@ export interface Strike {
   alter?: Extract<Effect, { kind: 'token-flaw' | 'stale-jwks' }>;
   /** Faults that spoil an identity field of the answer (iss, issuer, state): the first of each kind. */
   identity?: Identity;
+  /** An invalid-target fault: /authorize refuses a resource with scopes not of that resource. */
+  target?: true;
   /** A fault that bends the answer's shape or identity (token-shape, same-client-id): composes with alter. */
   shape?: { fault: Fault; effect: Extract<Effect, { kind: 'token-shape' | 'same-client-id' }> };
 }
@@ -468,6 +482,9 @@ export class Faults {
         strike.identity ??= {};
         if (strike.identity[e.kind] !== undefined) continue;
         (strike.identity as Record<string, string>)[e.kind] = e.mode;
+      } else if (e.kind === 'invalid-target') {
+        if (strike.target) continue;
+        strike.target = true;
       } else if (e.kind === 'token-shape' || e.kind === 'same-client-id') {
         if (strike.shape) continue;
         strike.shape = { fault: f, effect: e };

@@ -5,6 +5,9 @@ import { KeysSnapshotSchema } from './keys.js';
 import { MAX_REALM_TTL_SECONDS, type Config } from './config.js';
 import { PolicyPatchSchema, PolicySchema, type Policy } from './policy.js';
 import type { Counters } from './realm.js';
+import { ProfileSchema } from './profiles/profile.js';
+import { PERSONA_NAMES } from './profiles/personas.js';
+import { SPEC_VERSIONS } from './profiles/spec-presets.js';
 import { StepUpSnapshotSchema } from './step-up.js';
 import { StoreDumpSchema } from './store/dump-schema.js';
 
@@ -40,8 +43,18 @@ export const RealmSnapshotSchema = z
     store: StoreDumpSchema,
     /** The signing keys, private parts included (absent in files written before JWT access tokens). */
     keys: KeysSnapshotSchema.optional(),
+    /** The spec preset and persona in force (absent in files written before profiles: the startup profile). `policy` is over it. */
+    profile: ProfileSchema.optional(),
     /** A created realm's creation spec (POST /control/realms): a restart creates it again alike, and its reset returns there. */
-    created: z.object({ policy: PolicyPatchSchema.optional(), ttlSeconds: z.number().int().min(1).max(MAX_REALM_TTL_SECONDS).optional() }).strict().optional(),
+    created: z
+      .object({
+        policy: PolicyPatchSchema.optional(),
+        ttlSeconds: z.number().int().min(1).max(MAX_REALM_TTL_SECONDS).optional(),
+        spec: z.enum(SPEC_VERSIONS).optional(),
+        persona: z.enum(PERSONA_NAMES).nullable().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type RealmSnapshot = z.infer<typeof RealmSnapshotSchema>;

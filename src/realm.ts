@@ -3,9 +3,11 @@ import type { Config } from './config.js';
 import { Clock } from './clock.js';
 import { ConsentLedger } from './consent-ledger.js';
 import { EventLog, oneLine, type LogSink } from './events.js';
-import { Faults } from './faults.js';
+import { Faults, MAX_FAULTS, FaultsFull } from './faults.js';
 import { defaultPolicy, grantedByDefault, policyChanges, PolicyPatchSchema, PolicySchema, type Policy, type PolicyPatch } from './policy.js';
 import { checkSnapshot, SnapshotRefused, type RealmSnapshot } from './realm-snapshot.js';
+import { controlAfterSwitch, layered, sources, standingFaults, type Profile, type ProfileView } from './profiles/profile.js';
+import { NEWEST_SPEC } from './profiles/spec-presets.js';
 import { preregisteredRecord } from './preregistered.js';
 import { randomToken } from './secrets.js';
 import { SeenJtis } from './seen-jtis.js';
@@ -65,6 +67,8 @@ export interface RealmOptions {
   policy?: PolicyPatch;
   /** A created realm's idle lifetime (the registry's to keep); only recorded here, so a restart can create it again alike. */
   ttlSeconds?: number;
+  /** The spec preset and persona this realm starts with and returns to at every reset, instead of SPEC_VERSION and PERSONA. */
+  profile?: Partial<Profile>;
 }
 
 /**
@@ -101,6 +105,12 @@ export class Realm {
   private readonly creation: RealmSnapshot['created'];
   private epoch = 0;
   private readonly startupPolicy: Policy;
+  /** The startup defaults under every profile: the configuration's policy and a created realm's creation policy. */
+  private readonly base: Policy;
+  private readonly startupProfile: Profile;
+  private active: Profile;
+  /** What the control plane changed (POST /control/policy, switches that write policy), over the profile. */
+  private control: PolicyPatch = {};
   private readonly sweeper: NodeJS.Timeout | undefined;
 
   constructor(
@@ -114,10 +124,18 @@ export class Realm {
     this.cimd = new CimdCache(config.cimdMaxDocuments);
     this.urls = new RealmUrls(config.oauthBaseUrl, config.mcpBaseUrl);
     this.hosts = new HostAwareUrls(this.urls, config.derived, (line) => this.notice(line));
-    this.creation = options.policy || options.ttlSeconds ? { ...(options.policy && { policy: options.policy }), ...(options.ttlSeconds && { ttlSeconds: options.ttlSeconds }) } : undefined;
+    const p = options.profile ?? {};
+    this.creation =
+      options.policy || options.ttlSeconds || p.spec || p.persona !== undefined
+        ? { ...(options.policy && { policy: options.policy }), ...(options.ttlSeconds && { ttlSeconds: options.ttlSeconds }), ...(p.spec && { spec: p.spec }), ...(p.persona !== undefined && { persona: p.persona }) }
+        : undefined;
     const defaults = defaultPolicy(config);
-    this.startupPolicy = options.policy ? PolicySchema.parse({ ...defaults, ...PolicyPatchSchema.parse(options.policy) }) : defaults;
+    this.base = options.policy ? PolicySchema.parse({ ...defaults, ...PolicyPatchSchema.parse(options.policy) }) : defaults;
+    this.startupProfile = { spec: p.spec ?? config.specVersion ?? NEWEST_SPEC, persona: p.persona !== undefined ? p.persona : (config.persona ?? null) };
+    this.active = this.startupProfile;
+    this.startupPolicy = layered(this.base, this.startupProfile, {});
     this.current = this.startupPolicy;
+    for (const f of standingFaults(this.startupProfile.persona)) this.faults.add(f);
     this.ready = this.seed();
     this.clock.onAdvance(() => void this.store.sweep());
     if (options.ownSweeper !== false) {
@@ -150,8 +168,44 @@ export class Realm {
 
   /** Applies a change to the policy, validated as a whole; throws a ZodError when it is refused. */
   setPolicy(patch: PolicyPatch): Policy {
-    this.current = PolicySchema.parse({ ...this.current, ...PolicyPatchSchema.parse(patch) });
+    const change = PolicyPatchSchema.parse(patch);
+    this.current = PolicySchema.parse({ ...this.current, ...change });
+    this.control = { ...this.control, ...change };
     return this.current;
+  }
+
+  /** The spec preset and persona in force. */
+  get profile(): Readonly<Profile> {
+    return this.active;
+  }
+
+  /** The active profile, the policy in force and the layer each value comes from. */
+  profileView(): ProfileView {
+    const ids = new Set(standingFaults(this.active.persona).map((f) => f.id!));
+    return { ...this.active, policy: this.current, sources: sources(this.base, this.active, this.control), faults: this.faults.list().filter((f) => ids.has(f.id)).map((f) => f.id) };
+  }
+
+  /**
+   * Switches the spec preset, the persona or both: the profile layers are replaced, control-plane
+   * changes to keys the new profile sets are dropped, and a new persona's standing faults replace the
+   * old one's. Checked whole first: a ZodError or FaultsFull, and nothing changed.
+   */
+  setProfile(change: Partial<Profile>): Profile {
+    const next: Profile = { spec: change.spec ?? this.active.spec, persona: change.persona !== undefined ? change.persona : this.active.persona };
+    const control = controlAfterSwitch(this.control, next);
+    const policy = layered(this.base, next, control);
+    const personaChanged = next.persona !== this.active.persona;
+    if (personaChanged) {
+      const old = standingFaults(this.active.persona).filter((f) => this.faults.has(f.id!)).length;
+      const added = standingFaults(next.persona).filter((f) => !this.faults.has(f.id!)).length;
+      if (this.faults.size - old + added > MAX_FAULTS) throw new FaultsFull();
+      for (const f of standingFaults(this.active.persona)) this.faults.remove(f.id!);
+      for (const f of standingFaults(next.persona)) this.faults.add(f);
+    }
+    this.active = next;
+    this.control = control;
+    this.current = policy;
+    return next;
   }
 
   /**
@@ -197,6 +251,9 @@ export class Realm {
     this.consents.clear();
     this.cimd.clear();
     this.current = this.startupPolicy;
+    this.active = this.startupProfile;
+    this.control = {};
+    for (const f of standingFaults(this.startupProfile.persona)) this.faults.add(f);
     this.clock.reset();
     this.counters = freshCounters();
     await this.seed();
@@ -210,7 +267,8 @@ export class Realm {
     const preregistered = new Set(this.config.clients.map((c) => c.client_id));
     const store = preregistered.size ? { ...dump, clients: dump.clients.filter((c) => !preregistered.has(c.client_id)) } : dump;
     return {
-      policy: policyChanges(this.startupPolicy, this.current),
+      policy: policyChanges(layered(this.base, this.active, {}), this.current),
+      profile: { ...this.active },
       faults: this.faults.snapshot(),
       stepUp: this.stepUp.snapshot(),
       clockOffsetSeconds: this.clock.offsetSeconds,
@@ -229,7 +287,15 @@ export class Realm {
    */
   async restore(s: RealmSnapshot): Promise<void> {
     await this.ready;
-    const policy = checkSnapshot(s, this.config, this.startupPolicy);
+    // A file written before profiles has none: its policy changes are over the startup profile.
+    const profile = s.profile ?? this.startupProfile;
+    let below: Policy;
+    try {
+      below = layered(this.base, profile, {});
+    } catch (err) {
+      throw new SnapshotRefused(`its profile (spec ${profile.spec}, persona ${profile.persona ?? 'none'}) does not fit this configuration (${err instanceof Error ? err.message.slice(0, 200) : String(err)})`);
+    }
+    const policy = checkSnapshot(s, this.config, below);
     // First: a key that does not import refuses the snapshot before anything changed.
     await this.keys.restore(s.keys ?? []).catch((err: unknown) => {
       throw new SnapshotRefused(`its signing keys do not import (${err instanceof Error ? err.message : String(err)})`);
@@ -239,6 +305,8 @@ export class Realm {
     this.faults.restore(s.faults);
     this.stepUp.restore(s.stepUp);
     this.current = policy;
+    this.active = { ...profile };
+    this.control = structuredClone(s.policy);
     this.counters = structuredClone(s.counters);
     await this.seedClients();
     const seed = this.config.seedRefreshToken;

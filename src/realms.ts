@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { MAX_REALM_TTL_SECONDS } from './config.js';
 import type { LogSink } from './events.js';
 import { PolicyPatchSchema, type PolicyPatch } from './policy.js';
+import { PERSONA_NAMES, type PersonaName } from './profiles/personas.js';
+import { SPEC_VERSIONS, type SpecVersion } from './profiles/spec-presets.js';
 import { Realm, SWEEP_INTERVAL_MS } from './realm.js';
 import { realmBase } from './urls.js';
 
@@ -21,9 +23,12 @@ export const RealmSpecSchema = z
       .optional(),
     policy: PolicyPatchSchema.optional(),
     ttlSeconds: z.number().int().min(1).max(MAX_REALM_TTL_SECONDS).optional(),
+    /** The spec preset and persona the realm starts with (and returns to at reset), instead of SPEC_VERSION and PERSONA. */
+    spec: z.enum(SPEC_VERSIONS).optional(),
+    persona: z.enum(PERSONA_NAMES).nullable().optional(),
   })
   .strict();
-export type RealmSpec = { id?: string; policy?: PolicyPatch; ttlSeconds?: number };
+export type RealmSpec = { id?: string; policy?: PolicyPatch; ttlSeconds?: number; spec?: SpecVersion; persona?: PersonaName | null };
 
 /** What GET /control/realms shows of one realm, and what creating it answers. */
 export interface RealmInfo {
@@ -106,7 +111,7 @@ export class RealmRegistry {
     }
     const base = this.main.config;
     const config = { ...base, oauthBaseUrl: realmBase(base.oauthBaseUrl, id), mcpBaseUrl: realmBase(base.mcpBaseUrl, id) };
-    const realm = new Realm(config, this.options.log, undefined, { ownSweeper: false, policy: parsed.policy, ttlSeconds: parsed.ttlSeconds });
+    const realm = new Realm(config, this.options.log, undefined, { ownSweeper: false, policy: parsed.policy, ttlSeconds: parsed.ttlSeconds, profile: { spec: parsed.spec, persona: parsed.persona } });
     // Another creation of the same id may have finished while this one awaited its seed.
     await realm.ready;
     if (this.realms.has(id) || this.realms.size >= this.options.max) {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SETTINGS } from '../src/config.js';
 import { SCENARIOS } from '../src/cli/scenario.js';
+import { markerIds, matrixTables, withTables } from './support/clients-table.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
@@ -28,6 +29,12 @@ describe('README', () => {
 
   it('lists every scenario the command knows', () => {
     for (const name of Object.keys(SCENARIOS)) expect(readme).toContain(`\`${name}`);
+  });
+
+  it('shows every client table exactly as rendered from test/e2e/matrix (npm run readme:tables rewrites them)', async () => {
+    const tables = await matrixTables();
+    expect(markerIds(readme).sort()).toEqual([...tables.keys()].sort());
+    expect(withTables(readme, tables) === readme, 'the README tables differ from test/e2e/matrix: run npm run readme:tables').toBe(true);
   });
 
   it('names the test command', () => {

@@ -6,6 +6,7 @@ import type { Effect, Endpoint, Fault, FaultSpec } from '../faults.js';
 import type { KeyState } from '../keys.js';
 import type { Policy, PolicyPatch, SigningAlg } from '../policy.js';
 import type { RealmInfo, RealmSpec } from '../realms.js';
+import type { Profile, ProfileView } from '../profiles/profile.js';
 import type { ControlState } from './state.js';
 import { bodyFor, SWITCHES, SWITCH_NAMES, type ArgValue, type SwitchName } from './switch-table.js';
 
@@ -85,6 +86,18 @@ export class ControlClient {
   }
   setPolicy(patch: PolicyPatch): Promise<{ policy: Policy }> {
     return this.call('POST', this.oauth, '/control/policy', patch);
+  }
+  /** GET /control/profile: the spec preset, the persona, the policy and which layer set each value. */
+  profile(): Promise<ProfileView> {
+    return this.call('GET', this.oauth, '/control/profile');
+  }
+  /**
+   * POST /control/profile on both servers (MCP first, as reset): one realm in one process answers the
+   * same, and servers run apart each switch their own (the presets set the MCP server's values too).
+   */
+  async setProfile(change: { spec?: Profile['spec']; persona?: Profile['persona'] }): Promise<ProfileView> {
+    await this.call('POST', this.mcp, '/control/profile', change);
+    return this.call('POST', this.oauth, '/control/profile', change);
   }
   addFault(spec: FaultSpec): Promise<Fault> {
     const base = isMcpEndpoint(spec.endpoint) ? this.mcp : this.oauth;

@@ -2,6 +2,7 @@ import type { CachedDocumentView } from '../cimd-cache.js';
 import type { ServerName } from '../events.js';
 import type { Fault } from '../faults.js';
 import type { ConsentMode, McpEra } from '../policy.js';
+import type { Profile } from '../profiles/profile.js';
 import type { Counters, Realm } from '../realm.js';
 import { abbreviate } from '../secrets.js';
 import type { StepUpCount } from '../step-up.js';
@@ -27,6 +28,8 @@ export interface Switches {
 export interface ControlState {
   server: ServerName;
   switches: Switches;
+  /** The spec preset and persona in force (GET /control/profile says which layer set each policy value). */
+  profile: Profile;
   counters: Counters;
   live: StoreCounts;
   /** The clients CLIENTS_FILE registers (counted in `live.clients`): no control call removes them, and reset brings them back. */
@@ -58,6 +61,7 @@ export async function controlState(realm: Realm, server: ServerName): Promise<Co
       'step-up': realm.stepUp.switchState,
       era: realm.policy.mcpEra,
     },
+    profile: { ...realm.profile },
     counters: structuredClone(realm.counters),
     live: await realm.store.counts(),
     preregistered: { count: realm.config.clients.length, clientIds: realm.config.clients.map((c) => c.client_id) },

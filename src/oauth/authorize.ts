@@ -4,7 +4,8 @@ import type { AppEnv, Ctx } from '../pipeline/env.js';
 import { methodNotAllowed } from '../pipeline/method.js';
 import { InjectedError, strikeAltering } from '../pipeline/strike.js';
 import { SUBJECT } from '../realm.js';
-import { validateAuthorization } from './authorization-request.js';
+import { OAuthError } from '../http/oauth-error.js';
+import { validateAuthorization, type AuthorizationRequest } from './authorization-request.js';
 import { redirectError, resume, type Decision, type Spoil } from './authorization-response.js';
 import { mountConsent, showConsentPage } from './consent.js';
 
@@ -36,7 +37,7 @@ async function authorize(c: Ctx): Promise<Response> {
   }
   note.clientId = v.kind === 'valid' ? v.request.clientId : v.clientId;
   if (v.kind === 'redirect-error') return redirectError(c, v.redirectUri, v.state, v.error, { omit: [] });
-  const struck = await strikeConsent(c);
+  const struck = await strikeConsent(c, v.request);
   if ('kind' in struck) return resume(c, v.request, struck);
   if (c.get('realm').policy.consent === 'page') return showConsentPage(c, v.request, struck);
   return resume(c, v.request, { kind: 'approve', scope: v.request.scope, sub: SUBJECT, ...struck });
@@ -47,9 +48,15 @@ async function authorize(c: Ctx): Promise<Response> {
  * automatic consent, so no page is shown; a latency is waited here. What faults spoil in the
  * redirect (omit, iss, state) is kept for the decision, however late it comes.
  */
-async function strikeConsent(c: Ctx): Promise<Decision | Spoil> {
+async function strikeConsent(c: Ctx, request: AuthorizationRequest): Promise<Decision | Spoil> {
   try {
-    const { omit, identity } = await strikeAltering(c, 'authorize');
+    const { omit, identity, target } = await strikeAltering(c, 'authorize');
+    const foreign = target ? foreignScopes(request) : [];
+    if (foreign.length) {
+      // Entra ID's AADSTS9010010: a v2.0 scope names its resource (`api://…/read`); RFC 8707 §2 lets it refuse the pair.
+      const error = new OAuthError('invalid_target', `AADSTS9010010: the resource parameter provided in the request doesn't match with the requested scopes (${foreign.join(' ')} are not scopes of ${request.resources[0]}; an invalid-target fault)`);
+      return { kind: 'deny', error, omit, identity };
+    }
     return { omit, identity };
   } catch (err) {
     if (err instanceof InjectedError) return { kind: 'deny', error: err, omit: err.omit, identity: err.identity };
@@ -57,3 +64,10 @@ async function strikeConsent(c: Ctx): Promise<Decision | Spoil> {
   }
 }
 
+
+/** With a resource asked for, the scopes not written `<resource>/<scope>`. */
+function foreignScopes(request: AuthorizationRequest): string[] {
+  const resources = request.resources;
+  if (resources.length === 0) return [];
+  return request.scope.filter((s) => !resources.some((r) => s.startsWith(`${r.replace(/\/+$/, '')}/`)));
+}

@@ -16,8 +16,25 @@ export function refuseWith200(c: Ctx, quirk: TokenShape, error = 'invalid_grant'
   throw new FaultAnswer(jsonResponse(body, 200, NO_STORE));
 }
 
+/**
+ * The `slack-user-token` quirk's refusals: whatever /token refuses (a bad code, an unknown client) is
+ * answered as Slack's oauth.v2.user.access answers it, HTTP 200 `{"ok":false,"error":…}`.
+ */
+export function slackRefusal(error: string): Response {
+  return jsonResponse({ ok: false, error }, 200, NO_STORE);
+}
+
+/** Whether a request's Accept names JSON (GitHub answers JSON only then: `Accept: application/json`). */
+const acceptsJson = (accept: string | undefined): boolean => /(^|[\s,])application\/json(\s*(;|,|$))/i.test(accept ?? '');
+
+const formEncoded = (fields: Record<string, unknown>): Response =>
+  new Response(new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, String(v)])).toString(), {
+    status: 200,
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...NO_STORE },
+  });
+
 /** /token's answer bent by a granting token-shape quirk; the tokens in it are issued and kept as usual. */
-export function shapedTokenResponse(body: TokenResponse, quirk: TokenShape): Response {
+export function shapedTokenResponse(body: TokenResponse, quirk: TokenShape, accept?: string): Response {
   const fields: Record<string, unknown> = { ...body };
   switch (quirk) {
     case 'lowercase-bearer':
@@ -40,10 +57,13 @@ export function shapedTokenResponse(body: TokenResponse, quirk: TokenShape): Res
       fields.refresh_token ??= null;
       fields.id_token = null;
       break;
-    case 'form-encoded': {
-      const form = new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, String(v)]));
-      return new Response(form.toString(), { status: 200, headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...NO_STORE } });
-    }
+    case 'form-encoded':
+      return formEncoded(fields);
+    case 'form-encoded-unless-json':
+      if (!acceptsJson(accept)) return formEncoded(fields);
+      break;
+    case 'slack-user-token':
+      return jsonResponse({ ok: true, ...fields, token_type: 'user' }, 200, NO_STORE);
     case 'status-201':
       return jsonResponse(fields, 201, NO_STORE);
     case 'error-200-slack':

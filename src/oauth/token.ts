@@ -9,12 +9,24 @@ import type { GrantType } from '../policy.js';
 import { authenticateClient } from './client-auth.js';
 import { assertSameGeneration } from './issue.js';
 import { GRANTS, isLiveSeed } from './grants/index.js';
-import { refuseWith200, shapedTokenResponse } from './token-shape.js';
-import { TOKEN_SHAPE_ERRORS } from '../faults.js';
+import { refuseWith200, shapedTokenResponse, slackRefusal } from './token-shape.js';
+import { TOKEN_SHAPE_ERRORS, TOKEN_SHAPE_REFUSALS } from '../faults.js';
 
 /** POST /token: each grant_type the policy lists is served by its handler in grants/ (OAuth 2.1 §4). */
 export function mountToken(app: Hono<AppEnv>): void {
-  app.post('/token', token);
+  app.post('/token', async (c) => {
+    try {
+      return await token(c);
+    } catch (err) {
+      // A standing quirk that also bends refusals (a persona's): looked at, not taken, so it counts no hit.
+      if (err instanceof OAuthError && refusalsBent(c)) {
+        c.get('note').outcome = err.code;
+        c.get('note').reason = err.description;
+        return slackRefusal(err.code);
+      }
+      throw err;
+    }
+  });
   app.all('/token', methodNotAllowed('POST'));
 }
 
@@ -58,5 +70,9 @@ async function token(c: Ctx): Promise<Response> {
   if (grant === 'refresh_token') realm.counters.refreshes++;
   if (caller.adopted) await realm.store.upsertClient(caller.client!, realm.config.maxClients);
   const sent = omitFields(body, omit);
-  return quirk ? shapedTokenResponse(sent, quirk.quirk) : jsonResponse(sent, 200, NO_STORE);
+  return quirk ? shapedTokenResponse(sent, quirk.quirk, c.req.header('accept')) : jsonResponse(sent, 200, NO_STORE);
+}
+
+function refusalsBent(c: Ctx): boolean {
+  return c.get('realm').faults.list().some((f) => f.endpoint === 'token' && f.effect.kind === 'token-shape' && TOKEN_SHAPE_REFUSALS.includes(f.effect.quirk));
 }

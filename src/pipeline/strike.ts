@@ -33,16 +33,16 @@ export async function strikeAltering(
   c: Ctx,
   endpoint: Endpoint,
   sub?: { grant?: string; rpcMethod?: string },
-): Promise<{ omit: string[]; alter?: Strike['alter']; identity: Identity; shape?: Strike['shape'] }> {
+): Promise<{ omit: string[]; alter?: Strike['alter']; identity: Identity; shape?: Strike['shape']; target?: true }> {
   const s = c.get('realm').faults.take(endpoint, sub);
   if (!s) return { omit: [], identity: {} };
-  const { alter, shape } = s;
+  const { alter, shape, target } = s;
   const identity = s.identity ?? {};
   const note = c.get('note');
   note.fault = s.ids.join(',');
   if (s.latencyMs > 0) await sleep(s.latencyMs);
   const e = s.answer?.effect;
-  if (!e) return { omit: s.omit, alter, identity, shape };
+  if (!e) return { omit: s.omit, alter, identity, shape, target };
   if (e.kind === 'drop') {
     c.env?.incoming?.socket.destroy();
     note.outcome = 'dropped';
@@ -58,5 +58,5 @@ export async function strikeAltering(
   if (e.kind === 'oauth-error') {
     throw new InjectedError(e.error, e.description ?? `${e.error} injected by fault ${s.answer!.id}`, e.status ?? standardStatus(endpoint, e.error), s.omit, identity);
   }
-  return { omit: s.omit, alter, identity, shape };
+  return { omit: s.omit, alter, identity, shape, target };
 }

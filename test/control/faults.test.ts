@@ -56,7 +56,7 @@ describe('fault model: POST / GET / DELETE /control/faults', () => {
     expect(view.status).toBe(200);
     expect(view.json.faults).toEqual([expect.objectContaining({ id: 'slow', hits: 2, remaining: 1, breaks: expect.stringMatching(/RFCs/) })]);
     expect(view.json.endpoints).toEqual(['authorize', 'token', 'register', 'introspect', 'revoke', 'as-metadata', 'jwks', 'resource-metadata', 'mcp', 'cimd-fetch']);
-    const kinds = ['oauth-error', 'status', 'latency', 'drop', 'omit', 'token-shape', 'same-client-id'];
+    const kinds = ['oauth-error', 'status', 'latency', 'drop', 'omit', 'token-shape', 'same-client-id', 'invalid-target'];
     expect(Object.keys(view.json.effects).sort()).toEqual([...kinds, 'token-flaw', 'stale-jwks', 'cimd', 'iss', 'issuer', 'state'].sort());
     for (const k of kinds) expect(view.json.effects[k].breaks, k).toMatch(/RFC/);
     expect(view.json.effects.cimd.breaks).toMatch(/draft-ietf-oauth-client-id-metadata-document/);

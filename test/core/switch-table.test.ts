@@ -31,7 +31,7 @@ afterEach(async () => {
 });
 
 type Table = typeof SWITCHES;
-const STATE_KEYS = ['cimdClients', 'clock', 'counters', 'faults', 'lastEventId', 'live', 'preregistered', 'refreshTokens', 'server', 'stepUp', 'switches'];
+const STATE_KEYS = ['cimdClients', 'clock', 'counters', 'faults', 'lastEventId', 'live', 'preregistered', 'profile', 'refreshTokens', 'server', 'stepUp', 'switches'];
 const STARTUP_SWITCHES = { rotate: false, 'expires-in': 3600, 'invalid-grant': false, 'deny-consent': false, 'force-403': false, 'step-up': false, era: 'dual', consent: 'auto' };
 const SEED = 'seeded-by-the-switch-table-0123';
 

@@ -2,8 +2,7 @@ import * as oauth from 'oauth4webapi';
 import { IssuerMismatchError } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServers } from '../../src/server.js';
-import type { FaultSpec } from '../../src/faults.js';
-import type { PolicyPatch } from '../../src/policy.js';
+import { MISMATCH_METADATA, MISMATCH_RESPONSE, NO_METADATA, ROWS } from './matrix/identity.js';
 import { connectWithConsent } from '../../src/testing/connect.js';
 import { HeadlessOAuthProvider } from '../../src/testing/headless-provider.js';
 import { REDIRECT } from '../support/oauth.js';
@@ -13,7 +12,7 @@ import { connectWithConsentV2 } from '../support/v2-client.js';
 /**
  * What the official clients do when a discovery or identity knob is set: the SDK v2 client, the SDK
  * 1.32.2 client and oauth4webapi, each from nothing but a URL. One row per knob, one outcome per
- * client, as the README's tables "what the official clients do when …" show them (copied from here).
+ * client, in test/e2e/matrix/identity.ts, which the README's table "what the official clients do when …" is rendered from.
  * An outcome is what happened, not what should: where a client lets a departure through, the row says
  * so. A refusal before /token is proven by the event log (no POST /token).
  */
@@ -27,59 +26,6 @@ beforeEach(async () => {
   await s.control.reset();
   since = (await s.control.state()).lastEventId;
 });
-
-interface Knob {
-  knob: string;
-  policy?: PolicyPatch;
-  faults?: FaultSpec[];
-  /** What each client did: `connects` (tokens issued, MCP connected; for oauth4webapi: tokens issued), or how it refused. */
-  v2: string;
-  sdk1: string;
-  o4w: string;
-}
-
-const iss = (mode: string): FaultSpec[] => [{ endpoint: 'authorize', effect: { kind: 'iss', mode: mode as 'wrong' } }];
-const issuer = (mode: string): FaultSpec[] => [{ endpoint: 'as-metadata', effect: { kind: 'issuer', mode: mode as 'wrong' } }];
-const state = (mode: 'dropped' | 'altered'): FaultSpec[] => [{ endpoint: 'authorize', effect: { kind: 'state', mode } }];
-const wellKnown = (effect: FaultSpec['effect']): FaultSpec[] => [{ endpoint: 'as-metadata', effect }];
-
-const MISMATCH_RESPONSE = 'IssuerMismatchError (authorization_response), no /token';
-const MISMATCH_METADATA = 'IssuerMismatchError (metadata), no /register';
-const NO_METADATA = 'connects without metadata (the default /authorize, /token, /register)';
-
-const KNOBS: Knob[] = [
-  { knob: 'iss correct (default)', v2: 'connects', sdk1: 'connects', o4w: 'connects' },
-  { knob: 'iss wrong', faults: iss('wrong'), v2: MISMATCH_RESPONSE, sdk1: 'connects', o4w: 'callback refused: unexpected "iss"' },
-  { knob: 'iss omitted while advertised', faults: iss('omitted'), v2: MISMATCH_RESPONSE, sdk1: 'connects', o4w: 'callback refused: "iss" missing' },
-  { knob: 'iss sent, not advertised (false)', policy: { issParameter: false }, faults: iss('unadvertised'), v2: 'connects', sdk1: 'connects', o4w: 'connects' },
-  {
-    knob: 'iss sent, advertisement absent',
-    faults: [...iss('unadvertised'), { endpoint: 'as-metadata', effect: { kind: 'omit', fields: ['authorization_response_iss_parameter_supported'] } }],
-    v2: 'connects',
-    sdk1: 'connects',
-    o4w: 'connects',
-  },
-  { knob: 'iss with a trailing slash', faults: iss('trailing-slash'), v2: MISMATCH_RESPONSE, sdk1: 'connects', o4w: 'callback refused: unexpected "iss"' },
-  { knob: 'iss upper-cased', faults: iss('upper-case'), v2: MISMATCH_RESPONSE, sdk1: 'connects', o4w: 'callback refused: unexpected "iss"' },
-  { knob: 'iss with its port written out', faults: iss('default-port'), v2: MISMATCH_RESPONSE, sdk1: 'connects', o4w: 'callback refused: unexpected "iss"' },
-  { knob: 'state dropped', faults: state('dropped'), v2: 'connects', sdk1: 'connects', o4w: 'callback refused: "state" missing' },
-  { knob: 'state altered', faults: state('altered'), v2: 'connects', sdk1: 'connects', o4w: 'callback refused: unexpected "state"' },
-  { knob: 'metadata issuer another origin', faults: issuer('wrong'), v2: MISMATCH_METADATA, sdk1: 'connects', o4w: 'discovery refused: issuer does not match' },
-  { knob: 'metadata issuer with a trailing slash', faults: issuer('trailing-slash'), v2: MISMATCH_METADATA, sdk1: 'connects', o4w: 'callback refused: unexpected "iss"' },
-  { knob: 'metadata issuer upper-cased', faults: issuer('upper-case'), v2: MISMATCH_METADATA, sdk1: 'connects', o4w: 'callback refused: unexpected "iss"' },
-  { knob: 'metadata issuer with its port written out', faults: issuer('default-port'), v2: MISMATCH_METADATA, sdk1: 'connects', o4w: 'callback refused: unexpected "iss"' },
-  { knob: 'AS metadata 503', faults: wellKnown({ kind: 'status', status: 503 }), v2: 'Error: HTTP 503 trying to load OAuth metadata from <issuer>/.well-known/oauth-authorization-server', sdk1: 'Error: HTTP 503 trying to load OAuth metadata from <issuer>/.well-known/oauth-authorization-server', o4w: 'discovery refused: status 503' },
-  { knob: 'AS metadata text/plain 404', faults: wellKnown({ kind: 'status', status: 404, body: 'Not Found' }), v2: NO_METADATA, sdk1: NO_METADATA, o4w: 'discovery refused: status 404' },
-  {
-    knob: 'AS metadata 302 elsewhere',
-    faults: wellKnown({ kind: 'status', status: 302, headers: { location: 'https://elsewhere.invalid/.well-known/oauth-authorization-server' } }),
-    v2: NO_METADATA,
-    sdk1: NO_METADATA,
-    o4w: 'discovery refused: status 302',
-  },
-  { knob: 'PKCE advertised S256 plain', policy: { pkceMethodsAdvertised: 'S256 plain' }, v2: 'connects', sdk1: 'connects', o4w: 'connects' },
-  { knob: 'PKCE methods omitted', policy: { pkceMethodsAdvertised: 'omitted' }, v2: 'connects', sdk1: 'connects', o4w: 'connects' },
-];
 
 const requests = async () => (await s.control.events(since)).events.filter((e) => e.type === 'request').map((e) => `${e.method} ${e.path} → ${e.status}`);
 const posted = async (path: string) => (await requests()).some((r) => r.startsWith(`POST ${path} `));
@@ -164,7 +110,7 @@ function o4wReason(err: unknown): string {
 }
 
 describe('what the official clients do when a discovery or identity knob is set', () => {
-  for (const k of KNOBS) {
+  for (const k of ROWS) {
     describe(k.knob, () => {
       beforeEach(async () => {
         if (k.policy) await s.control.setPolicy(k.policy);

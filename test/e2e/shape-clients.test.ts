@@ -4,8 +4,8 @@
  * nothing (discovery, registration, consent, code exchange) to a tool call. "connects" is a tool call
  * answered; otherwise the error it ended with. The refresh rows bend only the refresh leg: signed in and
  * a tool called, the access token is revoked, and "refreshes" is the next call answered after a
- * refresh (an SDK client whose refresh fails goes back to consent: UnauthorizedError). README "Token, refresh and registration knobs" shows
- * this table.
+ * refresh (an SDK client whose refresh fails goes back to consent: UnauthorizedError). The rows live
+ * in test/e2e/matrix/shapes.ts, from which README "Token, refresh and registration knobs" renders its tables.
  */
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,8 @@ import { start } from '../support/servers.js';
 import { connectWithConsentV2 } from '../support/v2-client.js';
 import { register } from '../support/oauth.js';
 import { callTool, textOf } from '../support/mcp.js';
+import type { Row } from './matrix/row.js';
+import { REFRESH_ROWS, ROWS, type ShapeRow } from './matrix/shapes.js';
 
 let s: RunningServers;
 beforeAll(async () => {
@@ -81,61 +83,26 @@ const o4w = async (afterSignIn: AfterSignIn) => {
 };
 const CLIENTS: Record<ClientName, (afterSignIn: AfterSignIn) => Promise<void>> = { 'sdk-1.32.2': sdk1, 'sdk-v2': sdkV2, oauth4webapi: o4w };
 
-const shape = (quirk: string) => async () => {
-  await s.control.addFault({ endpoint: 'token', effect: { kind: 'token-shape', quirk } as never });
-};
-const policy = (patch: Record<string, unknown>) => async () => {
-  await s.control.setPolicy(patch as never);
-};
-
-/** Each case: what it sets, and what each client was seen to do. */
-const CASES: Array<{ when: string; setup: () => Promise<void>; seen: Record<ClientName, string> }> = [
-  { when: 'nothing is changed', setup: async () => {}, seen: { 'sdk-1.32.2': 'connects', 'sdk-v2': 'connects', oauth4webapi: 'connects' } },
-  { when: 'token_type is lowercase "bearer"', setup: shape('lowercase-bearer'), seen: { 'sdk-1.32.2': 'connects', 'sdk-v2': 'connects', oauth4webapi: 'connects' } },
-  { when: 'expires_in is missing', setup: shape('no-expires-in'), seen: { 'sdk-1.32.2': 'connects', 'sdk-v2': 'connects', oauth4webapi: 'connects' } },
-  { when: 'expires_in is a string', setup: shape('string-expires-in'), seen: { 'sdk-1.32.2': 'connects', 'sdk-v2': 'connects', oauth4webapi: 'connects' } },
-  { when: 'scope is missing', setup: shape('no-scope'), seen: { 'sdk-1.32.2': 'connects', 'sdk-v2': 'connects', oauth4webapi: 'connects' } },
-  { when: 'scope is narrowed', setup: shape('narrowed-scope'), seen: { 'sdk-1.32.2': 'connects', 'sdk-v2': 'connects', oauth4webapi: 'connects' } },
-  { when: 'absent fields are null', setup: shape('null-fields'), seen: { 'sdk-1.32.2': 'ZodError', 'sdk-v2': 'ZodError', oauth4webapi: 'OperationProcessingError OAUTH_INVALID_RESPONSE' } },
-  { when: 'the token response is form-encoded', setup: shape('form-encoded'), seen: { 'sdk-1.32.2': 'SyntaxError', 'sdk-v2': 'SyntaxError', oauth4webapi: 'OperationProcessingError OAUTH_RESPONSE_IS_NOT_JSON' } },
-  { when: 'the token response is 201', setup: shape('status-201'), seen: { 'sdk-1.32.2': 'connects', 'sdk-v2': 'connects', oauth4webapi: 'OperationProcessingError OAUTH_RESPONSE_IS_NOT_CONFORM' } },
-  { when: 'token errors are 200 {"ok":false,…}', setup: shape('error-200-slack'), seen: { 'sdk-1.32.2': 'ZodError', 'sdk-v2': 'OAuthError invalid_grant', oauth4webapi: 'OperationProcessingError OAUTH_INVALID_RESPONSE' } },
-  { when: 'token errors are 200 {"error":…}', setup: shape('error-200'), seen: { 'sdk-1.32.2': 'ZodError', 'sdk-v2': 'OAuthError invalid_grant', oauth4webapi: 'OperationProcessingError OAUTH_INVALID_RESPONSE' } },
-  { when: 'dynamic registration is off', setup: policy({ dynamicRegistration: false }), seen: { 'sdk-1.32.2': 'Error', 'sdk-v2': 'Error', oauth4webapi: 'OperationProcessingError OAUTH_MISSING_SERVER_METADATA' } },
-  { when: 'application_type is required', setup: policy({ requireApplicationType: true }), seen: { 'sdk-1.32.2': 'InvalidClientMetadataError', 'sdk-v2': 'connects', oauth4webapi: 'ResponseBodyError invalid_client_metadata' } },
-  {
-    when: 'every registration gets the first one\'s client_id',
-    setup: async () => {
-      await s.control.addFault({ endpoint: 'register', effect: { kind: 'same-client-id' } as never });
-      await register(s.oauthUrl);
-    },
-    seen: { 'sdk-1.32.2': 'connects', 'sdk-v2': 'connects', oauth4webapi: 'connects' },
-  },
-];
-
-/** The same quirks on the refresh leg only: the client signed in and called a tool, then its access token is revoked. */
-const REFRESH_CASES: Array<{ when: string; quirk: string; seen: Record<ClientName, string> }> = [
-  { when: 'refresh: token_type is lowercase "bearer"', quirk: 'lowercase-bearer', seen: { 'sdk-1.32.2': 'refreshes', 'sdk-v2': 'refreshes', oauth4webapi: 'refreshes' } },
-  { when: 'refresh: expires_in is missing', quirk: 'no-expires-in', seen: { 'sdk-1.32.2': 'refreshes', 'sdk-v2': 'refreshes', oauth4webapi: 'refreshes' } },
-  { when: 'refresh: expires_in is a string', quirk: 'string-expires-in', seen: { 'sdk-1.32.2': 'refreshes', 'sdk-v2': 'refreshes', oauth4webapi: 'refreshes' } },
-  { when: 'refresh: scope is missing', quirk: 'no-scope', seen: { 'sdk-1.32.2': 'refreshes', 'sdk-v2': 'refreshes', oauth4webapi: 'refreshes' } },
-  { when: 'refresh: scope is narrowed', quirk: 'narrowed-scope', seen: { 'sdk-1.32.2': 'refreshes', 'sdk-v2': 'refreshes', oauth4webapi: 'refreshes' } },
-  { when: 'refresh: absent fields are null', quirk: 'null-fields', seen: { 'sdk-1.32.2': 'UnauthorizedError', 'sdk-v2': 'UnauthorizedError', oauth4webapi: 'OperationProcessingError OAUTH_INVALID_RESPONSE' } },
-  { when: 'refresh: the token response is form-encoded', quirk: 'form-encoded', seen: { 'sdk-1.32.2': 'UnauthorizedError', 'sdk-v2': 'UnauthorizedError', oauth4webapi: 'OperationProcessingError OAUTH_RESPONSE_IS_NOT_JSON' } },
-  { when: 'refresh: the token response is 201', quirk: 'status-201', seen: { 'sdk-1.32.2': 'refreshes', 'sdk-v2': 'refreshes', oauth4webapi: 'OperationProcessingError OAUTH_RESPONSE_IS_NOT_CONFORM' } },
-  { when: 'refresh: errors are 200 {"ok":false,…}', quirk: 'error-200-slack', seen: { 'sdk-1.32.2': 'UnauthorizedError', 'sdk-v2': 'UnauthorizedError', oauth4webapi: 'OperationProcessingError OAUTH_INVALID_RESPONSE' } },
-  { when: 'refresh: errors are 200 {"error":…}', quirk: 'error-200', seen: { 'sdk-1.32.2': 'UnauthorizedError', 'sdk-v2': 'UnauthorizedError', oauth4webapi: 'OperationProcessingError OAUTH_INVALID_RESPONSE' } },
-];
+/** The row's outcome per client, as CLIENTS names them. */
+const seenOf = (r: Row): Record<ClientName, string> => ({ 'sdk-1.32.2': r.sdk1, 'sdk-v2': r.v2, oauth4webapi: r.o4w });
+/** What a row sets before the client runs. */
+async function setUp(r: ShapeRow): Promise<void> {
+  if (r.policy) await s.control.setPolicy(r.policy);
+  for (const f of r.faults ?? []) await s.control.addFault(f);
+  if (r.registerFirst) await register(s.oauthUrl);
+}
 
 const observed: string[] = [];
 afterAll(() => {
   if (process.env.SHAPE_TABLE) console.log(observed.join('\n'));
 });
 
-describe.each(CASES)('when $when', ({ when, setup, seen }) => {
+describe.each(ROWS)('when $knob', (row) => {
+  const { knob: when } = row;
+  const seen = seenOf(row);
   it.each(Object.keys(CLIENTS) as ClientName[])('%s', async (name) => {
     await s.control.reset();
-    await setup();
+    await setUp(row);
     const outcome = await CLIENTS[name](undefined).then(
       () => 'connects',
       (err: unknown) => {
@@ -148,11 +115,13 @@ describe.each(CASES)('when $when', ({ when, setup, seen }) => {
   });
 });
 
-describe.each(REFRESH_CASES)('when $when', ({ when, quirk, seen }) => {
+describe.each(REFRESH_ROWS)('when $knob', (row) => {
+  const { knob: when } = row;
+  const seen = seenOf(row);
   it.each(Object.keys(CLIENTS) as ClientName[])('%s', async (name) => {
     await s.control.reset();
     const afterSignIn = async () => {
-      await s.control.addFault({ endpoint: 'token', grant: 'refresh_token', effect: { kind: 'token-shape', quirk } as never });
+      for (const f of row.faults ?? []) await s.control.addFault(f);
     };
     const outcome = await CLIENTS[name](afterSignIn).then(
       () => 'refreshes',
