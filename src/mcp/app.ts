@@ -10,10 +10,10 @@ import type { RealmUrls } from '../urls.js';
 import { checkBearer } from './bearer.js';
 import { chain, type McpExchange, type Step } from './chain.js';
 import { challengeResponse } from './challenge.js';
+import { challengeMetadataUrl, mountResourceMetadata } from './resource-metadata.js';
 import { eraOf } from './era.js';
 import { McpHandler } from './handler.js';
 import { guardOrigin, originAllowed } from './origin.js';
-import { mountResourceMetadata } from './resource-metadata.js';
 import { peekRpc } from './rpc-peek.js';
 import { requireToolScopes } from './scope-step.js';
 import type { CallFacts } from './tools.js';
@@ -50,7 +50,7 @@ function requireBearer(verifierOf: (realm: Realm) => TokenVerifier): Step {
     if (!check.ok) {
       note.outcome = check.challenge.error ?? 'unauthorized';
       note.reason = check.challenge.description;
-      return challengeResponse(check.challenge, c.get('urls').resourceMetadataUrl);
+      return challengeResponse(check.challenge, challengeMetadataUrl(c.get('urls'), c.get('realm').policy));
     }
     note.clientId = check.facts.clientId;
     x.token = check.token;
@@ -71,7 +71,7 @@ const mcpFaults: Step = async (c, x) => {
     if (!(err instanceof InjectedError)) throw err;
     const status = (err.status === 400 || err.status === 401 || err.status === 403 ? err.status : 401) as 400 | 401 | 403;
     c.get('note').outcome = err.code;
-    return challengeResponse({ status, error: err.code, description: err.description, scope: challengeScope(realm.policy) }, c.get('urls').resourceMetadataUrl);
+    return challengeResponse({ status, error: err.code, description: err.description, scope: challengeScope(realm.policy) }, challengeMetadataUrl(c.get('urls'), c.get('realm').policy));
   }
 };
 
