@@ -38,7 +38,10 @@ function requireBearer(verifierOf: (realm: Realm) => TokenVerifier): Step {
     // Most requests carry no query: skip parsing the URL for them (it shows in the profile).
     const q = c.req.url.indexOf('?');
     const query = q < 0 ? NO_QUERY : new URLSearchParams(c.req.url.slice(q + 1));
-    const check = await checkBearer(c.req.header('authorization'), query, c.get('urls').resource, () => challengeScope(realm.policy), verifier, c.get('urls').issuer);
+    const urls = c.get('urls');
+    // MCP 2025-03-26: a token from the authorization server answering at this origin names it as its issuer.
+    const issuer = realm.policy.asAtResourceOrigin ? [urls.issuer, urls.atResourceOrigin.issuer] : urls.issuer;
+    const check = await checkBearer(c.req.header('authorization'), query, urls.resource, () => challengeScope(realm.policy), verifier, issuer);
     const cause = check.ok ? undefined : check.verifierUnavailable;
     if (cause !== undefined && !down) {
       down = true;
