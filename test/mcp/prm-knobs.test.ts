@@ -101,12 +101,13 @@ describe('prmAdvertised × prmLocation (RFC 9728 §3.1 well-known, §5.1 resourc
 describe('prmResource (RFC 9728 §3.3: resource MUST be the identifier the client used)', () => {
   const resourceOf = async () => OAuthProtectedResourceMetadataSchema.parse(await (await fetch(`${rsBase(s)}${WK}/mcp`)).json()).resource;
 
-  it.each([
+  const RESOURCES: Array<[PolicyPatch['prmResource'], () => string]> = [
     ['exact', () => s.mcpUrl],
     ['trailing-slash', () => `${s.mcpUrl}/`],
     ['other-origin', () => 'http://other-origin.invalid/mcp'],
     ['wrong-path', () => `${rsBase(s)}/not-mcp`],
-  ] as const)('%s: the document says so; the MCP server still takes tokens for the real resource', async (prmResource, expected) => {
+  ];
+  it.each(RESOURCES)('%s: the document says so; the MCP server still takes tokens for the real resource', async (prmResource, expected) => {
     await s.control.setPolicy({ prmResource });
     expect(await resourceOf()).toBe(expected());
     const { tokens } = await obtainTokens(s.oauthUrl, { resource: s.mcpUrl });
