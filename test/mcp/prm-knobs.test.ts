@@ -1,7 +1,7 @@
 import { OAuthMetadataSchema, OAuthProtectedResourceMetadataSchema } from '@modelcontextprotocol/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PolicyPatch } from '../../src/policy.js';
-import type { RunningServers } from '../../src/server.js';
+import { startAuthServer, startMcpServer, type RunningServers } from '../../src/server.js';
 import { answer } from '../support/answer.js';
 import { post } from '../support/control.js';
 import { callTool, initializeBody, postMcp } from '../support/mcp.js';
@@ -182,6 +182,43 @@ describe('prmIssuers: a second issuer under <issuer>/migrated (SEP-2352)', () =>
     const res = await answer(await fetch(`${second()}/control/state`));
     expect(res.status).toBe(404);
     expect(res.json.error_description).toMatch(/follows its realm's/);
+  });
+});
+
+describe('prmIssuers beyond introspection in one process', () => {
+  it('JWT access tokens validated locally: the second issuer\'s (its own key, its own iss) are taken under migrated', async () => {
+    const j = await start({ mcpTokenValidation: 'jwt', accessTokenFormat: 'jwt' });
+    try {
+      await j.control.setPolicy({ prmIssuers: 'migrated' });
+      const { tokens } = await obtainTokens(`${j.oauthUrl}/migrated`, { resource: j.mcpUrl });
+      expect(JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString()).iss).toBe(`${j.oauthUrl}/migrated`);
+      expect((await callTool(j.mcpUrl, tokens.access_token)).status).toBe(200);
+      const { tokens: old } = await obtainTokens(j.oauthUrl, { resource: j.mcpUrl });
+      const refused = await callTool(j.mcpUrl, old.access_token);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toMatch(/no longer trusts/);
+    } finally {
+      await j.close();
+    }
+  });
+
+  it('the servers apart (--only): with migrated set on both control planes, the AS alone serves the second issuer and the MCP server alone takes its tokens', async () => {
+    const secret = 'apart-secret-for-the-second-issuer';
+    const as = await startAuthServer({ host: '127.0.0.1', oauthPort: 0, introspectionClientSecret: secret });
+    try {
+      const rs = await startMcpServer({ host: '127.0.0.1', mcpPort: 0, oauthBaseUrl: as.oauthUrl, introspectionClientSecret: secret });
+      try {
+        for (const base of [as.oauthUrl, new URL(rs.mcpUrl).origin]) expect((await post(base, '/control/policy', JSON.stringify({ prmIssuers: 'migrated' }))).status).toBe(200);
+        const doc = OAuthProtectedResourceMetadataSchema.parse(await (await fetch(`${new URL(rs.mcpUrl).origin}${WK}/mcp`)).json());
+        expect(doc.authorization_servers).toEqual([`${as.oauthUrl}/migrated`]);
+        const { tokens } = await obtainTokens(`${as.oauthUrl}/migrated`, { resource: rs.mcpUrl });
+        expect((await callTool(rs.mcpUrl, tokens.access_token)).status).toBe(200);
+      } finally {
+        await rs.close();
+      }
+    } finally {
+      await as.close();
+    }
   });
 });
 
