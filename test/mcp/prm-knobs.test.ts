@@ -242,6 +242,22 @@ describe('through a realm (/r/<id>)', () => {
     }
   });
 
+  it('neither, then a trailing-slash resource, set through the realm\'s own control plane; the default realm untouched', async () => {
+    const r = await s.createRealm({ policy: { prmAdvertised: 'neither' } });
+    try {
+      const path = new URL(r.mcpUrl).pathname.replace(/\/mcp$/, '');
+      await expectPlacement(rsBase(s), path, r.mcpUrl, undefined, []);
+      await r.control.setPolicy({ prmAdvertised: 'both', prmResource: 'trailing-slash' });
+      const doc = OAuthProtectedResourceMetadataSchema.parse(await (await fetch(`${rsBase(s)}${WK}${path}/mcp`)).json());
+      expect(doc.resource).toBe(`${r.mcpUrl}/`);
+      const { tokens } = await obtainTokens(r.issuer, { resource: r.mcpUrl });
+      expect((await callTool(r.mcpUrl, tokens.access_token)).status).toBe(200);
+      await expectPlacement(rsBase(s), '', s.mcpUrl, 'path-inserted', ['path-inserted', 'root']);
+    } finally {
+      r.delete();
+    }
+  });
+
   it.each(PLACEMENTS.filter(([, l]) => l === 'custom'))('%s at custom in a realm', async (prmAdvertised, prmLocation, named, served) => {
     const r = await s.createRealm({ policy: { prmAdvertised, prmLocation } });
     try {
