@@ -5,7 +5,8 @@ import { AS_PATHS } from '../urls.js';
 
 type Fetch = (req: Request, env?: object) => Response | Promise<Response>;
 
-const ENDPOINTS = new Set<string>(Object.values(AS_PATHS));
+// `/consent` too: the consent page (CONSENT=page) posts its form relative to /authorize, so at this origin.
+const ENDPOINTS = new Set<string>([...Object.values(AS_PATHS), '/consent']);
 
 /** What the AS answers at the resource's origin: its metadata (either kind, as asDiscovery says) and its endpoints. */
 function authServerPath(path: string): boolean {
