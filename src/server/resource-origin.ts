@@ -8,6 +8,9 @@ type Fetch = (req: Request, env?: object) => Response | Promise<Response>;
 // `/consent` too: the consent page (CONSENT=page) posts its form relative to /authorize, so at this origin.
 const ENDPOINTS = new Set<string>([...Object.values(AS_PATHS), '/consent']);
 
+/** The last segment of every endpoint, to pass /mcp requests on without routing them twice. */
+const ENDING = new RegExp(`(${[...ENDPOINTS].join('|')})$`);
+
 /** What the AS answers at the resource's origin: its metadata (either kind, as asDiscovery says) and its endpoints. */
 function authServerPath(path: string): boolean {
   return ENDPOINTS.has(path) || path.startsWith('/.well-known/oauth-authorization-server') || path.startsWith('/.well-known/openid-configuration');
@@ -23,7 +26,9 @@ function authServerPath(path: string): boolean {
  */
 export function resourceOriginFront(router: RealmRouter, authFetch: Fetch, mcpFetch: Fetch): Fetch {
   return (req, env) => {
-    const routed = router.route(getPath(req));
+    const path = getPath(req);
+    if (!ENDING.test(path) && !path.includes('/.well-known/')) return mcpFetch(req, env);
+    const routed = router.route(path);
     if (typeof routed.realm !== 'string' && routed.realm.policy.asAtResourceOrigin && authServerPath(routed.path)) {
       return authFetch(req, { ...env, atResourceOrigin: true });
     }
