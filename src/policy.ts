@@ -146,15 +146,15 @@ export const PolicySchema = z
      * `client_id_metadata_document_supported` is advertised. Off: such a client_id is an unknown client.
      */
     cimd: z.boolean(),
-    /** PRM_ADVERTISED: in the 401 challenge, at the well-known URLs, both or neither. */
+    /** PRM_ADVERTISED: in the challenges (401 and 403), at the well-known URLs, both or neither (mcp/resource-metadata.ts). */
     prmAdvertised: z.enum(PRM_ADVERTISED),
-    /** PRM_LOCATIONS: where the document lives and the challenge points. */
+    /** PRM_LOCATIONS: where the document lives and the challenge points; `path-inserted` also serves the root unless only the header advertises. */
     prmLocation: z.enum(PRM_LOCATIONS),
-    /** PRM_RESOURCES: the `resource` the document names. */
+    /** PRM_RESOURCES: the `resource` the document names; the MCP server still takes only tokens for its real one. */
     prmResource: z.enum(PRM_RESOURCES),
-    /** PRM_ISSUERS: the document's `authorization_servers`. */
+    /** PRM_ISSUERS: the document's `authorization_servers`, and whose tokens the MCP server takes (server/trusted-issuers.ts). */
     prmIssuers: z.enum(PRM_ISSUERS),
-    /** AS_DISCOVERY: which metadata documents the AS serves. */
+    /** AS_DISCOVERY: which metadata documents the AS serves (oauth/metadata.ts); the others answer a JSON 404. */
     asDiscovery: z.enum(AS_DISCOVERY),
     /**
      * MCP 2025-03-26 "Server Metadata Discovery" / "Fallbacks": the AS's metadata and its default

@@ -20,6 +20,10 @@ import { bindConfig, Realm, type BoundConfig } from './realm.js';
 import { REALM_ID, RealmRegistry, type RealmSpec } from './realms.js';
 import { probeIssuer } from './server/issuer-probe.js';
 import { realmRouter } from './server/realm-router.js';
+import { aloneAtResourceOrigin, resourceOriginFront } from './server/resource-origin.js';
+import { SecondIssuers } from './server/second-issuer.js';
+import { TrustedIssuersVerifier } from './server/trusted-issuers.js';
+import { SECOND_ISSUER_SEGMENT } from './urls.js';
 
 export interface StartOptions extends ServerOptions {
   /** true: print one line per event to stdout; a function: receive those lines; default false. */
@@ -77,13 +81,16 @@ function readTls(config: { tlsCertFile?: string; tlsKeyFile?: string }): Tls | u
 /** The authorization server as an app over its own realm (or a given one), without listening. */
 export function createAuthServer(options: StartOptions = {}, realm?: Realm): { app: Hono<AppEnv>; realm: Realm } {
   const r = realm ?? new Realm(bindConfig(resolveConfig(options)), sinkOf(options.log));
-  return { app: buildAuthApp(r.urls, () => r, (app) => mountControl(app, 'oauth')), realm: r };
+  // The realm's second issuer (prmIssuers several/migrated) under <issuer>/migrated, alone too.
+  const router = new SecondIssuers().routing({ route: (path) => ({ path, realm: r }) }, r.urls.issuerPath);
+  return { app: buildAuthApp(r.urls, router, (app) => mountControl(app, 'oauth')), realm: r };
 }
 
-/** Both servers' view of the registry: the default realm at the root, the others under /r/<id>. */
+/** Both servers' view of the registry: the default realm at the root, the others under /r/<id>, each realm's second issuer under its issuer's path. */
 function authServerOver(realms: RealmRegistry): Hono<AppEnv> {
   const r = realms.main;
-  return buildAuthApp(r.urls, realmRouter(realms, r.urls.issuerPath), (app) => mountControl(app, 'oauth', realms));
+  const router = new SecondIssuers().routing(realmRouter(realms, r.urls.issuerPath), r.urls.issuerPath);
+  return buildAuthApp(r.urls, router, (app) => mountControl(app, 'oauth', realms));
 }
 
 /** The protected MCP server as an app over its own realm (or a given one), without listening. */
@@ -121,16 +128,24 @@ function mcpServerOver(
   const jwks = new JwksClient({ url: r.urls.endpoint('jwks'), via: via(r, '/jwks'), timeoutMs: r.config.introspectionTimeoutMs, ca: tls?.cert });
   const local = (realm: Realm) => new JwtVerifier(realm === r ? jwks : jwks.at(realm.urls.endpoint('jwks'), via(realm, '/jwks')), realm.issuer, () => realm.clock.now());
   const verifier: TokenVerifier = jwt ? local(r) : new IntrospectionVerifier(client);
+  // The realm's second issuer (prmIssuers several/migrated): its own introspection or JWKS, over the same pool.
+  const second = (realm: Realm) => (): TokenVerifier => {
+    const issuer = realm.urls.secondIssuer;
+    const at = (path: string) => via(realm, `${SECOND_ISSUER_SEGMENT}${path}`);
+    return jwt ? new JwtVerifier(jwks.at(`${issuer}/jwks`, at('/jwks')), issuer, () => realm.clock.now()) : new IntrospectionVerifier(client.at(`${issuer}/introspect`, at('/introspect')));
+  };
   // Made at a realm's first MCP request, gone with the realm: an idle realm holds none.
   const byRealm = new WeakMap<Realm, TokenVerifier>();
   const verifierFor = (realm: Realm): TokenVerifier => {
-    if (realm === r) return verifier;
     let v = byRealm.get(realm);
-    if (!v) byRealm.set(realm, (v = jwt ? local(realm) : new IntrospectionVerifier(client.at(realm.urls.endpoint('introspect'), via(realm)))));
+    if (!v) {
+      const own = realm === r ? verifier : jwt ? local(realm) : new IntrospectionVerifier(client.at(realm.urls.endpoint('introspect'), via(realm)));
+      byRealm.set(realm, (v = new TrustedIssuersVerifier(realm, own, second(realm))));
+    }
     return v;
   };
   const handler = new McpHandler();
-  const opts = { verifier, allowedOrigins: r.config.allowedOrigins, handler, ...(realms ? { verifierFor } : {}) };
+  const opts = { verifier, allowedOrigins: r.config.allowedOrigins, handler, verifierFor };
   const resolve: RealmResolver = realms ? realmRouter(realms, r.urls.mcpBasePath) : () => r;
   return { app: buildMcpApp(r.urls, resolve, opts, (app) => mountControl(app, 'mcp', realms)), realm: r, verifier, handler };
 }
@@ -266,7 +281,8 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
   const asSocket = `${tls ? 'https' : 'http'}://${dialable(oauth)}`;
   const rs = mcpServerOver(realm, tls, asSocket, realms);
   oauth.serve(requestListener(asApp.fetch));
-  mcp.serve(requestListener(rs.app.fetch));
+  // MCP 2025-03-26: the AS also answers at the MCP server's origin while a realm's asAtResourceOrigin is on.
+  mcp.serve(requestListener(resourceOriginFront(realmRouter(realms, realm.urls.mcpBasePath), asApp.fetch, rs.app.fetch)));
   const stopCheck = checkConfiguredIssuer(config, realm, tls, options.log, `the MCP server introspects at ${asSocket}${realm.urls.issuerPath}/introspect regardless`);
   const base = facts(realm, tls);
   let closing: Promise<void> | undefined;
@@ -331,7 +347,8 @@ async function startAlone(only: 'oauth' | 'mcp', options: StartOptions): Promise
   await realm.ready;
   await restoreState(state, realm, () => listener.close());
   const rs = only === 'mcp' ? mcpServerOver(realm, tls) : undefined;
-  listener.serve(requestListener((rs ?? createAuthServer(options, realm)).app.fetch));
+  const alone = { route: (path: string) => ({ path, realm }) };
+  listener.serve(requestListener(rs ? aloneAtResourceOrigin(alone, rs.app.fetch) : createAuthServer(options, realm).app.fetch));
   const consequence = only === 'mcp' ? 'the MCP server introspects there, so every MCP call answers 401 "introspection failed" until it does' : 'the MCP servers that name it cannot send clients here';
   const stopCheck = checkConfiguredIssuer(config, realm, tls, options.log, consequence, rs?.verifier);
   let closing: Promise<void> | undefined;

@@ -68,6 +68,73 @@ export class RealmUrls {
     return `${this.issuerPath}/.well-known/openid-configuration`;
   }
 
+  /**
+   * OpenID Connect Discovery at both places MCP 2025-11-25 ("Authorization Server Metadata Discovery")
+   * has clients try for a path issuer: the well-known segment inserted before the path, then appended.
+   */
+  get oidcMetadataPaths(): string[] {
+    const appended = this.oidcMetadataPath;
+    return this.issuerPath ? [`/.well-known/openid-configuration${this.issuerPath}`, appended] : [appended];
+  }
+
+  /** RFC 9728 §3.1 for the MCP base URL rather than the endpoint: the host's root well-known for an MCP server at the root (prmLocation `root`). */
+  get resourceMetadataRootUrl(): string {
+    return `${new URL(this.mcpBase).origin}${PRM_WELL_KNOWN}${this.mcpBasePath}`;
+  }
+
+  /** A metadata URL of our own naming outside the well-known space (prmLocation `custom`): only a challenge can lead a client there. */
+  get resourceMetadataCustomUrl(): string {
+    return `${this.mcpBase}${PRM_CUSTOM_PATH}`;
+  }
+
+  /**
+   * The second issuer this realm's process serves under the issuer's path (policy prmIssuers
+   * `several` and `migrated`, SEP-2352): a realm of its own, with its own clients, keys and tokens.
+   */
+  get secondIssuer(): string {
+    return `${this.issuer}${SECOND_ISSUER_SEGMENT}`;
+  }
+
+  /**
+   * The authorization server as MCP 2025-03-26 finds it at the resource's origin (policy
+   * asAtResourceOrigin): its issuer and endpoints at the MCP base URL ("Authorization Base URL"), so
+   * that the document served there is self-consistent (RFC 8414 §3.3) and its tokens are for the same resource.
+   */
+  get atResourceOrigin(): RealmUrls {
+    return (this.resourceOriginUrls ??= new RealmUrls(this.mcpBase, this.mcpBase));
+  }
+  private resourceOriginUrls: RealmUrls | undefined;
+
+}
+
+const WELL_KNOWN = '/.well-known/';
+/** RFC 9728 §3: the well-known segment of protected-resource metadata. */
+export const PRM_WELL_KNOWN = '/.well-known/oauth-protected-resource';
+/** prmLocation `custom`: where the document is served under the MCP base URL. */
+export const PRM_CUSTOM_PATH = '/mcp-resource-metadata.json';
+/** The second issuer's path under a realm's issuer (prmIssuers `several`, `migrated`). */
+export const SECOND_ISSUER_SEGMENT = '/migrated';
+
+/**
+ * The path a second issuer's routes see, when `path` (as a realm's routes see it: `/r/<id>` already
+ * taken out) addresses one: `/migrated/token` → `/token`, and the well-known documents with the
+ * segment after the well-known one (`/.well-known/oauth-authorization-server/migrated`). Undefined: not the second issuer's.
+ */
+export function splitSecondIssuerPath(path: string, basePath = ''): string | undefined {
+  let head = '';
+  let rest = path;
+  if (rest.startsWith(WELL_KNOWN)) {
+    const end = rest.indexOf('/', WELL_KNOWN.length);
+    if (end < 0) return undefined;
+    head = rest.slice(0, end);
+    rest = rest.slice(end);
+  }
+  if (basePath !== '' && rest.startsWith(basePath)) {
+    head += basePath;
+    rest = rest.slice(basePath.length);
+  }
+  if (rest !== SECOND_ISSUER_SEGMENT && !rest.startsWith(`${SECOND_ISSUER_SEGMENT}/`)) return undefined;
+  return `${head}${rest.slice(SECOND_ISSUER_SEGMENT.length)}` || '/';
 }
 
 /** Where a realm lives under its server's base URL (`/r/<id>`): its issuer, resource and control plane. */
@@ -76,7 +143,6 @@ export const REALM_SEGMENT = '/r/';
 /** A created realm's base URL: the server's own, with `/r/<id>` appended. */
 export const realmBase = (base: string, id: string): string => `${base}${REALM_SEGMENT}${id}`;
 
-const WELL_KNOWN = '/.well-known/';
 
 /**
  * The realm a request path addresses, and the path the server's routes see without `/r/<id>`:
@@ -108,7 +174,7 @@ export function resourceMetadataUrl(resource: string): string {
 }
 
 export function resourceMetadataPath(resource: string): string {
-  return `/.well-known/oauth-protected-resource${new URL(resource).pathname.replace(/\/$/, '')}`;
+  return `${PRM_WELL_KNOWN}${new URL(resource).pathname.replace(/\/$/, '')}`;
 }
 
 /**

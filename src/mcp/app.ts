@@ -10,10 +10,10 @@ import type { RealmUrls } from '../urls.js';
 import { checkBearer } from './bearer.js';
 import { chain, type McpExchange, type Step } from './chain.js';
 import { challengeResponse } from './challenge.js';
+import { challengeMetadataUrl, mountResourceMetadata } from './resource-metadata.js';
 import { eraOf } from './era.js';
 import { McpHandler } from './handler.js';
 import { guardOrigin, originAllowed } from './origin.js';
-import { mountResourceMetadata } from './resource-metadata.js';
 import { peekRpc } from './rpc-peek.js';
 import { requireToolScopes } from './scope-step.js';
 import type { CallFacts } from './tools.js';
@@ -38,7 +38,10 @@ function requireBearer(verifierOf: (realm: Realm) => TokenVerifier): Step {
     // Most requests carry no query: skip parsing the URL for them (it shows in the profile).
     const q = c.req.url.indexOf('?');
     const query = q < 0 ? NO_QUERY : new URLSearchParams(c.req.url.slice(q + 1));
-    const check = await checkBearer(c.req.header('authorization'), query, c.get('urls').resource, () => challengeScope(realm.policy), verifier, c.get('urls').issuer);
+    const urls = c.get('urls');
+    // MCP 2025-03-26: a token from the authorization server answering at this origin names it as its issuer.
+    const issuer = realm.policy.asAtResourceOrigin ? [urls.issuer, urls.atResourceOrigin.issuer] : urls.issuer;
+    const check = await checkBearer(c.req.header('authorization'), query, urls.resource, () => challengeScope(realm.policy), verifier, issuer);
     const cause = check.ok ? undefined : check.verifierUnavailable;
     if (cause !== undefined && !down) {
       down = true;
@@ -50,7 +53,7 @@ function requireBearer(verifierOf: (realm: Realm) => TokenVerifier): Step {
     if (!check.ok) {
       note.outcome = check.challenge.error ?? 'unauthorized';
       note.reason = check.challenge.description;
-      return challengeResponse(check.challenge, c.get('urls').resourceMetadataUrl);
+      return challengeResponse(check.challenge, challengeMetadataUrl(c.get('urls'), c.get('realm').policy));
     }
     note.clientId = check.facts.clientId;
     x.token = check.token;
@@ -71,7 +74,7 @@ const mcpFaults: Step = async (c, x) => {
     if (!(err instanceof InjectedError)) throw err;
     const status = (err.status === 400 || err.status === 401 || err.status === 403 ? err.status : 401) as 400 | 401 | 403;
     c.get('note').outcome = err.code;
-    return challengeResponse({ status, error: err.code, description: err.description, scope: challengeScope(realm.policy) }, c.get('urls').resourceMetadataUrl);
+    return challengeResponse({ status, error: err.code, description: err.description, scope: challengeScope(realm.policy) }, challengeMetadataUrl(c.get('urls'), c.get('realm').policy));
   }
 };
 

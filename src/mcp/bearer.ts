@@ -20,8 +20,8 @@ export async function checkBearer(
   resource: string,
   scopeOf: () => string,
   verifier: TokenVerifier,
-  /** The issuer as this request names it (`c.get('urls').issuer`), for a verifier that checks `iss`. */
-  issuer?: string,
+  /** The issuer as this request names it (`c.get('urls').issuer`; also at the resource's origin), for a verifier that checks `iss`. */
+  issuer?: string | readonly string[],
 ): Promise<BearerCheck> {
   if (query.has('access_token')) {
     return refuse(scopeOf, { status: 400, error: 'invalid_request', description: 'send the access token in the Authorization header, not the query string (RFC 6750 section 2.1; MCP authorization)' });

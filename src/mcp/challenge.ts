@@ -24,21 +24,21 @@ export interface Challenge {
   scope?: string;
 }
 
-/** The `WWW-Authenticate: Bearer …` value for a challenge. */
-export function bearerHeader(ch: Challenge, resourceMetadata: string): string {
+/** The `WWW-Authenticate: Bearer …` value for a challenge; without `resource_metadata` when there is none to name (policy prmAdvertised). */
+export function bearerHeader(ch: Challenge, resourceMetadata: string | undefined): string {
   const params: Array<[string, string]> = [];
   if (ch.error) params.push(['error', ch.error]);
   if (ch.error && ch.description) params.push(['error_description', safeDescription(ch.description)]);
   if (ch.scope) params.push(['scope', ch.scope]);
-  params.push(['resource_metadata', resourceMetadata]);
-  return `Bearer ${params.map(([k, v]) => `${k}=${quote(v)}`).join(', ')}`;
+  if (resourceMetadata !== undefined) params.push(['resource_metadata', resourceMetadata]);
+  // RFC 6750 §3: a challenge with no parameter at all is the bare scheme.
+  return params.length ? `Bearer ${params.map(([k, v]) => `${k}=${quote(v)}`).join(', ')}` : 'Bearer';
 }
 
 /** The full response for a challenge: status, header, and the same error as JSON for humans. */
-export function challengeResponse(ch: Challenge, resourceMetadata: string): Response {
+export function challengeResponse(ch: Challenge, resourceMetadata: string | undefined): Response {
   // RFC 6750 §3.1: a request without credentials gets no error code, in the body either.
-  const body = ch.error
-    ? { error: ch.error, error_description: ch.description ?? ch.error }
-    : { error_description: 'a Bearer access token is required; discover how to get one from the resource_metadata in WWW-Authenticate' };
+  const how = resourceMetadata !== undefined ? 'from the resource_metadata in WWW-Authenticate' : 'from this server\'s protected-resource metadata, or (MCP 2025-03-26) from the authorization server metadata at its origin';
+  const body = ch.error ? { error: ch.error, error_description: ch.description ?? ch.error } : { error_description: `a Bearer access token is required; discover how to get one ${how}` };
   return jsonResponse(body, ch.status, { 'WWW-Authenticate': bearerHeader(ch, resourceMetadata), 'Cache-Control': 'no-store' });
 }

@@ -48,7 +48,7 @@ export class JwtVerifier implements TokenVerifier {
     return `local JWT validation with the JWKS at ${this.jwks.url}`;
   }
 
-  async verify(token: string, expect?: { issuer?: string }): Promise<Verification> {
+  async verify(token: string, expect?: { issuer?: string | readonly string[] }): Promise<Verification> {
     let header;
     try {
       if (token.split('.').length !== 3) throw new Error('not three parts');
@@ -71,7 +71,7 @@ export class JwtVerifier implements TokenVerifier {
     if (!set.kids.has(header.kid)) {
       return rejected(`the access token was signed with key ${told(header.kid)}, which is not in the JWKS at ${this.jwks.url} (fetched ${Math.round((this.now() - set.at) / 1000)} s ago; an unknown kid refetches it at most every ${JWKS_REFETCH_COOLDOWN_MS / 1000} s)`);
     }
-    const issuers = [...new Set([expect?.issuer ?? this.issuer, this.issuer])];
+    const issuers = [...new Set([...[expect?.issuer ?? this.issuer].flat(), this.issuer])];
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, set.keys, { issuer: issuers, algorithms: ALGORITHMS, typ: 'at+jwt', clockTolerance: CLOCK_SKEW_SECONDS, currentDate: new Date(this.now()), requiredClaims: REQUIRED }));

@@ -1,6 +1,7 @@
 import type { Ctx } from '../pipeline/env.js';
 import type { McpExchange, Step } from './chain.js';
 import { challengeResponse } from './challenge.js';
+import { challengeMetadataUrl } from './resource-metadata.js';
 import { shortfall, stepUpScope, TOOL_SCOPES, type ScopeShortfall } from './scopes.js';
 
 /** Why a call is refused, for error_description: what it lacks and how to get it. */
@@ -43,5 +44,5 @@ export const requireToolScopes: Step = (c, x) => {
   // A client that keeps re-authorizing without the scope the challenge names is looping (it asked for the old scope, not the union).
   // First, so that a shortened event line still says it.
   note.reason = repeats > limit ? `client ${clientId} re-authorized ${repeats} times for this same challenge, more than stepUpReauthorizationLimit ${limit}: ${description}` : description;
-  return challengeResponse({ status: 403, error: 'insufficient_scope', description, scope: short.scope }, c.get('urls').resourceMetadataUrl);
+  return challengeResponse({ status: 403, error: 'insufficient_scope', description, scope: short.scope }, challengeMetadataUrl(c.get('urls'), c.get('realm').policy));
 };

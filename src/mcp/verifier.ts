@@ -25,7 +25,10 @@ export type Verification =
 export interface TokenVerifier {
   /** For operators: where it verifies, e.g. `introspection at http://localhost:9100/introspect`. */
   readonly source: string;
-  /** `expect.issuer`: the issuer as this request's Host names it (a local JWT check accepts that `iss` too). */
-  verify(token: string, expect?: { issuer?: string }): Promise<Verification>;
+  /**
+   * `expect.issuer`: the issuer as this request's Host names it (a local JWT check accepts that `iss`
+   * too); several when the authorization server also answers at the resource's origin (asAtResourceOrigin).
+   */
+  verify(token: string, expect?: { issuer?: string | readonly string[] }): Promise<Verification>;
   close(): void;
 }

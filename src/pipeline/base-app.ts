@@ -64,7 +64,8 @@ export function createBaseApp(server: ServerName, realms: RealmResolver): Hono<A
     }
     c.set('realm', realm);
     c.set('generation', realm.generation);
-    c.set('urls', realm.hosts.for(server, c.req.header('host')));
+    // At the MCP server's origin (asAtResourceOrigin), the AS names itself there (MCP 2025-03-26).
+    c.set('urls', c.env?.atResourceOrigin ? realm.hosts.for('mcp', c.req.header('host')).atResourceOrigin : realm.hosts.for(server, c.req.header('host')));
     await next();
     if (!note.silent) realm.events.record(requestEvent(server, c, path, note, Math.round(performance.now() - started)));
   });

@@ -26,7 +26,8 @@ export type Note = RequestFields & {
 // Read them with c.get('realm'), never c.var.realm: hono's c.var builds a new object of every
 // variable on each access (Object.fromEntries), 4% of /token's CPU and garbage besides.
 // `tokenFlaw`: a token-flaw fault that struck this /token request (faults.ts), for the grant's issueTokens.
-export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { note: Note; realm: Realm; generation: number; urls: RealmUrls; tokenFlaw?: TokenFlaw } };
+// `atResourceOrigin`: the MCP server's listener handed this request to the AS app (server/resource-origin.ts).
+export type AppEnv = { Bindings: Partial<HttpBindings> & { atResourceOrigin?: boolean }; Variables: { note: Note; realm: Realm; generation: number; urls: RealmUrls; tokenFlaw?: TokenFlaw } };
 export type Ctx = Context<AppEnv>;
 
 /** Finds the realm a request addresses: the realm, or in words why none answers there (a JSON 404 says it). */
