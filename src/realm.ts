@@ -105,8 +105,10 @@ export class Realm {
   private readonly creation: RealmSnapshot['created'];
   private epoch = 0;
   private readonly startupPolicy: Policy;
-  /** The startup defaults under every profile: the configuration's policy and a created realm's creation policy. */
+  /** The startup defaults under every profile: the configuration's policy. */
   private readonly base: Policy;
+  /** A created realm's creation policy: the layer above its profile (profiles/profile.ts layered). */
+  private readonly creationPolicy: PolicyPatch;
   private readonly startupProfile: Profile;
   private active: Profile;
   /** What the control plane changed (POST /control/policy, switches that write policy), over the profile. */
@@ -130,10 +132,11 @@ export class Realm {
         ? { ...(options.policy && { policy: options.policy }), ...(options.ttlSeconds && { ttlSeconds: options.ttlSeconds }), ...(p.spec && { spec: p.spec }), ...(p.persona !== undefined && { persona: p.persona }) }
         : undefined;
     const defaults = defaultPolicy(config);
-    this.base = options.policy ? PolicySchema.parse({ ...defaults, ...PolicyPatchSchema.parse(options.policy) }) : defaults;
+    this.base = defaults;
+    this.creationPolicy = options.policy ? PolicyPatchSchema.parse(options.policy) : {};
     this.startupProfile = { spec: p.spec ?? config.specVersion ?? NEWEST_SPEC, persona: p.persona !== undefined ? p.persona : (config.persona ?? null) };
     this.active = this.startupProfile;
-    this.startupPolicy = layered(this.base, this.startupProfile, {});
+    this.startupPolicy = layered(this.base, this.startupProfile, {}, this.creationPolicy);
     this.current = this.startupPolicy;
     for (const f of standingFaults(this.startupProfile.persona)) this.faults.add(f);
     this.ready = this.seed();
@@ -182,7 +185,7 @@ export class Realm {
   /** The active profile, the policy in force and the layer each value comes from. */
   profileView(): ProfileView {
     const ids = new Set(standingFaults(this.active.persona).map((f) => f.id!));
-    return { ...this.active, policy: this.current, sources: sources(this.base, this.active, this.control), faults: this.faults.list().filter((f) => ids.has(f.id)).map((f) => f.id) };
+    return { ...this.active, policy: this.current, sources: sources(this.base, this.active, this.control, this.creationPolicy), faults: this.faults.list().filter((f) => ids.has(f.id)).map((f) => f.id) };
   }
 
   /**
@@ -193,7 +196,7 @@ export class Realm {
   setProfile(change: Partial<Profile>): Profile {
     const next: Profile = { spec: change.spec ?? this.active.spec, persona: change.persona !== undefined ? change.persona : this.active.persona };
     const control = controlAfterSwitch(this.control, next);
-    const policy = layered(this.base, next, control);
+    const policy = layered(this.base, next, control, this.creationPolicy);
     const personaChanged = next.persona !== this.active.persona;
     if (personaChanged) {
       const old = standingFaults(this.active.persona).filter((f) => this.faults.has(f.id!)).length;
@@ -267,7 +270,7 @@ export class Realm {
     const preregistered = new Set(this.config.clients.map((c) => c.client_id));
     const store = preregistered.size ? { ...dump, clients: dump.clients.filter((c) => !preregistered.has(c.client_id)) } : dump;
     return {
-      policy: policyChanges(layered(this.base, this.active, {}), this.current),
+      policy: policyChanges(layered(this.base, this.active, {}, this.creationPolicy), this.current),
       profile: { ...this.active },
       faults: this.faults.snapshot(),
       stepUp: this.stepUp.snapshot(),
@@ -291,7 +294,7 @@ export class Realm {
     const profile = s.profile ?? this.startupProfile;
     let below: Policy;
     try {
-      below = layered(this.base, profile, {});
+      below = layered(this.base, profile, {}, this.creationPolicy);
     } catch (err) {
       throw new SnapshotRefused(`its profile (spec ${profile.spec}, persona ${profile.persona ?? 'none'}) does not fit this configuration (${err instanceof Error ? err.message.slice(0, 200) : String(err)})`);
     }

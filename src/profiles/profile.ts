@@ -14,8 +14,11 @@ export const ProfileSchema = z.object({ spec: z.enum(SPEC_VERSIONS), persona: z.
 
 export const DEFAULT_PROFILE: Profile = { spec: NEWEST_SPEC, persona: null };
 
-/** Which layer set a policy value: the startup defaults (env, config, a created realm's policy), the preset, the persona, or the control plane. */
-export type Source = 'default' | `spec:${SpecVersion}` | `persona:${PersonaName}` | 'control';
+/**
+ * Which layer set a policy value: the startup defaults (env, config), the preset, the persona, the
+ * policy a created realm was asked for (`realm`), or the control plane.
+ */
+export type Source = 'default' | `spec:${SpecVersion}` | `persona:${PersonaName}` | 'realm' | 'control';
 
 /** GET /control/profile: the active profile, the policy in force, and which layer set each value. */
 export interface ProfileView extends Profile {
@@ -38,20 +41,22 @@ export function profileKeys(p: Profile): Set<keyof Policy> {
 }
 
 /**
- * The layering, lowest first: startup defaults → spec preset → persona → control-plane changes.
+ * The layering, lowest first: startup defaults → spec preset → persona → a created realm's policy →
+ * control-plane changes. A realm's creation policy sits above its profile: it is what that realm was
+ * explicitly asked for, under whichever preset the server runs (and stays across profile switches).
  * Each layer is a patch over the one below; the whole is validated once (a ZodError when refused).
  */
-export function layered(base: Readonly<Policy>, p: Profile, control: PolicyPatch): Policy {
-  return PolicySchema.parse({ ...base, ...presetPatch(p.spec), ...(personaOf(p.persona)?.policy ?? {}), ...control });
+export function layered(base: Readonly<Policy>, p: Profile, control: PolicyPatch, creation: PolicyPatch = {}): Policy {
+  return PolicySchema.parse({ ...base, ...presetPatch(p.spec), ...(personaOf(p.persona)?.policy ?? {}), ...creation, ...control });
 }
 
 /** For every policy key, the layer its value comes from (the highest that sets it). */
-export function sources(base: Readonly<Policy>, p: Profile, control: PolicyPatch): Record<keyof Policy, Source> {
+export function sources(base: Readonly<Policy>, p: Profile, control: PolicyPatch, creation: PolicyPatch = {}): Record<keyof Policy, Source> {
   const spec = presetPatch(p.spec);
   const persona = personaOf(p.persona)?.policy ?? {};
   const out = {} as Record<keyof Policy, Source>;
   for (const k of Object.keys(base) as Array<keyof Policy>) {
-    out[k] = k in control ? 'control' : k in persona ? `persona:${p.persona!}` : k in spec ? `spec:${p.spec}` : 'default';
+    out[k] = k in control ? 'control' : k in creation ? 'realm' : k in persona ? `persona:${p.persona!}` : k in spec ? `spec:${p.spec}` : 'default';
   }
   return out;
 }

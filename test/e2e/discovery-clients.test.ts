@@ -9,7 +9,7 @@ import { REDIRECT } from '../support/oauth.js';
 import { rsBase, start } from '../support/servers.js';
 import { connectWithConsentV2 } from '../support/v2-client.js';
 import { parseWwwAuthenticate } from '../support/www-authenticate.js';
-import { DISCOVERY_KNOBS, MIGRATION } from './matrix/discovery.js';
+import { ROWS, MIGRATION } from './matrix/discovery.js';
 
 /**
  * What the official clients do under each protected-resource and AS discovery knob: the SDK v2
@@ -139,7 +139,7 @@ async function runO4w(): Promise<{ outcome: string; token?: string }> {
 }
 
 describe('what the official clients do when a discovery knob is set', () => {
-  for (const k of DISCOVERY_KNOBS) {
+  for (const k of ROWS) {
     describe(k.knob, () => {
       beforeEach(async () => {
         if (k.policy) await s.control.setPolicy(k.policy);

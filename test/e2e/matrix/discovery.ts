@@ -26,7 +26,7 @@ const AT_MCP = 'connects (AS at the MCP origin)';
 const AT_MCP_DEFAULTS = 'connects (AS at the MCP origin), default endpoints';
 
 /** The protected-resource and AS discovery knobs (policy prmAdvertised … asAtResourceOrigin). */
-export const DISCOVERY_KNOBS: Knob[] = [
+export const ROWS: Knob[] = [
   { knob: 'PRM in the header and at the well-known URLs (default)', v2: 'connects', sdk1: 'connects', o4w: 'connects' },
   { knob: 'PRM in the header only', policy: { prmAdvertised: 'header' }, v2: 'connects', sdk1: 'connects', o4w: 'connects' },
   { knob: 'PRM at the well-known URLs only', policy: { prmAdvertised: 'well-known' }, v2: 'connects', sdk1: 'connects', o4w: 'connects' },
