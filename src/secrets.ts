@@ -52,6 +52,17 @@ export function abbreviate(secret: string | undefined): string | undefined {
   return `${secret.slice(0, 6)}…${secret.slice(-4)}`;
 }
 
+/** The key of `factDigest`, drawn once per process: a digest means nothing outside it. */
+const FACT_KEY = crypto.randomBytes(32);
+
+/**
+ * 12 characters that show two values equal (a reused state, a replayed token) without saying what
+ * either was: an HMAC under a per-process key, so a short or guessable value cannot be looked up.
+ */
+export function factDigest(value: string): string {
+  return crypto.createHmac('sha256', FACT_KEY).update(value).digest('base64url').slice(0, 12);
+}
+
 /** BASE64URL(SHA256(verifier)), RFC 7636 §4.2. */
 export function s256(verifier: string): string {
   return sha256(verifier, 'base64url') as string;

@@ -9,6 +9,7 @@ import { issuerVariant } from './issuer-variant.js';
 import { SUBJECT, type Realm } from '../realm.js';
 import { abbreviate, randomToken } from '../secrets.js';
 import { validateAuthorization, type AuthorizationRequest } from './authorization-request.js';
+import { noteAuthorizeFacts } from './authorize-facts.js';
 
 /** What is decided on a valid request: approved (with the scope granted), or denied; and what faults spoil in the redirect. */
 export type Decision = ({ kind: 'approve'; scope: string[] } | { kind: 'deny'; error: OAuthError }) & { omit: string[]; identity?: Identity };
@@ -30,7 +31,9 @@ async function authorize(c: Ctx): Promise<Response> {
   realm.counters.authorizeCalls++;
   const note = c.get('note');
   note.endpoint = 'authorize';
-  const v = await validateAuthorization(new URL(c.req.url).searchParams, realm, note);
+  const query = new URL(c.req.url).searchParams;
+  const v = await validateAuthorization(query, realm, note);
+  noteAuthorizeFacts(note, query, c.get('urls').resource, v.kind === 'valid' ? v.request.redirectUri : v.kind === 'redirect-error' ? v.redirectUri : undefined);
   if (v.kind === 'refuse') {
     note.clientId = v.clientId;
     note.outcome = v.error;
