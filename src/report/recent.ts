@@ -1,7 +1,7 @@
 /** How many recent digests a client's facts keep of each kind: enough to see a reuse, never a list that grows. */
 export const SAMPLE = 16;
 
-/** A set of the most recent values; the oldest is forgotten first. */
+/** A set of the most recently seen values; the one seen longest ago is forgotten first. */
 export class RecentSet {
   private readonly values = new Set<string>();
   constructor(private readonly cap = SAMPLE) {}
@@ -10,9 +10,12 @@ export class RecentSet {
     return this.values.has(v);
   }
 
-  /** Adds `v`; true when it was there already (a reuse). */
+  /** Adds `v`; true when it was there already (a reuse), which makes it the most recent again. */
   seen(v: string): boolean {
-    if (this.values.has(v)) return true;
+    if (this.values.delete(v)) {
+      this.values.add(v);
+      return true;
+    }
     if (this.values.size >= this.cap) this.values.delete(this.values.values().next().value!);
     this.values.add(v);
     return false;
