@@ -6,6 +6,24 @@ import { isLoopbackHttp } from './redirect-uri.js';
 const MAX_SCOPES = 16;
 const MAX_SCOPE_CHARS = 64;
 
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Whether a `resource` a client sent names this server's resource. Under derived base URLs the
+ * server answers to every loopback name, so a client that reached the MCP server as localhost and the
+ * AS as 127.0.0.1 names the same resource under another name: that is no mismatch.
+ */
+export function namesResource(sent: string, resource: string): boolean {
+  if (sent === resource) return true;
+  try {
+    const a = new URL(sent);
+    const b = new URL(resource);
+    return LOOPBACK_NAMES.has(a.hostname) && LOOPBACK_NAMES.has(b.hostname) && a.protocol === b.protocol && a.port === b.port && a.pathname === b.pathname && a.search === b.search;
+  } catch {
+    return false;
+  }
+}
+
 /** What the redirect URI is: the MCP specification's authorization "Communication Security" wants loopback or https. */
 export function redirectKind(uri: string): 'loopback' | 'https' | 'other' {
   try {
@@ -33,5 +51,5 @@ export function noteAuthorizeFacts(note: Note, query: URLSearchParams, resource:
   if (scope !== null) note.requestedScopes = scope.split(' ').filter(Boolean).slice(0, MAX_SCOPES).map((s) => s.slice(0, MAX_SCOPE_CHARS));
   const resources = query.getAll('resource');
   note.resourceSent = resources.length > 0;
-  if (note.resourceSent) note.resourceMatches = resources.every((r) => r === resource);
+  if (note.resourceSent) note.resourceMatches = resources.every((r) => namesResource(r, resource));
 }

@@ -13,6 +13,7 @@ import { refuseWith200, shapedTokenResponse } from './token-shape.js';
 import { TOKEN_SHAPE_ERRORS } from '../faults.js';
 import type { Form } from '../http/form.js';
 import { factDigest } from '../secrets.js';
+import { namesResource } from './authorize-facts.js';
 
 /** How the request authenticates, read off its shape (RFC 6749 §2.3), before it is judged; and whether it sent `resource`. */
 function noteTokenFacts(c: Ctx, form: Form): void {
@@ -24,7 +25,7 @@ function noteTokenFacts(c: Ctx, form: Form): void {
   note.resourceSent = resources.length > 0;
   if (note.resourceSent) {
     const ours = c.get('urls').resource;
-    note.resourceMatches = resources.every((r) => r === ours);
+    note.resourceMatches = resources.every((r) => namesResource(r, ours));
   }
 }
 

@@ -28,6 +28,14 @@ describe('report card: broken clients', () => {
     expect(byId).toMatchObject({ 'pkce-code-challenge-sent': 'SUCCESS', 'pkce-verifier-matches-challenge': 'SUCCESS', 'resource-parameter-in-token': 'SUCCESS', 'mcp-protocol-version-header': 'SUCCESS', 'step-up-reauthorized': 'SKIPPED', 'scope-source': 'INFO' });
   });
 
+  it('a resource under another loopback name than the one the AS was reached by is no mismatch (derived base URLs answer to every loopback name)', async () => {
+    const other = s.mcpUrl.includes('127.0.0.1') ? s.mcpUrl.replace('127.0.0.1', 'localhost') : s.mcpUrl.replace('localhost', '127.0.0.1');
+    const c = await new PlainClient({ oauthUrl: s.oauthUrl, mcpUrl: other }).register();
+    await c.login();
+    expect(card(c)).toEqual([]);
+    expect(Object.fromEntries(s.report(c.clientId)!.map((k) => [k.id, k.status]))).toMatchObject({ 'resource-parameter-in-authorization': 'SUCCESS', 'resource-parameter-in-token': 'SUCCESS' });
+  });
+
   it('no PKCE: pkce-code-challenge-sent, and the verifier checks are SKIPPED (the authorization was refused)', async () => {
     const c = await new PlainClient(s).register();
     const v = await c.visit({ params: { code_challenge: null, code_challenge_method: null } });
