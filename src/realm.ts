@@ -108,7 +108,7 @@ export class Realm {
   ) {
     this.store = store ?? new MemoryStore(() => this.clock.now());
     this.events = new EventLog(config.eventCapacity, log);
-    this.report = new ReportCard(this.events, { rotates: () => this.current.rotateRefreshTokens, scopesSupported: () => this.current.scopes });
+    this.report = new ReportCard(this.events, { now: () => this.clock.now(), rotates: () => this.current.rotateRefreshTokens, scopesSupported: () => this.current.scopes });
     this.cimd = new CimdCache(config.cimdMaxDocuments);
     this.urls = new RealmUrls(config.oauthBaseUrl, config.mcpBaseUrl);
     this.hosts = new HostAwareUrls(this.urls, config.derived, (line) => this.notice(line));

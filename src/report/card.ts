@@ -35,6 +35,8 @@ export interface Report {
 
 /** What the card asks of its realm when it grades (it imports no realm). */
 export interface CardContext {
+  /** The realm's clock (ms): what "at the same time" is measured on, so a test can move it. */
+  now(): number;
   rotates(): boolean;
   scopesSupported(): readonly string[];
 }
@@ -113,7 +115,7 @@ export class ReportCard {
       case 'token':
         if (e.clientId === undefined) return;
         if (e.accessDigest !== undefined) setBounded(this.owners, e.accessDigest, e.clientId, MAX_TOKEN_OWNERS);
-        this.entry(e.clientId, e.at, e.clientId).onToken(e, Date.now());
+        this.entry(e.clientId, e.at, e.clientId).onToken(e, this.ctx.now());
         return;
       case 'mcp': {
         const id = e.clientId ?? (e.tokenDigest === undefined ? undefined : this.owners.get(e.tokenDigest));

@@ -2,9 +2,10 @@ import type { RequestEvent } from '../events.js';
 import { RecentSet, setBounded, SAMPLE } from './recent.js';
 
 /**
- * A rotated refresh token presented again within this long of its rotation (realm clock), or of
- * another presentation of it (wall clock), is taken for a parallel refresh that lost the race; later,
- * it is a stale replay. The two cannot be told apart any closer from the server's side.
+ * A refresh token presented again within this long (on the realm clock) of its rotation or of another
+ * presentation of it is taken for a parallel refresh that lost the race; later, it is a stale replay
+ * (or, refused already, a loop). The server serves requests one at a time: it sees when they came,
+ * not whether the client waited for the answer before sending the next.
  */
 export const RACE_WINDOW_MS = 1000;
 
@@ -166,19 +167,26 @@ export class ClientFacts {
     const racing = (e.replayAgeMs !== undefined && e.replayAgeMs < RACE_WINDOW_MS) || (last !== undefined && now - last < RACE_WINDOW_MS);
     if (e.outcome === 'ok') {
       r.ok++;
-      // Honoured inside a rotation grace window: a parallel refresh all the same.
-      if (e.replayAgeMs !== undefined) r.races++;
+      // A rotated token honoured inside a grace window: a parallel refresh, or (later) a replay all the same.
+      if (e.replayAgeMs !== undefined && e.replayAgeMs < RACE_WINDOW_MS) r.races++;
+      else if (e.replayAgeMs !== undefined) {
+        r.staleReuse++;
+        r.oldestReplayMs = Math.max(r.oldestReplayMs, e.replayAgeMs);
+      }
       return;
     }
     if (e.outcome !== 'invalid_grant') return;
     r.invalidGrant++;
-    if (e.replayAgeMs !== undefined && e.replayAgeMs >= RACE_WINDOW_MS) {
-      r.staleReuse++;
-      r.oldestReplayMs = Math.max(r.oldestReplayMs, e.replayAgeMs);
-    } else if (racing) {
+    const stale = e.replayAgeMs !== undefined && e.replayAgeMs >= RACE_WINDOW_MS;
+    if (!stale && racing) {
       r.races++;
       return;
-    } else if (d !== undefined && r.refused.seen(d)) r.loopRepeats++;
+    }
+    if (stale) {
+      r.staleReuse++;
+      r.oldestReplayMs = Math.max(r.oldestReplayMs, e.replayAgeMs!);
+    }
+    if (d !== undefined && r.refused.seen(d)) r.loopRepeats++;
     r.live = false;
     r.awaitingReauth = true;
   }
