@@ -53,14 +53,16 @@ export function abbreviate(secret: string | undefined): string | undefined {
 }
 
 /** The key of `factDigest`, drawn once per process: a digest means nothing outside it. */
-const FACT_KEY = crypto.randomBytes(32);
+const FACT_KEY = crypto.randomBytes(32).toString('base64url');
 
 /**
  * 12 characters that show two values equal (a reused state, a replayed token) without saying what
- * either was: an HMAC under a per-process key, so a short or guessable value cannot be looked up.
+ * either was: SHA-256 over a per-process key and the value, so a short or guessable value cannot be
+ * looked up. The one-shot hash, not an HMAC object: /token and /mcp digest on their hot paths, and
+ * a truncated digest of key ‖ value leaks nothing a length extension could use.
  */
 export function factDigest(value: string): string {
-  return crypto.createHmac('sha256', FACT_KEY).update(value).digest('base64url').slice(0, 12);
+  return (sha256(FACT_KEY + value, 'base64url') as string).slice(0, 12);
 }
 
 /** BASE64URL(SHA256(verifier)), RFC 7636 §4.2. */
