@@ -54,7 +54,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   report: {
-    synopsis: ['report [--client-id ID] [--junit F]', "print running servers' report card: each client's checks; exit 1 on a FAILURE (report --help)"],
+    synopsis: ['report [--client-id ID]', "print running servers' report card, --junit F for CI; exit 1 on a FAILURE (report --help)"],
     help: async () => (await report()).reportUsage(),
     run: async (words, args) => (await report()).runReport(words, args),
   },
