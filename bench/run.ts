@@ -7,7 +7,7 @@
  * shared and noisy; ratios travel, absolute numbers do not. See bench/README.md.
  *
  * Options: --duration <s> (5)  --warmup <s> (1)  --connections <n> (10)  --only <substring,…>
- *          --skip <cases|cold|volume|soak|realms,…>  --tokens <n> (1000000)  --tokens-per-grant <n> (1)
+ *          --skip <cases|card|cold|volume|soak|realms,…>  --tokens <n> (1000000)  --tokens-per-grant <n> (1)
  *          --soak-seconds <s> (20)  --realms <n> (1000)
  *          --cold-runs <n> (20)  --cli-runs <n> (5)  --profile (server under --cpu-prof; prints hot spots)
  *          --tsx (run the servers' TypeScript under tsx instead of compiling it first)
@@ -241,6 +241,26 @@ if (!skip.has('cases')) {
   }
 }
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined);
+
+// ---- the report card's cost -----------------------------------------------------------------
+// The hot paths with the report card on (the default) and with its subscriber detached (server kind
+// realm-nocard), alternating on, off, on, off in this run: the issue's bar is within 10%.
+const CARD_CASES = ['POST /token refresh (rotation off)', 'POST /introspect', 'POST /mcp tools/call (authenticated)'];
+const CARD_TARGET = 0.9;
+const cardCost: Array<{ name: string; on: number[]; off: number[] }> = [];
+if (!skip.has('card')) {
+  log('\nreport card cost (each hot path with the card on, then with its subscriber detached, twice)');
+  for (const def of CASES.filter((d) => d.server === 'realm' && CARD_CASES.includes(d.name) && selected(d))) {
+    const on: number[] = [];
+    const off: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      on.push((await runCase(def)).load.rps);
+      off.push((await runCase({ ...def, name: `${def.name} [card off]`, server: 'realm-nocard' })).load.rps);
+    }
+    cardCost.push({ name: def.name, on, off });
+    log(`  ${def.name}: card on ${fmt(mean(on)!)} req/s, off ${fmt(mean(off)!)} req/s: ${((mean(on)! / mean(off)!) * 100).toFixed(1)}%`);
+  }
+}
 const baselineRps = (b: BaselineName) => mean(baselineRuns[b].map((r) => r.rps));
 
 // ---- cold start -----------------------------------------------------------------------------
@@ -402,6 +422,10 @@ if (resets.length) {
     pass: over(worst) <= RESET_SLACK_MB,
   });
 }
+for (const c of cardCost) {
+  const ratio = mean(c.on)! / mean(c.off)!;
+  targets.push({ target: `${c.name} with the report card ≥ ${CARD_TARGET * 100}% of it without`, value: `${(ratio * 100).toFixed(1)}% (${fmt(mean(c.on)!)} / ${fmt(mean(c.off)!)} req/s)`, pass: ratio >= CARD_TARGET });
+}
 if (cold) {
   const m = median(cold.firstOk);
   targets.push({ target: `in-process cold start ≤ ${COLD_LIMIT_MS} ms`, value: `median ${fmt(m, 1)} ms`, pass: m <= COLD_LIMIT_MS });
@@ -479,6 +503,7 @@ writeFileSync(
         npmStartMedianMs: median(cold.npm),
         tsxMedianMs: median(cold.tsx),
       },
+      reportCardCost: cardCost,
       volume,
       soak: soaked,
       realms,

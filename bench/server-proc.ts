@@ -20,7 +20,7 @@ const project = async () => {
   return { startServers, resourceMetadataUrl, issueTokens, SUBJECT };
 };
 
-export type Kind = 'realm' | 'realm-jwt' | 'sdk' | 'sdk2' | 'floor' | 'oidc' | 'cold' | 'volume' | 'realms';
+export type Kind = 'realm' | 'realm-nocard' | 'realm-jwt' | 'sdk' | 'sdk2' | 'floor' | 'oidc' | 'cold' | 'volume' | 'realms';
 
 export interface Usage {
   rss: number;
@@ -188,16 +188,18 @@ async function main(): Promise<void> {
   // Our server runs with the V8 settings the command line gives its own process, applied the same
   // way and as early (before src/ is loaded): the bench measures what `npm start` runs.
   // (bench --default-v8 leaves them out, for a before/after.)
-  const ours = (kind === 'realm' || kind === 'realm-jwt' || kind === 'cold' || kind === 'volume' || kind === 'realms') && process.env.BENCH_DEFAULT_V8 !== '1';
+  const ours = (kind === 'realm' || kind === 'realm-nocard' || kind === 'realm-jwt' || kind === 'cold' || kind === 'volume' || kind === 'realms') && process.env.BENCH_DEFAULT_V8 !== '1';
   const v8Flags = ours ? await import('../src/cli/v8-flags.js') : undefined;
   let running: RunningServers | undefined;
   let listening: Listening | undefined;
   const info: ReadyInfo = {};
-  if (kind === 'realm' || kind === 'realm-jwt') {
+  if (kind === 'realm' || kind === 'realm-nocard' || kind === 'realm-jwt') {
     const { startServers } = await project();
     // realm-jwt: RFC 9068 access tokens, validated by the MCP server against the JWKS it fetched.
     const jwt = kind === 'realm-jwt' ? ({ accessTokenFormat: 'jwt', mcpTokenValidation: 'jwt' } as const) : {};
     running = await startServers({ oauthPort: 0, mcpPort: 0, ...jwt });
+    // realm-nocard: the same server with its report card's subscriber detached, what the card costs is measured against.
+    if (kind === 'realm-nocard') running.realm.report.detach();
     v8Flags?.collectAfterReset(running.realm);
     Object.assign(info, {
       oauthUrl: running.oauthUrl,

@@ -13,6 +13,7 @@ const scenario = () => import('./cli/scenario.js');
 const certs = () => import('./cli/certs.js');
 const start = () => import('./cli/start.js');
 const walk = () => import('./cli/walk.js');
+const report = () => import('./cli/report.js');
 
 const version = (): string => (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -51,6 +52,11 @@ const COMMANDS: Record<string, Command> = {
       refuseBools(args, 'walk', []);
       return (await walk()).runWalk(words, args.flags);
     },
+  },
+  report: {
+    synopsis: ['report [--client-id ID]', "print running servers' report card, --junit F for CI; exit 1 on a FAILURE (report --help)"],
+    help: async () => (await report()).reportUsage(),
+    run: async (words, args) => (await report()).runReport(words, args),
   },
   certs: {
     synopsis: ['certs [--force]', 'write a self-signed certificate for localhost into ./certs'],

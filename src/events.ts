@@ -44,19 +44,56 @@ export interface RequestFields {
   subject?: string;
   /** Scopes the client asked for that the person left unticked (partial consent). */
   scopesDeclined?: string[];
+
+  // What a report card grades (src/report): facts of what the client sent, never a secret or a value
+  // that could be replayed. Digests are keyed per process (`factDigest`): equal values show, none reverses.
+  /** /authorize: code_challenge_method as sent (`none`: no code_challenge at all), and the challenge's digest. */
+  pkceMethod?: string;
+  challengeDigest?: string;
+  /** /authorize: whether `state` was sent, and its digest (reuse shows, the value never). */
+  stateSent?: boolean;
+  stateDigest?: string;
+  /** /authorize: what the redirect URI is (OAuth 2.1 §8.4.2: loopback or https). */
+  redirectKind?: 'loopback' | 'https' | 'other';
+  /** /authorize: the scope asked for, as sent (bounded); `scopes` is what was granted. */
+  requestedScopes?: string[];
+  /** /authorize and /token: whether `resource` was sent (RFC 8707), and whether it names this resource. */
+  resourceSent?: boolean;
+  resourceMatches?: boolean;
+  /** /register: what the client registered. /token: the method it authenticated with. */
+  authMethod?: string;
+  applicationType?: string;
+  grantTypes?: string[];
+  clientName?: string;
+  /** /register: the digest of client_name and redirect URIs, one per lineage of re-registrations. */
+  lineage?: string;
+  /** /token authorization_code: how the code_verifier fared (RFC 7636 §4.6). */
+  verifier?: 'matched' | 'mismatch' | 'missing';
+  /** /token refresh_token: the presented token's digest; a rotated one's age on the realm clock when presented again. */
+  refreshDigest?: string;
+  replayAgeMs?: number;
+  /** /token: the issued access token's digest (who a later /mcp presentation belongs to), and whether a refresh token came with it. */
+  accessDigest?: string;
+  refreshIssued?: boolean;
+  /** /mcp: where the bearer came (RFC 6750 §2.1 allows the header only here), its digest, whether MCP-Protocol-Version was sent. */
+  bearerIn?: 'header' | 'query' | 'none';
+  tokenDigest?: string;
+  protocolHeader?: boolean;
+  /** /mcp: the scope a 401/403 challenge named. */
+  challengeScope?: string;
 }
 
 /** Which facts each endpoint's events carry: the facts a report card or a dashboard consumes. */
 export const FACTS = {
-  authorize: ['clientId', 'grantId', 'scopes', 'resources', 'consent', 'subject', 'scopesDeclined'],
-  token: ['grant', 'clientId', 'grantId', 'scopes', 'resources', 'revoked'],
-  register: ['clientId'],
+  authorize: ['clientId', 'grantId', 'scopes', 'resources', 'consent', 'subject', 'scopesDeclined', 'pkceMethod', 'challengeDigest', 'stateSent', 'stateDigest', 'redirectKind', 'requestedScopes', 'resourceSent', 'resourceMatches'],
+  token: ['grant', 'clientId', 'grantId', 'scopes', 'resources', 'revoked', 'authMethod', 'resourceSent', 'resourceMatches', 'verifier', 'refreshDigest', 'replayAgeMs', 'accessDigest', 'refreshIssued'],
+  register: ['clientId', 'authMethod', 'applicationType', 'grantTypes', 'clientName', 'lineage'],
   introspect: ['clientId', 'active'],
   revoke: ['clientId', 'revoked'],
   'as-metadata': [],
   jwks: [],
   'resource-metadata': [],
-  mcp: ['clientId', 'rpcMethod', 'tool', 'era', 'protocolVersion'],
+  mcp: ['clientId', 'rpcMethod', 'tool', 'era', 'protocolVersion', 'bearerIn', 'tokenDigest', 'protocolHeader', 'challengeScope'],
   /** A request no endpoint served: 404s and refused control calls. */
   other: [],
 } as const satisfies Record<string, ReadonlyArray<keyof RequestFields>>;

@@ -1,4 +1,7 @@
-export { startServers, startAuthServer, startMcpServer, createAuthServer, createMcpServer, type StartOptions, type RunningServers, type RunningServer, type RealmHandle } from './server.js';
+export { startServers, startAuthServer, startMcpServer, createAuthServer, createMcpServer, type StartOptions, type RunningServers, type RunningServer, type RealmHandle, type ReportOf } from './server.js';
+export { ReportCard, MAX_REPORT_CLIENTS, type Report, type ClientCard, type CheckSource } from './report/card.js';
+export { CHECKS } from './report/checks.js';
+export type { Check, CheckStatus, SpecReference } from './report/check.js';
 export { RealmRegistry, RealmExists, RealmsFull, RealmSpecSchema, type RealmSpec, type RealmInfo } from './realms.js';
 export { ControlClient, ControlError, type ControlClientOptions, type FaultsView, type KeysView, type SwitchMethods } from './control/client.js';
 export type { ControlState, Switches } from './control/state.js';

@@ -14,6 +14,7 @@ import { SeenJtis } from './seen-jtis.js';
 import { StepUpLedger } from './step-up.js';
 import { flat } from './http/flat.js';
 import { KeyRing } from './keys.js';
+import { ReportCard } from './report/card.js';
 import { MemoryStore } from './store/memory.js';
 import type { GrantRevocation, Store } from './store/store.js';
 import { defaultBaseUrl, HostAwareUrls, RealmUrls, type DerivedBases } from './urls.js';
@@ -94,6 +95,8 @@ export class Realm {
   /** Clients read from client ID metadata documents, while their documents are fresh (/control/state `cimdClients`). */
   readonly cimd: CimdCache;
   readonly events: EventLog;
+  /** What each client did, graded (GET /control/report): fed by `events`, cleared by reset, not snapshotted. */
+  readonly report: ReportCard;
   readonly urls: RealmUrls;
   /** `urls` as each request's Host names them (`c.get('urls')`). */
   readonly hosts: HostAwareUrls;
@@ -123,6 +126,7 @@ export class Realm {
   ) {
     this.store = store ?? new MemoryStore(() => this.clock.now());
     this.events = new EventLog(config.eventCapacity, log);
+    this.report = new ReportCard(this.events, { now: () => this.clock.now(), rotates: () => this.current.rotateRefreshTokens, scopesSupported: () => this.current.scopes });
     this.cimd = new CimdCache(config.cimdMaxDocuments);
     this.urls = new RealmUrls(config.oauthBaseUrl, config.mcpBaseUrl);
     this.hosts = new HostAwareUrls(this.urls, config.derived, (line) => this.notice(line));
@@ -253,6 +257,7 @@ export class Realm {
     this.seenJtis.clear();
     this.consents.clear();
     this.cimd.clear();
+    this.report.clear();
     this.current = this.startupPolicy;
     this.active = this.startupProfile;
     this.control = {};

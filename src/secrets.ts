@@ -52,6 +52,19 @@ export function abbreviate(secret: string | undefined): string | undefined {
   return `${secret.slice(0, 6)}…${secret.slice(-4)}`;
 }
 
+/** The key of `factDigest`, drawn once per process: a digest means nothing outside it. */
+const FACT_KEY = crypto.randomBytes(32).toString('base64url');
+
+/**
+ * 12 characters that show two values equal (a reused state, a replayed token) without saying what
+ * either was: SHA-256 over a per-process key and the value, so a short or guessable value cannot be
+ * looked up. The one-shot hash, not an HMAC object: /token and /mcp digest on their hot paths, and
+ * a truncated digest of key ‖ value leaks nothing a length extension could use.
+ */
+export function factDigest(value: string): string {
+  return (sha256(FACT_KEY + value, 'base64url') as string).slice(0, 12);
+}
+
 /** BASE64URL(SHA256(verifier)), RFC 7636 §4.2. */
 export function s256(verifier: string): string {
   return sha256(verifier, 'base64url') as string;

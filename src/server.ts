@@ -19,11 +19,21 @@ import type { AppEnv, RealmResolver } from './pipeline/env.js';
 import { bindConfig, Realm, type BoundConfig } from './realm.js';
 import { REALM_ID, RealmRegistry, type RealmSpec } from './realms.js';
 import { probeIssuer } from './server/issuer-probe.js';
+import type { Report } from './report/card.js';
+import type { Check } from './report/check.js';
 import { realmRouter } from './server/realm-router.js';
 import { aloneAtResourceOrigin, resourceOriginFront } from './server/resource-origin.js';
 import { SecondIssuers } from './server/second-issuer.js';
 import { TrustedIssuersVerifier } from './server/trusted-issuers.js';
 import { SECOND_ISSUER_SEGMENT } from './urls.js';
+
+/** `servers.report()`: the whole card; `servers.report(clientId)`: that client's checks, or undefined for a client never seen. */
+export interface ReportOf {
+  (): Report;
+  (clientId: string): Check[] | undefined;
+}
+
+const reportOf = (realm: Realm): ReportOf => ((clientId?: string) => (clientId === undefined ? realm.report.report() : realm.report.checks(clientId))) as ReportOf;
 
 export interface StartOptions extends ServerOptions {
   /** true: print one line per event to stdout; a function: receive those lines; default false. */
@@ -42,6 +52,8 @@ export interface RealmHandle {
   /** A ControlClient aimed at this realm (`servers.control.realm(id)`). */
   control: ControlClient;
   realm: Realm;
+  /** The realm's report card in process (README "The report card"): every client's, or one client's checks (undefined when it never came). */
+  report: ReportOf;
   /** Ends the realm (DELETE /control/realms/<id>); false when it had ended already. */
   delete(): boolean;
 }
@@ -53,6 +65,8 @@ export interface RunningServers {
   mcpUrl: string;
   control: ControlClient;
   realm: Realm;
+  /** The default realm's report card in process (README "The report card"): every client's, or one client's checks (undefined when it never came). */
+  report: ReportOf;
   config: BoundConfig;
   tls: boolean;
   /** The ports actually bound (useful with port 0). */
@@ -240,6 +254,7 @@ function facts(realm: Realm, tls: Tls | undefined): Omit<RunningServers, 'ports'
     mcpUrl: realm.resource,
     control: new ControlClient({ oauthUrl: bound.oauthBaseUrl, mcpUrl: bound.mcpBaseUrl, token: bound.controlToken, ca: tls?.cert }),
     realm,
+    report: reportOf(realm),
     config: bound,
     tls: Boolean(tls),
   };
@@ -293,7 +308,7 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
     async createRealm(spec) {
       const { id, realm: created } = await realms.create(spec);
       const urls = created.urls;
-      return { id, issuer: urls.issuer, mcpUrl: urls.resource, controlUrl: `${urls.issuer}/control`, control: base.control.realm(id), realm: created, delete: () => realms.delete(id) };
+      return { id, issuer: urls.issuer, mcpUrl: urls.resource, controlUrl: `${urls.issuer}/control`, control: base.control.realm(id), realm: created, report: reportOf(created), delete: () => realms.delete(id) };
     },
     close: () =>
       (closing ??= (async () => {

@@ -9,7 +9,12 @@
 import type { RealmSpec } from './realms.js';
 import { startServers, type RealmHandle, type RunningServers, type StartOptions } from './server.js';
 
+import type { Report } from './report/card.js';
+import type { Check } from './report/check.js';
+import { findingsDiff, isFinding } from './report/format.js';
+
 export type { RealmHandle } from './server.js';
+export type { Report, Check };
 
 /**
  * The worker's servers, kept on globalThis: vitest evaluates a test file's modules afresh for each
@@ -50,4 +55,27 @@ export function realmFixture(spec: RealmSpec = {}, options: StartOptions = {}) {
       realm.delete();
     }
   };
+}
+
+export interface CleanOptions {
+  /** Check ids whose FAILURE or WARNING is expected (e.g. a SHOULD your client knowingly skips). */
+  allow?: readonly string[];
+  /** 'allow': only FAILURE counts (WARNING is let through); default: both count. */
+  warnings?: 'fail' | 'allow';
+}
+
+/**
+ * Throws unless the card is clean: no FAILURE (and, unless `warnings: 'allow'`, no WARNING) outside
+ * `allow`. The message is a diff of each finding against SUCCESS, with its reason and spec link. It
+ * is a plain Error, so it fails a Vitest or a Jest test alike.
+ *
+ *   expectReportClean(servers.report());
+ *   expectReportClean(servers.report(clientId) ?? [], { allow: ['state-parameter-sent'] });
+ */
+export function expectReportClean(report: Report | Check[], options: CleanOptions = {}): void {
+  const allow = new Set(options.allow ?? []);
+  const counts = (c: Check) => (c.status === 'FAILURE' || (c.status === 'WARNING' && options.warnings !== 'allow')) && !allow.has(c.id);
+  const all = Array.isArray(report) ? report.map((check) => ({ client: check.clientId ?? 'client', check })) : report.clients.flatMap((c) => c.checks.map((check) => ({ client: c.clientId ?? c.key, check })));
+  const findings = all.filter(({ check }) => isFinding(check) && counts(check));
+  if (findings.length) throw new Error(findingsDiff(findings));
 }

@@ -8,6 +8,8 @@ import type { Policy, PolicyPatch, SigningAlg } from '../policy.js';
 import type { RealmInfo, RealmSpec } from '../realms.js';
 import type { Profile, ProfileView } from '../profiles/profile.js';
 import type { ControlState } from './state.js';
+import type { Check } from '../report/check.js';
+import type { Report } from '../report/card.js';
 import { bodyFor, SWITCHES, SWITCH_NAMES, type ArgValue, type SwitchName } from './switch-table.js';
 
 export interface ControlClientOptions {
@@ -140,6 +142,14 @@ export class ControlClient {
   }
   events(since = 0, server: 'oauth' | 'mcp' = 'oauth'): Promise<{ events: ServerEvent[]; lastId: number }> {
     return this.call('GET', server === 'oauth' ? this.oauth : this.mcp, `/control/events?since=${since}`);
+  }
+
+  /** The report card (GET /control/report): every client's checks. */
+  report(): Promise<Report>;
+  /** One client's checks, the conformance suite's checks.json array; a ControlError 404 for a client the card does not know. */
+  report(clientId: string): Promise<Check[]>;
+  report(clientId?: string): Promise<Report | Check[]> {
+    return this.call('GET', this.oauth, clientId === undefined ? '/control/report' : `/control/report?client_id=${encodeURIComponent(clientId)}`);
   }
 
   /** This client aimed at the realm `id`: every call goes to `/r/<id>/control/...` on either server. */

@@ -14,6 +14,7 @@ import { KEY_PATHS, mountKeyRoutes } from './key-routes.js';
 import { mountRealmRoutes, REALM_PATHS } from './realm-routes.js';
 import { mountProfileRoutes, PROFILE_PATHS } from './profile-routes.js';
 import { controlState } from './state.js';
+import { mountReportRoutes, REPORT_PATHS } from './report-routes.js';
 import { APPLY, SwitchRefused } from './switches.js';
 import { closest } from './did-you-mean.js';
 import { ARGS, SWITCHES, SWITCH_ALIASES, SWITCH_NAMES, type SwitchName } from './switch-table.js';
@@ -43,7 +44,7 @@ function hint(urls: RealmUrls, server: ServerName, path: string, known: string[]
 /** Mounts /control/* on a server: its switches plus what both servers share (state, policy, faults, events, clock). */
 export function mountControl(app: Hono<AppEnv>, server: ServerName, realms?: RealmRegistry): void {
   const switches = SWITCH_NAMES.filter((n) => servesOn(n, server));
-  const paths = [...switches.map((k) => `POST /control/${k}`), 'GET /control/state', 'GET|POST /control/policy', ...PROFILE_PATHS, 'GET|POST|DELETE /control/faults', 'DELETE /control/faults/<id>', 'GET /control/events?since=<id>', 'GET|POST /control/clock', ...(server === 'oauth' ? KEY_PATHS : []), ...(realms ? REALM_PATHS : [])];
+  const paths = [...switches.map((k) => `POST /control/${k}`), 'GET /control/state', 'GET|POST /control/policy', ...PROFILE_PATHS, 'GET|POST|DELETE /control/faults', 'DELETE /control/faults/<id>', 'GET /control/events?since=<id>', ...REPORT_PATHS, 'GET|POST /control/clock', ...(server === 'oauth' ? KEY_PATHS : []), ...(realms ? REALM_PATHS : [])];
 
   app.use('/control/*', async (c, next) => {
     const realm = c.get('realm');
@@ -85,6 +86,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName, realms?: Rea
   });
 
   if (realms) mountRealmRoutes(app, server, realms);
+  mountReportRoutes(app);
   // The keys live with the AS that signs: the MCP server only fetches their public half.
   if (server === 'oauth') mountKeyRoutes(app);
   mountProfileRoutes(app, server);
@@ -205,7 +207,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName, realms?: Rea
     return controlJson(clockView(c.get('realm')));
   });
 
-  const allow: Record<string, string> = { '/control/state': 'GET', '/control/policy': 'GET, POST', '/control/profile': 'GET, POST', '/control/events': 'GET', '/control/faults': 'GET, POST, DELETE', '/control/clock': 'GET, POST' };
+  const allow: Record<string, string> = { '/control/state': 'GET', '/control/policy': 'GET, POST', '/control/profile': 'GET, POST', '/control/events': 'GET', '/control/report': 'GET', '/control/faults': 'GET, POST, DELETE', '/control/clock': 'GET, POST' };
   for (const name of switches) allow[`/control/${name}`] = 'POST';
   if (realms) allow['/control/realms'] = 'GET, POST';
   if (server === 'oauth') Object.assign(allow, { '/control/keys': 'GET', '/control/keys/rotate': 'POST' });

@@ -18,6 +18,7 @@ import { peekRpc } from './rpc-peek.js';
 import { requireToolScopes } from './scope-step.js';
 import type { CallFacts } from './tools.js';
 import type { TokenVerifier } from './verifier.js';
+import { factDigest } from '../secrets.js';
 
 const NO_QUERY = new URLSearchParams();
 
@@ -53,9 +54,15 @@ function requireBearer(verifierOf: (realm: Realm) => TokenVerifier): Step {
     if (!check.ok) {
       note.outcome = check.challenge.error ?? 'unauthorized';
       note.reason = check.challenge.description;
+      note.challengeScope = check.challenge.scope;
+      // Whose token was refused, for a report card (revocation honoured, bearer in the query): its digest, never the token.
+      const presented = query.get('access_token') ?? /^Bearer +(\S+)/i.exec(c.req.header('authorization') ?? '')?.[1];
+      note.bearerIn = query.has('access_token') ? 'query' : presented === undefined ? 'none' : 'header';
+      if (presented) note.tokenDigest = factDigest(presented);
       return challengeResponse(check.challenge, challengeMetadataUrl(c.get('urls'), c.get('realm').policy));
     }
     note.clientId = check.facts.clientId;
+    note.bearerIn = 'header';
     x.token = check.token;
     x.facts = check.facts;
     return undefined;
@@ -73,8 +80,10 @@ const mcpFaults: Step = async (c, x) => {
     // A FaultAnswer (status, drop) goes on to the base app, which sends it as it is.
     if (!(err instanceof InjectedError)) throw err;
     const status = (err.status === 400 || err.status === 401 || err.status === 403 ? err.status : 401) as 400 | 401 | 403;
-    c.get('note').outcome = err.code;
-    return challengeResponse({ status, error: err.code, description: err.description, scope: challengeScope(realm.policy) }, challengeMetadataUrl(c.get('urls'), c.get('realm').policy));
+    const note = c.get('note');
+    note.outcome = err.code;
+    note.challengeScope = challengeScope(realm.policy);
+    return challengeResponse({ status, error: err.code, description: err.description, scope: note.challengeScope }, challengeMetadataUrl(c.get('urls'), c.get('realm').policy));
   }
 };
 
@@ -84,6 +93,7 @@ const classifyEra: Step = (c, x) => {
   const note = c.get('note');
   note.era = x.era.era;
   note.protocolVersion = x.era.protocolVersion;
+  note.protocolHeader = c.req.raw.headers.has('mcp-protocol-version');
   return undefined;
 };
 

@@ -41,6 +41,7 @@ export const requireToolScopes: Step = (c, x) => {
   const limit = realm.policy.stepUpReauthorizationLimit;
   const note = c.get('note');
   note.outcome = 'insufficient_scope';
+  note.challengeScope = short.scope;
   // A client that keeps re-authorizing without the scope the challenge names is looping (it asked for the old scope, not the union).
   // First, so that a shortened event line still says it.
   note.reason = repeats > limit ? `client ${clientId} re-authorized ${repeats} times for this same challenge, more than stepUpReauthorizationLimit ${limit}: ${description}` : description;

@@ -8,6 +8,7 @@ import { OAuthError } from '../http/oauth-error.js';
 import { validateAuthorization, type AuthorizationRequest } from './authorization-request.js';
 import { redirectError, resume, type Decision, type Spoil } from './authorization-response.js';
 import { mountConsent, showConsentPage } from './consent.js';
+import { noteAuthorizeFacts } from './authorize-facts.js';
 
 /**
  * GET /authorize as validate → decide → issue. Validation refuses to the browser until the redirect
@@ -28,7 +29,9 @@ async function authorize(c: Ctx): Promise<Response> {
   realm.counters.authorizeCalls++;
   const note = c.get('note');
   note.endpoint = 'authorize';
-  const v = await validateAuthorization(new URL(c.req.url).searchParams, realm, note);
+  const query = new URL(c.req.url).searchParams;
+  const v = await validateAuthorization(query, realm, note);
+  noteAuthorizeFacts(note, query, c.get('urls').resource, v.kind === 'valid' ? v.request.redirectUri : v.kind === 'redirect-error' ? v.redirectUri : undefined);
   if (v.kind === 'refuse') {
     note.clientId = v.clientId;
     note.outcome = v.error;

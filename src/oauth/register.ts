@@ -11,6 +11,7 @@ import type { ClientRecord, TokenEndpointAuthMethod } from '../store/types.js';
 import { authorizationScopes } from '../policy.js';
 import { ClientJwksSchema } from '../preregistered.js';
 import { redirectUriProblem } from './redirect-uri.js';
+import { noteRegisterFacts } from './register-facts.js';
 
 /** POST /register: dynamic client registration (RFC 7591). */
 export function mountRegister(app: Hono<AppEnv>): void {
@@ -39,6 +40,7 @@ async function register(c: Ctx): Promise<Response> {
   if (!body.ok) throw badMetadata(body.problem);
   const raw = body.value;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw badMetadata('body must be a JSON object of client metadata');
+  noteRegisterFacts(c.get('note'), raw as Record<string, unknown>);
   if (!Array.isArray((raw as { redirect_uris?: unknown }).redirect_uris)) {
     throw new OAuthError('invalid_redirect_uri', 'redirect_uris is required: an array of absolute URIs (the authorization_code grant redirects)');
   }
@@ -120,7 +122,11 @@ async function register(c: Ctx): Promise<Response> {
   // The cap is checked again where the client is added: registrations in flight may have filled it.
   if (!(await realm.store.upsertClient(client, realm.config.maxClients))) throw full();
   if (same) realm.faults.pinClientId(same.fault.id, client.client_id);
-  c.get('note').clientId = client.client_id;
+  const note = c.get('note');
+  note.clientId = client.client_id;
+  // What was registered: the defaults applied (RFC 7591 §3.2.1).
+  note.grantTypes = grantTypes;
+  note.authMethod = method;
   return jsonResponse(omitFields(clientInformation(client), omit), 201, NO_STORE);
 }
 

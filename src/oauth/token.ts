@@ -11,6 +11,23 @@ import { assertSameGeneration } from './issue.js';
 import { GRANTS, isLiveSeed } from './grants/index.js';
 import { refuseWith200, shapedTokenResponse, slackRefusal } from './token-shape.js';
 import { TOKEN_SHAPE_ERRORS, TOKEN_SHAPE_REFUSALS } from '../faults.js';
+import type { Form } from '../http/form.js';
+import { factDigest } from '../secrets.js';
+import { namesResource } from './authorize-facts.js';
+
+/** How the request authenticates, read off its shape (RFC 6749 §2.3), before it is judged; and whether it sent `resource`. */
+function noteTokenFacts(c: Ctx, form: Form): void {
+  const note = c.get('note');
+  const header = c.req.header('authorization');
+  note.authMethod =
+    form.get('client_assertion') !== undefined ? 'private_key_jwt' : header !== undefined && /^basic\s/i.test(header) ? 'client_secret_basic' : form.get('client_secret') !== undefined ? 'client_secret_post' : 'none';
+  const resources = form.all('resource');
+  note.resourceSent = resources.length > 0;
+  if (note.resourceSent) {
+    const ours = c.get('urls').resource;
+    note.resourceMatches = resources.every((r) => namesResource(r, ours));
+  }
+}
 
 /** POST /token: each grant_type the policy lists is served by its handler in grants/ (OAuth 2.1 §4). */
 export function mountToken(app: Hono<AppEnv>): void {
@@ -48,9 +65,17 @@ async function token(c: Ctx): Promise<Response> {
   if (!known) {
     throw new OAuthError('unsupported_grant_type', `grant_type ${JSON.stringify(grant)} is not supported; use ${served.join(' or ')}`);
   }
+  noteTokenFacts(c, form);
   const seeded = grant === 'refresh_token' && (await isLiveSeed(realm, form.get('refresh_token')));
-  const caller = await authenticateClient(c, form, { allowPublic: true, registeredMethodOnly: true, adoptUnknown: seeded });
+  const caller = await authenticateClient(c, form, { allowPublic: true, registeredMethodOnly: true, adoptUnknown: seeded }).catch(async (err: unknown) => {
+    // A registered client refused for how it authenticated (token-endpoint-auth-method) is still graded as itself.
+    const id = form.get('client_id');
+    const known = id === undefined ? undefined : await realm.store.findClient(id);
+    if (known) note.clientId = known.client_id;
+    throw err;
+  });
   note.clientId = caller.clientId;
+  note.authMethod = caller.method;
   // RFC 6749 §4.4: only a confidential client may use client_credentials; a client_id alone is no authentication (§5.2 invalid_client).
   if (grant === 'client_credentials' && caller.method === 'none') {
     throw new OAuthError('invalid_client', 'grant_type client_credentials needs client authentication (RFC 6749 §4.4): a public client (token_endpoint_auth_method none) cannot use it', 401);
@@ -69,6 +94,8 @@ async function token(c: Ctx): Promise<Response> {
   assertSameGeneration(realm, c.get('generation'));
   if (grant === 'refresh_token') realm.counters.refreshes++;
   if (caller.adopted) await realm.store.upsertClient(caller.client!, realm.config.maxClients);
+  note.accessDigest = factDigest(body.access_token);
+  note.refreshIssued = body.refresh_token !== undefined;
   const sent = omitFields(body, omit);
   return quirk ? shapedTokenResponse(sent, quirk.quirk, c.req.header('accept')) : jsonResponse(sent, 200, NO_STORE);
 }

@@ -319,8 +319,8 @@ describe('EventLog.subscribe', () => {
           break;
         }
       }
-      // The console sink (log: given to startServers) holds one place.
-      expect(stops).toHaveLength(MAX_SUBSCRIBERS - 1);
+      // The console sink (log: given to startServers) holds one place, the realm's report card another.
+      expect(stops).toHaveLength(MAX_SUBSCRIBERS - 2);
       expect(refused).toBeInstanceOf(Error);
       expect((refused as Error).message).toBe(`at most ${MAX_SUBSCRIBERS} event subscribers`);
       expect(() => log.subscribe(() => {})).toThrow(/at most 64/);

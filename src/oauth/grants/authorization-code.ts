@@ -15,6 +15,7 @@ export async function authorizationCodeGrant(form: Form, caller: Caller, c: Ctx)
   const code = form.get('code');
   if (code === undefined) throw new OAuthError('invalid_request', 'code is missing');
   const verifier = form.get('code_verifier');
+  if (verifier === undefined) note.verifier = 'missing';
   if (verifier === undefined) throw new OAuthError('invalid_request', 'code_verifier is missing (PKCE is required)');
   if (!VERIFIER_RE.test(verifier)) throw new OAuthError('invalid_request', 'code_verifier must be 43-128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.1)');
 
@@ -47,7 +48,9 @@ export async function authorizationCodeGrant(form: Form, caller: Caller, c: Ctx)
   if (record.redirectUri !== undefined && redirectUri !== record.redirectUri) {
     throw new OAuthError('invalid_grant', redirectUri === undefined ? 'redirect_uri is required: it was sent to /authorize' : 'redirect_uri differs from the one sent to /authorize');
   }
-  if (!safeEqual(s256(verifier), record.codeChallenge)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge (PKCE S256)');
+  const matched = safeEqual(s256(verifier), record.codeChallenge);
+  note.verifier = matched ? 'matched' : 'mismatch';
+  if (!matched) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge (PKCE S256)');
   const resources = narrowResources(form, record.resources);
   note.scopes = record.scope;
   note.resources = resources;

@@ -1,7 +1,7 @@
 import type { Form } from '../../http/form.js';
 import { OAuthError } from '../../http/oauth-error.js';
 import type { Ctx } from '../../pipeline/env.js';
-import { abbreviate } from '../../secrets.js';
+import { abbreviate, factDigest } from '../../secrets.js';
 import type { Caller } from '../client-auth.js';
 import { assertRoom, issueTokens, type TokenResponse } from '../issue.js';
 import { parseScope } from '../params.js';
@@ -17,6 +17,7 @@ export async function refreshTokenGrant(form: Form, caller: Caller, c: Ctx): Pro
   const note = c.get('note');
   const presented = form.get('refresh_token');
   if (presented === undefined) throw new OAuthError('invalid_request', 'refresh_token is missing');
+  note.refreshDigest = factDigest(presented);
   // Not served (grant_types_supported drops it, RFC 8414 §2), yet the token is kept: it works again
   // once the policy issues refresh tokens (a refused request changes no state).
   if (realm.policy.refreshTokenIssuance === 'never') {
@@ -40,6 +41,8 @@ export async function refreshTokenGrant(form: Form, caller: Caller, c: Ctx): Pro
   // raced; another client presenting it is theft whatever the window.
   const inGrace = (consumedAt: number) => policy.rotateRefreshTokens && sameClient && realm.clock.now() < consumedAt + policy.rotationGraceSeconds * 1000;
   const graced = (consumedAt: number) => `a rotated refresh token, ${Math.round((realm.clock.now() - consumedAt) / 1000)} s after its rotation: inside the grace window (rotationGraceSeconds ${policy.rotationGraceSeconds})`;
+  // A rotated token presented again: how long after its rotation (a stale replay, or a parallel refresh that lost).
+  if (record.consumedAt !== undefined) note.replayAgeMs = realm.clock.now() - record.consumedAt;
   if (record.consumedAt !== undefined && !inGrace(record.consumedAt)) throw await reuse();
   if (!sameClient) throw new OAuthError('invalid_grant', 'refresh token was issued to another client');
   // Scope may only narrow (RFC 6749 §6): the grant's own scope is all a refresh may ask for.
@@ -65,6 +68,7 @@ export async function refreshTokenGrant(form: Form, caller: Caller, c: Ctx): Pro
       if (spent.outcome === 'missing') throw new OAuthError('invalid_grant', (await whyDead(realm, 'refresh', presented)) ?? unknown('refresh token'));
       if (spent.outcome === 'already') {
         const raced = await realm.store.find('refresh', presented);
+        if (raced?.consumedAt !== undefined) note.replayAgeMs = realm.clock.now() - raced.consumedAt;
         if (raced?.consumedAt === undefined || !inGrace(raced.consumedAt)) throw await reuse();
         note.reason = graced(raced.consumedAt);
       }
