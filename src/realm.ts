@@ -6,6 +6,7 @@ import { Faults } from './faults.js';
 import { defaultPolicy, grantedByDefault, policyChanges, PolicyPatchSchema, PolicySchema, type Policy, type PolicyPatch } from './policy.js';
 import { checkSnapshot, SnapshotRefused, type RealmSnapshot } from './realm-snapshot.js';
 import { preregisteredRecord } from './preregistered.js';
+import { Exam } from './report/exam.js';
 import { randomToken } from './secrets.js';
 import { SeenJtis } from './seen-jtis.js';
 import { StepUpLedger } from './step-up.js';
@@ -84,6 +85,8 @@ export class Realm {
   /** Clients read from client ID metadata documents, while their documents are fresh (/control/state `cimdClients`). */
   readonly cimd: CimdCache;
   readonly events: EventLog;
+  /** The active probes armed by POST /control/exam and their grades (`exam.checks()`); emptied by reset, not snapshotted. */
+  readonly exam: Exam = new Exam(this);
   readonly urls: RealmUrls;
   /** `urls` as each request's Host names them (`c.get('urls')`). */
   readonly hosts: HostAwareUrls;
@@ -189,6 +192,7 @@ export class Realm {
     this.keys.clear();
     this.seenJtis.clear();
     this.cimd.clear();
+    this.exam.clear();
     this.current = this.startupPolicy;
     this.clock.reset();
     this.counters = freshCounters();
