@@ -6,6 +6,7 @@ import type { Effect, Endpoint, Fault, FaultSpec } from '../faults.js';
 import type { KeyState } from '../keys.js';
 import type { Policy, PolicyPatch, SigningAlg } from '../policy.js';
 import type { RealmInfo, RealmSpec } from '../realms.js';
+import type { ExamView } from '../report/exam.js';
 import type { ControlState } from './state.js';
 import { bodyFor, SWITCHES, SWITCH_NAMES, type ArgValue, type SwitchName } from './switch-table.js';
 
@@ -127,6 +128,23 @@ export class ControlClient {
   }
   events(since = 0, server: 'oauth' | 'mcp' = 'oauth'): Promise<{ events: ServerEvent[]; lastId: number }> {
     return this.call('GET', server === 'oauth' ? this.oauth : this.mcp, `/control/events?since=${since}`);
+  }
+
+  /** POST /control/exam: arms these probes (a new exam; the one before is disarmed). */
+  exam(probes: readonly string[]): Promise<ExamView> {
+    return this.call('POST', this.oauth, '/control/exam', { probes });
+  }
+  /** GET /control/exam: what is armed, struck and graded, and the grades as checks. */
+  examResults(): Promise<ExamView> {
+    return this.call('GET', this.oauth, '/control/exam');
+  }
+  /** POST /control/exam/finish: the client is done; grades what is open, disarms what never arose. */
+  finishExam(): Promise<ExamView> {
+    return this.call('POST', this.oauth, '/control/exam/finish');
+  }
+  /** DELETE /control/exam: disarms and forgets. */
+  endExam(): Promise<ExamView> {
+    return this.call('DELETE', this.oauth, '/control/exam');
   }
 
   /** This client aimed at the realm `id`: every call goes to `/r/<id>/control/...` on either server. */
