@@ -13,6 +13,7 @@ const scenario = () => import('./cli/scenario.js');
 const certs = () => import('./cli/certs.js');
 const start = () => import('./cli/start.js');
 const walk = () => import('./cli/walk.js');
+const exam = () => import('./cli/exam.js');
 
 const version = (): string => (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -51,6 +52,11 @@ const COMMANDS: Record<string, Command> = {
       refuseBools(args, 'walk', []);
       return (await walk()).runWalk(words, args.flags);
     },
+  },
+  exam: {
+    synopsis: ['exam [--client-command CMD]', 'arm the active probes and grade what a client does (exam --help)'],
+    help: async () => (await exam()).examUsage(),
+    run: async (words, args) => (await exam()).runExam(words, args),
   },
   certs: {
     synopsis: ['certs [--force]', 'write a self-signed certificate for localhost into ./certs'],
