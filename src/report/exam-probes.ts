@@ -41,6 +41,8 @@ export interface Probe {
   notArisen: string;
   specReferences: SpecReference[];
   grade: Grader;
+  /** Why the realm's policy makes the probe meaningless (it would grade a correct client FAILURE), if it does. */
+  refuses?: (policy: Readonly<Policy>) => string | undefined;
 }
 
 const RFC = (n: number, section: string, anchor: string): SpecReference => ({ id: `RFC ${n} ${section}`, url: `https://www.rfc-editor.org/rfc/rfc${n}.html#${anchor}` });
@@ -78,6 +80,8 @@ export const PROBES: readonly Probe[] = [
     notArisen: NO_AUTHORIZATION,
     specReferences: [RFC(9207, '§2.4', 'section-2.4'), SEP_2468],
     grade: mustNotRedeem('without iss'),
+    // Unadvertised, a missing iss is what a correct client accepts (RFC 9207 §2.4).
+    refuses: (p) => (p.issParameter ? undefined : 'iss-missing needs the metadata to advertise iss (policy issParameter is false): POST /control/policy {"issParameter":true} first'),
   },
   {
     id: 'iss-normalized',
@@ -189,6 +193,8 @@ export const PROBES: readonly Probe[] = [
     notArisen: 'the client made no authenticated MCP request after the probe was armed',
     specReferences: [RFC(6750, '§3.1', 'section-3.1'), MCP_AUTH('Token Handling', 'token-handling')],
     grade: revokedNotReused,
+    // A JWT is validated where it lands: our MCP server would never learn of the revocation.
+    refuses: (p) => (p.accessTokenFormat === 'opaque' ? undefined : 'token-revoked needs opaque access tokens (policy accessTokenFormat is jwt: the MCP server validates them locally and never sees a revocation)'),
   },
   {
     id: 'token-503',

@@ -77,6 +77,10 @@ export class Exam {
       if (!p) throw new ExamRefused(`unknown probe ${JSON.stringify(id)}`, 400);
       return p;
     });
+    for (const p of probes) {
+      const why = p.refuses?.(this.realm.policy);
+      if (why) throw new ExamRefused(why, 409);
+    }
     const ours = this.sittings.filter((s) => this.realm.faults.has(s.faultId)).length;
     const needed = probes.filter((p) => p.arms.kind === 'fault').length;
     if (this.realm.faults.size - ours + needed > MAX_FAULTS) {

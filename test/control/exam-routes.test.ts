@@ -56,6 +56,15 @@ describe('POST /control/exam: bad input is a 400 naming the valid form, and arms
     expect(await everything()).toEqual(before);
   });
 
+  it('a probe the policy makes meaningless is 409, saying what to change; nothing armed', async () => {
+    await s.control.setPolicy({ issParameter: false });
+    const before = await everything();
+    const r = await post(s.oauthUrl, '/control/exam', '{"probes":["iss-wrong","iss-missing"]}');
+    expect(r.status).toBe(409);
+    expect(r.json.error_description).toBe('iss-missing needs the metadata to advertise iss (policy issParameter is false): POST /control/policy {"issParameter":true} first');
+    expect(await everything()).toEqual(before);
+  });
+
   it('405 with Allow for other methods; the list is bounded by the catalogue', async () => {
     const r = await ctl('PUT', s.oauthUrl, '/control/exam', '{}');
     expect(r.status).toBe(405);

@@ -33,6 +33,17 @@ describe('the exam: each probe passes its correct client and fails the client wi
       expect(bad[0]!.errorMessage).toBe(bad[0]!.details?.why);
     });
   }
+
+  // One defect each: a broken client fails its own probe and no other, but for the one defect that
+  // implies another (a client that never compares iss also takes the trailing-slash variant).
+  const ALSO_FAILS: Record<string, string[]> = { 'iss-wrong': ['iss-normalized'] };
+  for (const defect of PROBES) {
+    it(`the client with the ${defect.id} defect fails ${ALSO_FAILS[defect.id]?.join(', ') ?? 'no other probe'}`, async () => {
+      const failed: string[] = [];
+      for (const probe of PROBES) if (probe.id !== defect.id && (await sit(s, probe.id, defect.id as Defect))[0]!.status === 'FAILURE') failed.push(probe.id);
+      expect(failed).toEqual(ALSO_FAILS[defect.id] ?? []);
+    });
+  }
 });
 
 /**
