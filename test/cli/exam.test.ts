@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,27 @@ describe('exam --client-command: the built CLI runs a client once per probe agai
     expect(r.code).toBe(0);
     expect(isGone(Number(readFileSync(pidFile, 'utf8')))).toBe(true);
     expect(r.stdout).toMatch(/\[exam\] iss-wrong\s+SKIPPED\s+sep-2468-client-compare-iss-supported — the client never sent an authorization request after the probe was armed \(client stopped after 1 s\)/);
+  });
+});
+
+describe('exam --client-command with no server running here', () => {
+  it('starts servers of its own on free ports for the run, and says so', async () => {
+    // .env names ports nothing listens on; it does not count as naming a server (scenario's rule), so exam starts its own.
+    const cwd = mkdtempSync(join(tmpdir(), 'exam-alone-'));
+    writeFileSync(join(cwd, '.env'), 'OAUTH_PORT=1\nMCP_PORT=2\n');
+    const client = `${process.execPath} --import ${import.meta.resolve('tsx')} ${ROOT}test/fixtures/exam-clients/session-client.ts`;
+    const r = await runCli(['exam', '--probes', 'state-altered', '--client-command', client], { cwd, timeoutMs: 120_000 });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\[exam\] http:\/\/localhost:\d+ · http:\/\/localhost:\d+\/mcp \(no server running here: started its own for this run\)/);
+    expect(r.stdout).toMatch(/\[exam\] state-altered\s+SUCCESS/);
+  });
+
+  it('without a command it does not: exit 1, saying how to start one', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'exam-alone-'));
+    writeFileSync(join(cwd, '.env'), 'OAUTH_PORT=1\nMCP_PORT=2\n');
+    const r = await runCli(['exam', '--probes', 'iss-wrong'], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot reach http:\/\/localhost:1 .*Start a server first \(npm start\), or give --client-command/);
   });
 });
 
