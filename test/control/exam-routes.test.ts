@@ -143,3 +143,19 @@ describe('the exam as state: armed, struck, graded; DELETE and reset disarm', ()
     expect(s.realm.faults.list()).toEqual([]);
   });
 });
+
+describe('CONTROL_TOKEN locks the exam like every control route', () => {
+  it('no token or a wrong one: 401, nothing armed; the right one arms', async () => {
+    const locked = await start({ controlToken: 'exam-secret' });
+    try {
+      expect((await post(locked.oauthUrl, '/control/exam', '{"probes":["iss-wrong"]}')).status).toBe(401);
+      expect((await post(locked.oauthUrl, '/control/exam', '{"probes":["iss-wrong"]}', { authorization: 'Bearer nope' })).status).toBe(401);
+      expect((await get(locked.oauthUrl, '/control/exam')).status).toBe(401);
+      expect(locked.realm.faults.list()).toEqual([]);
+      expect((await post(locked.oauthUrl, '/control/exam', '{"probes":["iss-wrong"]}', { authorization: 'Bearer exam-secret' })).status).toBe(201);
+      expect(locked.realm.faults.list().map((f) => f.id)).toEqual(['exam-iss-wrong']);
+    } finally {
+      await locked.close();
+    }
+  });
+});
