@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { ControlClient, ControlError } from '../control/client.js';
 import { didYouMean } from '../control/did-you-mean.js';
 import type { Check } from '../report/check.js';
 import { PROBE_IDS, probeById } from '../report/exam-probes.js';
 import { refuseBools, UsageError, type ParsedArgs } from './args.js';
+import { runClientCommand } from './client-command.js';
 import { gradeLine, gradeTable, writeJunit } from './exam-print.js';
 import { invocation } from './invocation.js';
 import { findTarget } from './target.js';
@@ -11,8 +11,6 @@ import { findTarget } from './target.js';
 const DEFAULT_TIMEOUT_SECONDS = 60;
 /** Without a command: how often the grades are read while the user drives the client. */
 const POLL_MS = 1000;
-/** A client told to stop (SIGTERM) gets this long before its group is killed. */
-const KILL_GRACE_MS = 2000;
 /** The flags of this command; the rest name the server, as for `scenario`. */
 const OWN_FLAGS = ['--probes', '--client-command', '--timeout-seconds', '--junit'];
 
@@ -54,49 +52,6 @@ function parseTimeout(raw: string | undefined): number {
 }
 
 const mcpEndpoint = (base: string) => (/\/mcp\/?$/.test(base) ? base.replace(/\/$/, '') : `${base.replace(/\/+$/, '')}/mcp`);
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/** Runs the client command once, in a process group of its own; after the timeout the whole group is stopped. */
-function runClient(command: string, mcpUrl: string, probe: string, timeoutMs: number, stop: Set<() => void>): Promise<{ code: number | null; timedOut: boolean }> {
-  return new Promise((resolve) => {
-    const child = spawn(`${command} ${shellQuote(mcpUrl)}`, {
-      shell: true,
-      detached: true,
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, MCP_SERVER_URL: mcpUrl, MCP_CONFORMANCE_SCENARIO: `exam/${probe}` },
-    });
-    let timedOut = false;
-    const signal = (sig: NodeJS.Signals) => {
-      try {
-        process.kill(-child.pid!, sig);
-      } catch {
-        // Gone already.
-      }
-    };
-    const kill = () => {
-      signal('SIGTERM');
-      setTimeout(() => signal('SIGKILL'), KILL_GRACE_MS).unref();
-    };
-    stop.add(kill);
-    const timer = setTimeout(() => {
-      timedOut = true;
-      kill();
-    }, timeoutMs);
-    let finished = false;
-    const done = (code: number | null) => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      stop.delete(kill);
-      // Whatever the client left running in its group goes with it.
-      signal('SIGKILL');
-      resolve({ code, timedOut });
-    };
-    child.on('error', () => done(127));
-    child.on('exit', (code) => done(code));
-  });
-}
-
 /** The server to examine: the one found as `scenario` finds it, or (with a command and none running) servers of our own. */
 async function connect(flags: Record<string, string>, ownAllowed: boolean): Promise<{ control: ControlClient; mcpUrl: string; close: () => Promise<void>; said: string }> {
   const target = findTarget(flags);
@@ -171,7 +126,7 @@ async function unattended(server: Awaited<ReturnType<typeof connect>>, probes: s
     if (interrupted()) break;
     await server.control.reset();
     await server.control.exam([probe]);
-    const ran = await runClient(command, server.mcpUrl, probe, timeoutMs, stop);
+    const ran = await runClientCommand(command, server.mcpUrl, probe, timeoutMs, stop);
     const check = (await server.control.finishExam()).checks[0]!;
     rows.push({ probe, check });
     const how = ran.timedOut ? ` (client stopped after ${timeoutMs / 1000} s)` : ` (client exited ${ran.code})`;
