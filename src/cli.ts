@@ -14,6 +14,7 @@ const certs = () => import('./cli/certs.js');
 const start = () => import('./cli/start.js');
 const walk = () => import('./cli/walk.js');
 const report = () => import('./cli/report.js');
+const exam = () => import('./cli/exam.js');
 
 const version = (): string => (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -57,6 +58,11 @@ const COMMANDS: Record<string, Command> = {
     synopsis: ['report [--client-id ID]', "print running servers' report card, --junit F for CI; exit 1 on a FAILURE (report --help)"],
     help: async () => (await report()).reportUsage(),
     run: async (words, args) => (await report()).runReport(words, args),
+  },
+  exam: {
+    synopsis: ['exam [--client-command CMD]', 'arm the active probes and grade what a client does (exam --help)'],
+    help: async () => (await exam()).examUsage(),
+    run: async (words, args) => (await exam()).runExam(words, args),
   },
   certs: {
     synopsis: ['certs [--force]', 'write a self-signed certificate for localhost into ./certs'],

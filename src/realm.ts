@@ -9,6 +9,7 @@ import { checkSnapshot, SnapshotRefused, type RealmSnapshot } from './realm-snap
 import { controlAfterSwitch, layered, sources, standingFaults, type Profile, type ProfileView } from './profiles/profile.js';
 import { NEWEST_SPEC } from './profiles/spec-presets.js';
 import { preregisteredRecord } from './preregistered.js';
+import { Exam } from './report/exam.js';
 import { randomToken } from './secrets.js';
 import { SeenJtis } from './seen-jtis.js';
 import { StepUpLedger } from './step-up.js';
@@ -97,6 +98,8 @@ export class Realm {
   readonly events: EventLog;
   /** What each client did, graded (GET /control/report): fed by `events`, cleared by reset, not snapshotted. */
   readonly report: ReportCard;
+  /** The active probes armed by POST /control/exam and their grades (`exam.checks()`); emptied by reset, not snapshotted. */
+  readonly exam: Exam = new Exam(this);
   readonly urls: RealmUrls;
   /** `urls` as each request's Host names them (`c.get('urls')`). */
   readonly hosts: HostAwareUrls;
@@ -258,6 +261,7 @@ export class Realm {
     this.consents.clear();
     this.cimd.clear();
     this.report.clear();
+    this.exam.clear();
     this.current = this.startupPolicy;
     this.active = this.startupProfile;
     this.control = {};

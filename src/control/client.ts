@@ -7,6 +7,7 @@ import type { KeyState } from '../keys.js';
 import type { Policy, PolicyPatch, SigningAlg } from '../policy.js';
 import type { RealmInfo, RealmSpec } from '../realms.js';
 import type { Profile, ProfileView } from '../profiles/profile.js';
+import type { ExamView } from '../report/exam.js';
 import type { ControlState } from './state.js';
 import type { Check } from '../report/check.js';
 import type { Report } from '../report/card.js';
@@ -150,6 +151,22 @@ export class ControlClient {
   report(clientId: string): Promise<Check[]>;
   report(clientId?: string): Promise<Report | Check[]> {
     return this.call('GET', this.oauth, clientId === undefined ? '/control/report' : `/control/report?client_id=${encodeURIComponent(clientId)}`);
+  }
+  /** POST /control/exam: arms these probes (a new exam; the one before is disarmed). */
+  exam(probes: readonly string[]): Promise<ExamView> {
+    return this.call('POST', this.oauth, '/control/exam', { probes });
+  }
+  /** GET /control/exam: what is armed, struck and graded, and the grades as checks. */
+  examResults(): Promise<ExamView> {
+    return this.call('GET', this.oauth, '/control/exam');
+  }
+  /** POST /control/exam/finish: the client is done; grades what is open, disarms what never arose. */
+  finishExam(): Promise<ExamView> {
+    return this.call('POST', this.oauth, '/control/exam/finish');
+  }
+  /** DELETE /control/exam: disarms and forgets. */
+  endExam(): Promise<ExamView> {
+    return this.call('DELETE', this.oauth, '/control/exam');
   }
 
   /** This client aimed at the realm `id`: every call goes to `/r/<id>/control/...` on either server. */

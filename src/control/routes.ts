@@ -10,6 +10,7 @@ import type { RealmUrls } from '../urls.js';
 import { safeEqual } from '../secrets.js';
 import type { RealmRegistry } from '../realms.js';
 import { bad, controlJson, readJson, record, zodMessage } from './answers.js';
+import { EXAM_ALLOW, EXAM_PATHS, mountExamRoutes } from './exam-routes.js';
 import { KEY_PATHS, mountKeyRoutes } from './key-routes.js';
 import { mountRealmRoutes, REALM_PATHS } from './realm-routes.js';
 import { mountProfileRoutes, PROFILE_PATHS } from './profile-routes.js';
@@ -44,7 +45,7 @@ function hint(urls: RealmUrls, server: ServerName, path: string, known: string[]
 /** Mounts /control/* on a server: its switches plus what both servers share (state, policy, faults, events, clock). */
 export function mountControl(app: Hono<AppEnv>, server: ServerName, realms?: RealmRegistry): void {
   const switches = SWITCH_NAMES.filter((n) => servesOn(n, server));
-  const paths = [...switches.map((k) => `POST /control/${k}`), 'GET /control/state', 'GET|POST /control/policy', ...PROFILE_PATHS, 'GET|POST|DELETE /control/faults', 'DELETE /control/faults/<id>', 'GET /control/events?since=<id>', ...REPORT_PATHS, 'GET|POST /control/clock', ...(server === 'oauth' ? KEY_PATHS : []), ...(realms ? REALM_PATHS : [])];
+  const paths = [...switches.map((k) => `POST /control/${k}`), 'GET /control/state', 'GET|POST /control/policy', ...PROFILE_PATHS, 'GET|POST|DELETE /control/faults', 'DELETE /control/faults/<id>', 'GET /control/events?since=<id>', ...REPORT_PATHS, 'GET|POST /control/clock', ...EXAM_PATHS, ...(server === 'oauth' ? KEY_PATHS : []), ...(realms ? REALM_PATHS : [])];
 
   app.use('/control/*', async (c, next) => {
     const realm = c.get('realm');
@@ -90,6 +91,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName, realms?: Rea
   // The keys live with the AS that signs: the MCP server only fetches their public half.
   if (server === 'oauth') mountKeyRoutes(app);
   mountProfileRoutes(app, server);
+  mountExamRoutes(app, server);
 
   for (const name of switches) {
     const { schema, example } = ARGS[SWITCHES[name].arg];
@@ -209,6 +211,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName, realms?: Rea
 
   const allow: Record<string, string> = { '/control/state': 'GET', '/control/policy': 'GET, POST', '/control/profile': 'GET, POST', '/control/events': 'GET', '/control/report': 'GET', '/control/faults': 'GET, POST, DELETE', '/control/clock': 'GET, POST' };
   for (const name of switches) allow[`/control/${name}`] = 'POST';
+  Object.assign(allow, EXAM_ALLOW);
   if (realms) allow['/control/realms'] = 'GET, POST';
   if (server === 'oauth') Object.assign(allow, { '/control/keys': 'GET', '/control/keys/rotate': 'POST' });
   app.all('/control/*', (c) => {
