@@ -130,6 +130,8 @@ export class Realm {
     this.store = store ?? new MemoryStore(() => this.clock.now());
     this.events = new EventLog(config.eventCapacity, log);
     this.report = new ReportCard(this.events, { now: () => this.clock.now(), rotates: () => this.current.rotateRefreshTokens, scopesSupported: () => this.current.scopes });
+    // The exam's grades belong on the card of the client each probe struck (GET /control/report).
+    this.report.addSource((clientId) => this.exam.checks(clientId));
     this.cimd = new CimdCache(config.cimdMaxDocuments);
     this.urls = new RealmUrls(config.oauthBaseUrl, config.mcpBaseUrl);
     this.hosts = new HostAwareUrls(this.urls, config.derived, (line) => this.notice(line));

@@ -34,6 +34,19 @@ describe('the exam: each probe passes its correct client and fails the client wi
     });
   }
 
+  it('a graded probe shows on the report card of the client it struck, and on no other card', async () => {
+    await s.control.reset();
+    await s.control.exam(['iss-wrong']);
+    await runSession(s.mcpUrl, 'iss-wrong').catch(() => undefined);
+    const checks = (await s.control.finishExam()).checks;
+    expect(checks.map((c) => [c.id, c.status])).toEqual([['sep-2468-client-compare-iss-supported', 'FAILURE']]);
+    const struck = checks[0]!.clientId!;
+    const card = await s.control.report(struck);
+    expect(card.filter((c) => c.id === 'sep-2468-client-compare-iss-supported').map((c) => c.status)).toEqual(['FAILURE']);
+    const others = (await s.control.report()).clients.filter((c) => c.clientId !== struck);
+    for (const other of others) expect(other.checks.map((c) => c.id)).not.toContain('sep-2468-client-compare-iss-supported');
+  });
+
   // One defect each: a broken client fails its own probe and no other, but for the one defect that
   // implies another (a client that never compares iss also takes the trailing-slash variant).
   const ALSO_FAILS: Record<string, string[]> = { 'iss-wrong': ['iss-normalized'] };
