@@ -162,6 +162,13 @@ export function buildMcpApp(
     return controlOriginAllowed(origin, ownOrigin, allowed) ? withCors(c, next) : next();
   });
   mountResourceMetadata(app, urls);
+  // A browser opening the MCP server's root is sent to the dashboard, on the AS (README "The dashboard");
+  // other clients keep the JSON 404, which names the path.
+  app.get('/', (c, next) => {
+    if (!/\btext\/html\b/i.test(c.req.header('accept') ?? '')) return next();
+    c.get('note').silent = true;
+    return new Response(null, { status: 303, headers: { Location: `${c.get('urls').issuer}/`, 'Cache-Control': 'no-store' } });
+  });
 
   const countRequest: Step = (c) => {
     c.get('note').endpoint = 'mcp';

@@ -6,15 +6,7 @@ import { get, post } from '../support/control.js';
 import { obtainTokens } from '../support/oauth.js';
 import { rsBase, start } from '../support/servers.js';
 import { openSse, type SseStream } from '../support/sse.js';
-
-/** Polls until `ok()` holds (no fixed sleeps: the condition is what the test waits for). */
-async function until(ok: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (await ok()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`never: ${what}`);
-}
+import { until } from '../support/until.js';
 
 let s: RunningServers;
 let as: string;

@@ -10,7 +10,7 @@ export function pageHeaders(mcpOrigin: string): Record<string, string> {
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self'",
+    "img-src 'self' data:",
     `connect-src 'self' ${mcpOrigin}`,
     "form-action 'self'",
     "frame-ancestors 'none'",
@@ -22,7 +22,8 @@ export function pageHeaders(mcpOrigin: string): Record<string, string> {
     'Content-Security-Policy': csp,
     'X-Frame-Options': 'DENY',
     'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
+    // Not no-referrer: under it Chromium sends `Origin: null` with a form's POST, and the login checks Origin.
+    'Referrer-Policy': 'same-origin',
   };
 }
 
@@ -35,6 +36,8 @@ export function Layout(props: { title: string; base: string; script?: boolean; c
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title}</title>
+        {/* No favicon request: it would be one more 404 in the event list. */}
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href={`${props.base}/dashboard.css`} />
         {props.script ? <script src={`${props.base}/dashboard.js`} defer></script> : null}
       </head>

@@ -31,6 +31,8 @@ export interface DashboardView {
   events: ServerEvent[];
   faults: Fault[];
   grants: GrantLineage[];
+  /** Control routes other parts may mount (`/control/report`, `/control/profile`): whether this server has them. */
+  has: { report: boolean; profile: boolean };
   /** Only on the default realm. */
   realms?: { list: RealmInfo[]; max: number };
 }
@@ -65,10 +67,10 @@ export function DashboardPage(props: { view: DashboardView }) {
         <SwitchesPanel switches={v.state.switches} targets={{ oauth: v.base, mcp: v.mcpControl }} />
         <StatePanel state={v.state} />
         <FaultsPanel faults={v.faults} url={`${control}/faults`} />
-        <ProfilePanel url={`${control}/profile`} />
+        <ProfilePanel url={`${control}/profile`} available={v.has.profile} />
         <EventsPanel events={v.events} streamUrl={`${control}/events/stream`} since={v.state.lastEventId} />
         <LineagePanel grants={v.grants} />
-        <ReportPanel url={`${control}/report`} />
+        <ReportPanel url={`${control}/report`} available={v.has.report} />
         <RealmsPanel realms={v.realms} here={v.realmId} url={`${v.root}/control/realms`} root={v.root} />
       </main>
     </Layout>

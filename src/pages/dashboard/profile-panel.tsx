@@ -2,11 +2,11 @@
  * The spec version and provider persona, against GET/POST /control/profile (`{spec, persona}`). The
  * script fills it; a server without that route says so.
  */
-export function ProfilePanel(props: { url: string }) {
+export function ProfilePanel(props: { url: string; available: boolean }) {
   return (
     <section id="profile" aria-labelledby="profile-h">
       <h2 id="profile-h">Profile</h2>
-      <form id="profile-form" data-url={props.url} hidden>
+      <form id="profile-form" data-url={props.url} data-available={String(props.available)} hidden>
         <label for="profile-spec">Spec version</label>
         <input id="profile-spec" name="spec" type="text" autocomplete="off" placeholder="2025-06-18" />
         <label for="profile-persona">Persona (empty: none)</label>

@@ -1,15 +1,16 @@
 /**
  * The profile panel's script: GET /control/profile shows `{spec, persona}`; the form posts what is
- * filled in (an empty persona is `null`: none). A server without the route (404) says so.
+ * filled in (an empty persona is `null`: none). A server without the route (the page knows, or it answers
+ * 404) says so.
  */
 export const SCRIPT_PROFILE = String.raw`
 const profileForm = $('#profile-form');
 if (profileForm) {
   const statusLine = $('#profile-status');
   const loadProfile = async () => {
-    const r = await call('GET', profileForm.dataset.url);
+    const r = profileForm.dataset.available === 'false' ? { status: 404 } : await call('GET', profileForm.dataset.url);
     if (r.status === 404) {
-      statusLine.textContent = 'Not available on this server (GET /control/profile answered 404).';
+      statusLine.textContent = 'Not available on this server: it has no GET /control/profile.';
       profileForm.hidden = true;
       return;
     }

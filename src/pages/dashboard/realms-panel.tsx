@@ -37,7 +37,7 @@ export function RealmsPanel(props: { realms?: { list: RealmInfo[]; max: number }
           <div class="fragment" data-panel="realms">
             <RealmList realms={props.realms.list} max={props.realms.max} url={props.url} root={props.root} />
           </div>
-          <form id="realm-form" data-url={props.url}>
+          <form id="realm-form" novalidate data-url={props.url}>
             <label for="realm-id">New realm id (empty: one is made up)</label>
             <input id="realm-id" name="id" type="text" autocomplete="off" pattern="[a-z0-9-]{1,64}" />
             <button type="submit">create realm</button>

@@ -1,7 +1,7 @@
 /**
  * The report-card panel's script: GET /control/report (`{clients: [{clientId, clientName?, checks}]}`,
  * each check in the conformance suite's checks.json shape), re-read as events come. A server without
- * the route (404) says so and is not asked again.
+ * the route (the page knows, or it answers 404) says so and is not asked again.
  */
 export const SCRIPT_REPORT = String.raw`
 const reportBody = $('#report-body');
@@ -10,10 +10,10 @@ if (reportBody) {
   let reportTimer;
   const para = (text, cls) => { const p = document.createElement('p'); p.textContent = text; if (cls) p.className = cls; return p; };
   const loadReport = async () => {
-    const r = await call('GET', reportBody.dataset.url);
+    const r = reportBody.dataset.available === 'false' ? { status: 404 } : await call('GET', reportBody.dataset.url);
     if (r.status === 404) {
       available = false;
-      reportBody.replaceChildren(para('Not available on this server (GET /control/report answered 404).', 'empty'));
+      reportBody.replaceChildren(para('Not available on this server: it has no GET /control/report.', 'empty'));
       return;
     }
     if (!r.ok || !r.json) return reportBody.replaceChildren(para(said(r), 'error'));

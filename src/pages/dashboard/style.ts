@@ -38,7 +38,7 @@ th label,form.switch label{display:inline}
 .event.control code{color:var(--ctl)}
 .stream-status{font-weight:400;font-size:12px;color:var(--muted)}
 .faults,.realms{list-style:none;margin:0 0 .5rem;padding:0}
-.faults li,.realms li{padding:.25rem 0;border-top:1px solid #eef0f3}
+.faults li,.realms li{padding:.25rem 0;border-top:1px solid #eef0f3;display:flex;flex-wrap:wrap;gap:.2rem .5rem;align-items:baseline}
 .faults details{display:inline-block}
 .faults pre{margin:.25rem 0;white-space:pre-wrap}
 .grants{list-style:none;margin:0;padding:0}

@@ -81,7 +81,7 @@ export function SwitchesPanel(props: { switches: Switches; targets: SwitchTarget
                   <span class="where">{sw.server === 'both' ? 'both' : sw.server === 'oauth' ? 'AS' : 'MCP'}</span>
                 </th>
                 <td>
-                  <form class="switch" data-switch={name} data-arg={sw.arg} data-url={url} data-example={ARGS[sw.arg].example}>
+                  <form class="switch" novalidate data-switch={name} data-arg={sw.arg} data-url={url} data-example={ARGS[sw.arg].example}>
                     <Control name={name} value={state[name]} />
                     <output for={`sw-${name}`} aria-live="polite"></output>
                   </form>
