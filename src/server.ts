@@ -79,8 +79,9 @@ function readTls(config: { tlsCertFile?: string; tlsKeyFile?: string }): Tls | u
 /** The authorization server as an app over its own realm (or a given one), without listening. */
 export function createAuthServer(options: StartOptions = {}, realm?: Realm, streams?: EventStreams): { app: Hono<AppEnv>; realm: Realm } {
   const r = realm ?? new Realm(bindConfig(resolveConfig(options)), sinkOf(options.log));
+  const open = streams ?? new EventStreams();
   const extra = (app: Hono<AppEnv>) => {
-    mountControl(app, 'oauth', undefined, streams ?? new EventStreams());
+    mountControl(app, 'oauth', undefined, open);
     mountDashboard(app);
   };
   return { app: buildAuthApp(r.urls, () => r, extra), realm: r };
@@ -272,7 +273,7 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
   });
   await recreateRealms(state, realms, () => Promise.all([oauth.close(), mcp.close()]));
   // One set for both servers: close() ends every open stream before the listeners wait for them.
-  const streams = new EventStreams();
+  const streams = new EventStreams({ alive: (r) => r === realm || realms.list().some((info) => realms.get(info.id) === r) });
   const asApp = authServerOver(realms, streams);
   // Introspection goes to the AS's own socket, not through OAUTH_BASE_URL: a tunnel that died (or
   // never pointed here) must not turn every MCP call into a 401.

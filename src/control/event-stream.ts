@@ -6,6 +6,8 @@ import { bad, controlJson } from './answers.js';
 
 /** Open streams per realm: a dashboard tab holds one; more than this is a leak or a loop. */
 export const MAX_EVENT_STREAMS = 16;
+/** Open streams of a pair of servers, all realms together (the event log caps each realm's subscribers, not the realms). */
+export const MAX_EVENT_STREAMS_TOTAL = 64;
 /** A comment line this often keeps proxies and the browser from closing an idle stream. */
 export const HEARTBEAT_MS = 15_000;
 /** Events queued for a reader that does not read: past this it is cut off, and resumes with Last-Event-ID. */
@@ -24,6 +26,8 @@ interface OpenStream {
 
 export interface EventStreamOptions {
   heartbeatMs?: number;
+  /** Whether a realm still serves (a deleted or expired one does not): asked at each heartbeat, its streams end once it does not. */
+  alive?: (realm: Realm) => boolean;
 }
 
 /**
@@ -36,9 +40,11 @@ export interface EventStreamOptions {
 export class EventStreams {
   private readonly open = new Set<OpenStream>();
   private readonly heartbeatMs: number;
+  private readonly alive: (realm: Realm) => boolean;
 
   constructor(options: EventStreamOptions = {}) {
     this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+    this.alive = options.alive ?? (() => true);
   }
 
   get size(): number {
@@ -61,18 +67,16 @@ export class EventStreams {
     if (!/^\d{1,15}$/.test(from.trim())) return bad(c, 'Last-Event-ID (or since) must be a non-negative integer event id; expected /control/events/stream?since=0');
     let count = 0;
     for (const s of this.open) if (s.realm === realm) count++;
-    if (count >= MAX_EVENT_STREAMS) {
+    if (count >= MAX_EVENT_STREAMS || this.open.size >= MAX_EVENT_STREAMS_TOTAL) {
       note.silent = false;
       note.outcome = 'temporarily_unavailable';
-      return controlJson(
-        { error: 'temporarily_unavailable', error_description: `at most ${MAX_EVENT_STREAMS} event streams are open per realm; close a dashboard tab (or another stream) and try again` },
-        429,
-        { 'Retry-After': '5' },
-      );
+      const why = count >= MAX_EVENT_STREAMS ? `at most ${MAX_EVENT_STREAMS} event streams are open per realm` : `at most ${MAX_EVENT_STREAMS_TOTAL} event streams are open on this server, all realms together`;
+      return controlJson({ error: 'temporarily_unavailable', error_description: `${why}; close a dashboard tab (or another stream) and try again` }, 429, { 'Retry-After': '5' });
     }
     const since = Number(from.trim());
     const streams = this.open;
     const heartbeatMs = this.heartbeatMs;
+    const alive = this.alive;
     let handle: OpenStream | undefined;
     let refused: string | undefined;
     const body = new ReadableStream<Uint8Array>(
@@ -110,7 +114,7 @@ export class EventStreams {
             return;
           }
           streams.add(handle);
-          beat = setInterval(() => push(encoder.encode(': heartbeat\n\n')), heartbeatMs);
+          beat = setInterval(() => (alive(realm) ? push(encoder.encode(': heartbeat\n\n')) : end()), heartbeatMs);
           beat.unref();
           c.req.raw.signal.addEventListener('abort', end, { once: true });
         },

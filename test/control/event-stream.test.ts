@@ -135,6 +135,21 @@ describe('GET /control/events/stream', () => {
     }
   });
 
+  it("a realm that ends (deleted, expired) ends its streams at the next heartbeat", async () => {
+    let alive = true;
+    const { app, realm } = createAuthServer({ oauthBaseUrl: 'http://localhost:9100' }, undefined, new EventStreams({ heartbeatMs: 20, alive: () => alive }));
+    try {
+      const es = await openSse('http://localhost:9100/control/events/stream', {}, async (url, init) => app.request(url, init));
+      await es.next();
+      expect(realm.events.subscriberCount).toBe(1);
+      alive = false;
+      while ((await es.next()) !== undefined);
+      expect(realm.events.subscriberCount).toBe(0);
+    } finally {
+      realm.close();
+    }
+  });
+
   it('is locked by CONTROL_TOKEN like every control route', async () => {
     const locked = await start({ controlToken: 'stream-secret' });
     try {
