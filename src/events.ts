@@ -30,6 +30,8 @@ export interface RequestFields {
   resources?: string[];
   /** How many tokens the request revoked (a refresh family, a replayed code's tokens). */
   revoked?: number;
+  /** A refresh grant that rotated: the presented refresh token was spent and a new one issued (OAuth 2.1 §4.3.1). */
+  rotated?: boolean;
   /** Introspection's answer. */
   active?: boolean;
   rpcMethod?: string;
@@ -86,10 +88,10 @@ export interface RequestFields {
 /** Which facts each endpoint's events carry: the facts a report card or a dashboard consumes. */
 export const FACTS = {
   authorize: ['clientId', 'grantId', 'scopes', 'resources', 'consent', 'subject', 'scopesDeclined', 'pkceMethod', 'challengeDigest', 'stateSent', 'stateDigest', 'redirectKind', 'requestedScopes', 'resourceSent', 'resourceMatches'],
-  token: ['grant', 'clientId', 'grantId', 'scopes', 'resources', 'revoked', 'authMethod', 'resourceSent', 'resourceMatches', 'verifier', 'refreshDigest', 'replayAgeMs', 'accessDigest', 'refreshIssued'],
+  token: ['grant', 'clientId', 'grantId', 'scopes', 'resources', 'revoked', 'authMethod', 'resourceSent', 'resourceMatches', 'verifier', 'refreshDigest', 'replayAgeMs', 'accessDigest', 'refreshIssued', 'rotated'],
   register: ['clientId', 'authMethod', 'applicationType', 'grantTypes', 'clientName', 'lineage'],
   introspect: ['clientId', 'active'],
-  revoke: ['clientId', 'revoked'],
+  revoke: ['clientId', 'grantId', 'revoked'],
   'as-metadata': [],
   jwks: [],
   'resource-metadata': [],
@@ -163,6 +165,11 @@ export class EventLog {
     if (this.subscribers.size >= MAX_SUBSCRIBERS) throw new Error(`at most ${MAX_SUBSCRIBERS} event subscribers`);
     this.subscribers.add(fn);
     return () => this.subscribers.delete(fn);
+  }
+
+  /** How many consumers follow the log now (the console line is one). */
+  get subscriberCount(): number {
+    return this.subscribers.size;
   }
 
   /** Events with an id greater than `since`, oldest first. */

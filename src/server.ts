@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Hono } from 'hono';
 import { ConfigError, resolveConfig, type Config, type ServerOptions } from './config.js';
 import { ControlClient } from './control/client.js';
+import { EventStreams } from './control/event-stream.js';
 import { mountControl } from './control/routes.js';
 import { oneLine, type LogSink } from './events.js';
 import { bind, requestListener, StartupError, type Bound, type Tls } from './http/listen.js';
@@ -14,6 +15,7 @@ import { JwksClient } from './mcp/jwks-client.js';
 import { JwtVerifier } from './mcp/jwt-verifier.js';
 import type { TokenVerifier } from './mcp/verifier.js';
 import { buildAuthApp } from './oauth/app.js';
+import { mountDashboard } from './pages/dashboard/routes.js';
 import { DEFAULT_REALM, StateFile } from './persist/state-file.js';
 import type { AppEnv, RealmResolver } from './pipeline/env.js';
 import { bindConfig, Realm, type BoundConfig } from './realm.js';
@@ -93,18 +95,27 @@ function readTls(config: { tlsCertFile?: string; tlsKeyFile?: string }): Tls | u
 }
 
 /** The authorization server as an app over its own realm (or a given one), without listening. */
-export function createAuthServer(options: StartOptions = {}, realm?: Realm): { app: Hono<AppEnv>; realm: Realm } {
+export function createAuthServer(options: StartOptions = {}, realm?: Realm, streams?: EventStreams): { app: Hono<AppEnv>; realm: Realm } {
   const r = realm ?? new Realm(bindConfig(resolveConfig(options)), sinkOf(options.log));
+  const open = streams ?? new EventStreams();
+  const extra = (app: Hono<AppEnv>) => {
+    mountControl(app, 'oauth', undefined, open);
+    mountDashboard(app);
+  };
   // The realm's second issuer (prmIssuers several/migrated) under <issuer>/migrated, alone too.
   const router = new SecondIssuers().routing({ route: (path) => ({ path, realm: r }) }, r.urls.issuerPath);
-  return { app: buildAuthApp(r.urls, router, (app) => mountControl(app, 'oauth')), realm: r };
+  return { app: buildAuthApp(r.urls, router, extra), realm: r };
 }
 
 /** Both servers' view of the registry: the default realm at the root, the others under /r/<id>, each realm's second issuer under its issuer's path. */
-function authServerOver(realms: RealmRegistry): Hono<AppEnv> {
+function authServerOver(realms: RealmRegistry, streams: EventStreams): Hono<AppEnv> {
   const r = realms.main;
+  const extra = (app: Hono<AppEnv>) => {
+    mountControl(app, 'oauth', realms, streams);
+    mountDashboard(app, realms);
+  };
   const router = new SecondIssuers().routing(realmRouter(realms, r.urls.issuerPath), r.urls.issuerPath);
-  return buildAuthApp(r.urls, router, (app) => mountControl(app, 'oauth', realms));
+  return buildAuthApp(r.urls, router, extra);
 }
 
 /** The protected MCP server as an app over its own realm (or a given one), without listening. */
@@ -126,6 +137,7 @@ function mcpServerOver(
   tls: Tls | undefined,
   asSocket?: string,
   realms?: RealmRegistry,
+  streams?: EventStreams,
 ): { app: Hono<AppEnv>; realm: Realm; verifier: TokenVerifier; handler: McpHandler } {
   const via = (realm: Realm, path = '/introspect') => (asSocket === undefined ? undefined : `${asSocket}${realm.urls.issuerPath}${path}`);
   // The MCP server learns about tokens only over HTTP, even in one process with the AS.
@@ -159,9 +171,9 @@ function mcpServerOver(
     return v;
   };
   const handler = new McpHandler();
-  const opts = { verifier, allowedOrigins: r.config.allowedOrigins, handler, verifierFor };
+  const opts = { verifier, allowedOrigins: r.config.allowedOrigins, handler, verifierFor, ...(realms ? { sibling: true } : {}) };
   const resolve: RealmResolver = realms ? realmRouter(realms, r.urls.mcpBasePath) : () => r;
-  return { app: buildMcpApp(r.urls, resolve, opts, (app) => mountControl(app, 'mcp', realms)), realm: r, verifier, handler };
+  return { app: buildMcpApp(r.urls, resolve, opts, (app) => mountControl(app, 'mcp', realms, streams)), realm: r, verifier, handler };
 }
 
 /**
@@ -290,11 +302,13 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
     ...(state ? { onCreated: (id: string, r: Realm) => state.attach(id, r).then(() => state.changed()), onEnded: (id: string) => state.detach(id) } : {}),
   });
   await recreateRealms(state, realms, () => Promise.all([oauth.close(), mcp.close()]));
-  const asApp = authServerOver(realms);
+  // One set for both servers: close() ends every open stream before the listeners wait for them.
+  const streams = new EventStreams({ alive: (r) => r === realm || realms.list().some((info) => realms.get(info.id) === r) });
+  const asApp = authServerOver(realms, streams);
   // Introspection goes to the AS's own socket, not through OAUTH_BASE_URL: a tunnel that died (or
   // never pointed here) must not turn every MCP call into a 401.
   const asSocket = `${tls ? 'https' : 'http'}://${dialable(oauth)}`;
-  const rs = mcpServerOver(realm, tls, asSocket, realms);
+  const rs = mcpServerOver(realm, tls, asSocket, realms, streams);
   oauth.serve(requestListener(asApp.fetch));
   // MCP 2025-03-26: the AS also answers at the MCP server's origin while a realm's asAtResourceOrigin is on.
   mcp.serve(requestListener(resourceOriginFront(realmRouter(realms, realm.urls.mcpBasePath), asApp.fetch, rs.app.fetch)));
@@ -314,6 +328,7 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
       (closing ??= (async () => {
         stopCheck();
         // Open subscriptions/listen streams end first, else closing waits for them.
+        streams.closeAll();
         await rs.handler.close();
         await Promise.all([oauth.close(), mcp.close()]);
         // After the requests in flight: what they changed is in the last write.
@@ -361,9 +376,10 @@ async function startAlone(only: 'oauth' | 'mcp', options: StartOptions): Promise
   const realm = new Realm(bound, sinkOf(options.log));
   await realm.ready;
   await restoreState(state, realm, () => listener.close());
-  const rs = only === 'mcp' ? mcpServerOver(realm, tls) : undefined;
+  const streams = new EventStreams();
+  const rs = only === 'mcp' ? mcpServerOver(realm, tls, undefined, undefined, streams) : undefined;
   const alone = { route: (path: string) => ({ path, realm }) };
-  listener.serve(requestListener(rs ? aloneAtResourceOrigin(alone, rs.app.fetch) : createAuthServer(options, realm).app.fetch));
+  listener.serve(requestListener(rs ? aloneAtResourceOrigin(alone, rs.app.fetch) : createAuthServer(options, realm, streams).app.fetch));
   const consequence = only === 'mcp' ? 'the MCP server introspects there, so every MCP call answers 401 "introspection failed" until it does' : 'the MCP servers that name it cannot send clients here';
   const stopCheck = checkConfiguredIssuer(config, realm, tls, options.log, consequence, rs?.verifier);
   let closing: Promise<void> | undefined;
@@ -373,6 +389,7 @@ async function startAlone(only: 'oauth' | 'mcp', options: StartOptions): Promise
     close: () =>
       (closing ??= (async () => {
         stopCheck();
+        streams.closeAll();
         await rs?.handler.close();
         await listener.close();
         await state?.close();

@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { ServerName } from '../events.js';
 import { EFFECT_CATALOGUE, ENDPOINTS, FaultSpecSchema, FaultsFull, MAX_FAULTS, type Fault } from '../faults.js';
-import { controlOriginAllowed } from '../http/cors.js';
+import { controlOriginAllowed, isSiblingOrigin } from '../http/cors.js';
 import type { AppEnv } from '../pipeline/env.js';
 import { PolicyPatchSchema } from '../policy.js';
 import type { Realm } from '../realm.js';
@@ -14,6 +14,8 @@ import { EXAM_ALLOW, EXAM_PATHS, mountExamRoutes } from './exam-routes.js';
 import { KEY_PATHS, mountKeyRoutes } from './key-routes.js';
 import { mountRealmRoutes, REALM_PATHS } from './realm-routes.js';
 import { mountProfileRoutes, PROFILE_PATHS } from './profile-routes.js';
+import type { EventStreams } from './event-stream.js';
+import { hasSession } from './session.js';
 import { controlState } from './state.js';
 import { mountReportRoutes, REPORT_PATHS } from './report-routes.js';
 import { APPLY, SwitchRefused } from './switches.js';
@@ -43,16 +45,18 @@ function hint(urls: RealmUrls, server: ServerName, path: string, known: string[]
 }
 
 /** Mounts /control/* on a server: its switches plus what both servers share (state, policy, faults, events, clock). */
-export function mountControl(app: Hono<AppEnv>, server: ServerName, realms?: RealmRegistry): void {
+export function mountControl(app: Hono<AppEnv>, server: ServerName, realms?: RealmRegistry, streams?: EventStreams): void {
   const switches = SWITCH_NAMES.filter((n) => servesOn(n, server));
-  const paths = [...switches.map((k) => `POST /control/${k}`), 'GET /control/state', 'GET|POST /control/policy', ...PROFILE_PATHS, 'GET|POST|DELETE /control/faults', 'DELETE /control/faults/<id>', 'GET /control/events?since=<id>', ...REPORT_PATHS, 'GET|POST /control/clock', ...EXAM_PATHS, ...(server === 'oauth' ? KEY_PATHS : []), ...(realms ? REALM_PATHS : [])];
+  const paths = [...switches.map((k) => `POST /control/${k}`), 'GET /control/state', 'GET|POST /control/policy', ...PROFILE_PATHS, 'GET|POST|DELETE /control/faults', 'DELETE /control/faults/<id>', 'GET /control/events?since=<id>', ...(streams ? ['GET /control/events/stream'] : []), ...REPORT_PATHS, 'GET|POST /control/clock', ...EXAM_PATHS, ...(server === 'oauth' ? KEY_PATHS : []), ...(realms ? REALM_PATHS : [])];
 
   app.use('/control/*', async (c, next) => {
     const realm = c.get('realm');
     // A browser page on another site (or another localhost port) must not read or flip the switches.
     const origin = c.req.header('origin');
     const own = new URL(server === 'oauth' ? c.get('urls').issuer : c.get('urls').mcpBase).origin;
-    if (!controlOriginAllowed(origin, own, realm.config.allowedOrigins)) {
+    // In one process the MCP server's switches are written by the dashboard on the AS's origin.
+    const sibling = server === 'mcp' && realms !== undefined && isSiblingOrigin(origin, [c.get('urls').issuer, realm.issuer]);
+    if (!sibling && !controlOriginAllowed(origin, own, realm.config.allowedOrigins)) {
       const note = c.get('note');
       note.outcome = 'forbidden_origin';
       note.reason = `Origin ${origin}`;
@@ -74,7 +78,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName, realms?: Rea
     const token = realm.config.controlToken;
     if (token) {
       const m = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '');
-      if (!m || !safeEqual(m[1]!.trim(), token)) {
+      if ((!m || !safeEqual(m[1]!.trim(), token)) && !(m === null && hasSession(c.req.header('cookie'), token))) {
         c.get('note').outcome = 'control_unauthorized';
         // RFC 6750 §3.1: no credentials, no error code; a wrong token is invalid_token.
         const sent = m !== null;
@@ -86,6 +90,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName, realms?: Rea
     await next();
   });
 
+  streams?.mount(app);
   if (realms) mountRealmRoutes(app, server, realms);
   mountReportRoutes(app);
   // The keys live with the AS that signs: the MCP server only fetches their public half.
@@ -212,6 +217,7 @@ export function mountControl(app: Hono<AppEnv>, server: ServerName, realms?: Rea
   const allow: Record<string, string> = { '/control/state': 'GET', '/control/policy': 'GET, POST', '/control/profile': 'GET, POST', '/control/events': 'GET', '/control/report': 'GET', '/control/faults': 'GET, POST, DELETE', '/control/clock': 'GET, POST' };
   for (const name of switches) allow[`/control/${name}`] = 'POST';
   Object.assign(allow, EXAM_ALLOW);
+  if (streams) allow['/control/events/stream'] = 'GET';
   if (realms) allow['/control/realms'] = 'GET, POST';
   if (server === 'oauth') Object.assign(allow, { '/control/keys': 'GET', '/control/keys/rotate': 'POST' });
   app.all('/control/*', (c) => {

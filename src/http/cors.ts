@@ -35,3 +35,11 @@ export function controlOriginAllowed(origin: string | undefined, ownOrigin: stri
 /** Whether a request path is under `/control` (at the root or under a base path). */
 export const isControlPath = (path: string, basePath = ''): boolean =>
   /^\/control(\/|$)/.test(path) || (basePath !== '' && path.startsWith(basePath) && /^\/control(\/|$)/.test(path.slice(basePath.length)));
+
+/**
+ * Whether `origin` is the origin of one of `issuers` (the AS of this process, as configured and as
+ * the request's Host names it): the dashboard there writes the MCP server's switches.
+ */
+export function isSiblingOrigin(origin: string | undefined, issuers: readonly string[]): boolean {
+  return origin !== undefined && issuers.some((i) => new URL(i).origin === origin);
+}

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { controlOriginAllowed, corsForBrowsers, isControlPath, MCP_ALLOW_HEADERS, MCP_EXPOSE_HEADERS } from '../http/cors.js';
+import { controlOriginAllowed, corsForBrowsers, isControlPath, isSiblingOrigin, MCP_ALLOW_HEADERS, MCP_EXPOSE_HEADERS } from '../http/cors.js';
 import { createBaseApp } from '../pipeline/base-app.js';
 import type { AppEnv, Ctx, RealmResolver } from '../pipeline/env.js';
 import { methodNotAllowed } from '../pipeline/method.js';
@@ -149,6 +149,8 @@ export function buildMcpApp(
     handler: McpHandler;
     /** Realms under /r/<id> introspect at their own issuer: the verifier for a request's realm (default: `verifier`). */
     verifierFor?: (realm: Realm) => TokenVerifier;
+    /** The AS runs in this process: its origin may use the control plane (the dashboard's MCP switches). */
+    sibling?: boolean;
   },
   extra?: (app: Hono<AppEnv>) => void,
 ): Hono<AppEnv> {
@@ -161,12 +163,25 @@ export function buildMcpApp(
     exposeHeaders: MCP_EXPOSE_HEADERS,
     maxAge: 86400,
   });
+  // The AS of this process (opts.sibling): its dashboard writes these switches with the session
+  // cookie, so the answer allows credentials, for that origin only.
+  const siblingCors = corsForBrowsers<AppEnv>({ origin: (o) => o, credentials: true, allowHeaders: ['Content-Type'], allowMethods: ['GET', 'POST', 'DELETE'], maxAge: 600 });
   // The control plane has a stricter rule than /mcp (own origin or ALLOWED_ORIGINS, not any loopback):
   // a foreign origin gets no CORS headers at all there, not even on a preflight, and the control step refuses it.
-  app.use('*', (c, next) =>
-    isControlPath(c.req.path, urls.mcpBasePath) && !controlOriginAllowed(c.req.header('origin'), ownOrigin, allowed) ? next() : withCors(c, next),
-  );
+  app.use('*', (c, next) => {
+    if (!isControlPath(c.req.path, urls.mcpBasePath)) return withCors(c, next);
+    const origin = c.req.header('origin');
+    if (opts.sibling && isSiblingOrigin(origin, [c.get('urls').issuer, c.get('realm').issuer])) return siblingCors(c, next);
+    return controlOriginAllowed(origin, ownOrigin, allowed) ? withCors(c, next) : next();
+  });
   mountResourceMetadata(app, urls);
+  // A browser opening the MCP server's root is sent to the dashboard, on the AS (README "The dashboard");
+  // other clients keep the JSON 404, which names the path.
+  app.get('/', (c, next) => {
+    if (!/\btext\/html\b/i.test(c.req.header('accept') ?? '')) return next();
+    c.get('note').silent = true;
+    return new Response(null, { status: 303, headers: { Location: `${c.get('urls').issuer}/`, 'Cache-Control': 'no-store' } });
+  });
 
   const countRequest: Step = (c) => {
     c.get('note').endpoint = 'mcp';

@@ -4,6 +4,7 @@ import { OAuthError } from '../http/oauth-error.js';
 import type { AppEnv, Ctx } from '../pipeline/env.js';
 import { methodNotAllowed } from '../pipeline/method.js';
 import { strike } from '../pipeline/strike.js';
+import { abbreviate } from '../secrets.js';
 import { authenticateClient } from './client-auth.js';
 
 /**
@@ -33,6 +34,7 @@ async function revoke(c: Ctx): Promise<Response> {
     if (!r) return false;
     if (r.clientId !== caller.clientId) throw notYours();
     await realm.store.destroy('access', token, 'revoked');
+    note.grantId = abbreviate(r.grantId);
     note.revoked = 1;
     note.reason = 'access token revoked';
     return true;
@@ -41,6 +43,7 @@ async function revoke(c: Ctx): Promise<Response> {
     const r = await realm.store.find('refresh', token);
     if (!r) return false;
     if (r.clientId !== null && r.clientId !== caller.clientId) throw notYours();
+    note.grantId = abbreviate(r.grantId);
     note.revoked = await realm.revokeGrant(r.grantId, 'grant-revoked');
     note.reason = `refresh token revoked with its grant (${note.revoked} tokens)`;
     return true;

@@ -73,7 +73,9 @@ export async function refreshTokenGrant(form: Form, caller: Caller, c: Ctx): Pro
         note.reason = graced(raced.consumedAt);
       }
     } else note.reason = graced(record.consumedAt);
-    return issueTokens(realm, grant, 'new', c.get('generation'));
+    const issued = await issueTokens(realm, grant, 'new', c.get('generation'));
+    note.rotated = true;
+    return issued;
   }
   return issueTokens(realm, grant, { reuse: presented }, c.get('generation'));
 }

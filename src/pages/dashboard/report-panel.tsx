@@ -1,0 +1,15 @@
+/**
+ * Each client's report card, from GET /control/report (`{clients: [{clientId, clientName, checks}]}`,
+ * checks in the conformance suite's checks.json shape, src/report/check.ts). The script fills it;
+ * a server without that route says so.
+ */
+export function ReportPanel(props: { url: string; available: boolean }) {
+  return (
+    <section id="report" aria-labelledby="report-h">
+      <h2 id="report-h">Report cards</h2>
+      <div id="report-body" data-url={props.url} data-available={String(props.available)} aria-live="polite">
+        <p class="empty">Loading GET /control/report…</p>
+      </div>
+    </section>
+  );
+}
