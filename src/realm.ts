@@ -341,6 +341,8 @@ export class Realm {
 
   close(): void {
     if (this.sweeper) clearInterval(this.sweeper);
+    // A closed realm grades nothing more: its card lets go of the event log (no subscriber left behind).
+    this.report.detach();
   }
 
   /** Pre-registered clients (CLIENTS_FILE): added with no cap, and over any stored client of the same id (the configuration wins). */

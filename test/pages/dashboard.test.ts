@@ -252,14 +252,39 @@ describe('the dashboard in Chromium', () => {
     expect(await page.locator('main img').count()).toBe(0);
   });
 
-  it("panels for routes this server lacks say so: the report card and the profile", async () => {
-    const before = s.realm.events.lastId;
+  it("the report card shows a broken client's failure live: a client that never sends resource (RFC 8707)", async () => {
     const page = await dashboard();
-    await page.locator('#report-body', { hasText: 'Not available on this server' }).waitFor();
-    // The page knew: it asked for neither (each 404 would be one more event).
-    expect(s.realm.events.since(before).map((e) => e.path)).toEqual([]);
-    await page.locator('#profile-status', { hasText: 'Not available on this server' }).waitFor();
-    expect(await page.locator('#profile-form').isHidden()).toBe(true);
+    await page.locator('#report-body', { hasText: 'No clients yet.' }).waitFor();
+    // Registers, authorizes and redeems with no `resource` anywhere: a MUST of MCP authorization broken twice.
+    const { clientId } = await obtainTokens(s.oauthUrl);
+    const row = (id: string) => page.locator('#report-body .report-client', { hasText: clientId }).locator('tr.check', { hasText: id });
+    await row('resource-parameter-in-authorization').locator('.status-FAILURE').waitFor();
+    await row('resource-parameter-in-token').locator('.status-FAILURE').waitFor();
+    await row('pkce-s256-method-used').locator('.status-SUCCESS').waitFor();
+    // What the page shows is what the card says.
+    const card = (await get(s.oauthUrl, `/control/report?client_id=${encodeURIComponent(clientId)}`)).json as Array<{ id: string; status: string }>;
+    const shown = await page.locator('#report-body .report-client', { hasText: clientId }).locator('tr.check').evaluateAll((rows) => (rows as HTMLTableRowElement[]).map((r) => [r.cells[1]!.textContent, r.cells[0]!.textContent]));
+    expect(shown).toEqual(card.map((c) => [c.id, c.status]));
+    expect(problemsOf(page)).toEqual([]);
+  });
+
+  it('the profile selectors switch the spec preset and the persona, and show the active one', async () => {
+    const page = await dashboard();
+    await page.locator('#profile-status', { hasText: 'spec 2026-07-28 · persona (none)' }).waitFor();
+    expect(await page.locator('#profile-spec option').allTextContents()).toEqual(['2025-03-26', '2025-06-18', '2025-11-25', '2026-07-28']);
+    await page.selectOption('#profile-spec', '2025-06-18');
+    await page.selectOption('#profile-persona', 'github');
+    await page.click('#profile-form button[type="submit"]');
+    await page.locator('#profile-status', { hasText: 'spec 2025-06-18 · persona github' }).waitFor();
+    const profile = (await get(s.oauthUrl, '/control/profile')).json;
+    expect([profile.spec, profile.persona]).toEqual(['2025-06-18', 'github']);
+    expect(profile.sources.dynamicRegistration).toBe('persona:github');
+    // And back to none: the empty choice is `null`.
+    await page.selectOption('#profile-persona', '');
+    await page.click('#profile-form button[type="submit"]');
+    await page.locator('#profile-status', { hasText: 'spec 2025-06-18 · persona (none)' }).waitFor();
+    expect((await get(s.oauthUrl, '/control/profile')).json.persona).toBeNull();
+    expect(problemsOf(page)).toEqual([]);
   });
 });
 
@@ -376,13 +401,13 @@ describe('the screenshot', () => {
       const page = await context.newPage();
       await page.goto(`${as}/`);
       await page.locator('#stream-status', { hasText: 'live' }).waitFor();
-      await page.locator('#report-body', { hasText: 'Not available' }).waitFor();
+      await page.locator('#report-body .report-client').first().waitFor();
       // What differs from run to run (times, random ids, milliseconds) is written over, nothing else.
       await page.evaluate((id) => {
         for (const t of document.querySelectorAll('time')) t.textContent = t.closest('.step') ? '12:00:00' : '12:00:00.000';
         const clock = document.querySelector('dd[data-key="clock"]');
         if (clock) clock.textContent = '2026-01-01T12:00:00.000Z';
-        for (const el of document.querySelectorAll('#event-list code, .grant p, .realms .idle')) {
+        for (const el of document.querySelectorAll('#event-list code, .grant p, .realms .idle, #report-body h3, #report-body td')) {
           el.textContent = (el.textContent ?? '').replaceAll(id, 'client-1').replace(/ \d+ms/g, ' 1ms').replace(/g_[\w-]{4}…[\w-]{4}/g, 'g_Ab3d…x9Yz').replace(/idle \d+ s/, 'idle 0 s');
         }
       }, clientId);

@@ -31,8 +31,6 @@ export interface DashboardView {
   events: ServerEvent[];
   faults: Fault[];
   grants: GrantLineage[];
-  /** Control routes other parts may mount (`/control/report`, `/control/profile`): whether this server has them. */
-  has: { report: boolean; profile: boolean };
   /** Only on the default realm. */
   realms?: { list: RealmInfo[]; max: number };
 }
@@ -67,10 +65,10 @@ export function DashboardPage(props: { view: DashboardView }) {
         <SwitchesPanel switches={v.state.switches} targets={{ oauth: v.base, mcp: v.mcpControl }} />
         <StatePanel state={v.state} />
         <FaultsPanel faults={v.faults} url={`${control}/faults`} />
-        <ProfilePanel url={`${control}/profile`} available={v.has.profile} />
+        <ProfilePanel url={`${control}/profile`} />
         <EventsPanel events={v.events} streamUrl={`${control}/events/stream`} since={v.state.lastEventId} />
         <LineagePanel grants={v.grants} />
-        <ReportPanel url={`${control}/report`} available={v.has.report} />
+        <ReportPanel url={`${control}/report`} />
         <RealmsPanel realms={v.realms} here={v.realmId} url={`${v.root}/control/realms`} root={v.root} />
       </main>
     </Layout>

@@ -1,16 +1,29 @@
+import { PERSONA_NAMES } from '../../profiles/personas.js';
+import { SPEC_VERSIONS } from '../../profiles/spec-presets.js';
+
 /**
- * The spec version and provider persona, against GET/POST /control/profile (`{spec, persona}`). The
- * script fills it; a server without that route says so.
+ * The spec version and provider persona, against GET/POST /control/profile (`{spec, persona}`): one
+ * selector each, their options the presets' and personas' own names, so a new one appears by itself.
+ * The script shows the active profile and posts a change.
  */
-export function ProfilePanel(props: { url: string; available: boolean }) {
+export function ProfilePanel(props: { url: string }) {
   return (
     <section id="profile" aria-labelledby="profile-h">
       <h2 id="profile-h">Profile</h2>
-      <form id="profile-form" data-url={props.url} data-available={String(props.available)} hidden>
+      <form id="profile-form" data-url={props.url}>
         <label for="profile-spec">Spec version</label>
-        <input id="profile-spec" name="spec" type="text" autocomplete="off" placeholder="2025-06-18" />
-        <label for="profile-persona">Persona (empty: none)</label>
-        <input id="profile-persona" name="persona" type="text" autocomplete="off" placeholder="slack" />
+        <select id="profile-spec" name="spec">
+          {SPEC_VERSIONS.map((v) => (
+            <option value={v}>{v}</option>
+          ))}
+        </select>
+        <label for="profile-persona">Persona</label>
+        <select id="profile-persona" name="persona">
+          <option value="">(none)</option>
+          {PERSONA_NAMES.map((p) => (
+            <option value={p}>{p}</option>
+          ))}
+        </select>
         <button type="submit">apply</button>
         <output id="profile-result" aria-live="polite"></output>
       </form>

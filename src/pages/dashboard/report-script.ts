@@ -1,21 +1,14 @@
 /**
  * The report-card panel's script: GET /control/report (`{clients: [{clientId, clientName?, checks}]}`,
- * each check in the conformance suite's checks.json shape), re-read as events come. A server without
- * the route (the page knows, or it answers 404) says so and is not asked again.
+ * each check in the conformance suite's checks.json shape), re-read as events come.
  */
 export const SCRIPT_REPORT = String.raw`
 const reportBody = $('#report-body');
 if (reportBody) {
-  let available = true;
   let reportTimer;
   const para = (text, cls) => { const p = document.createElement('p'); p.textContent = text; if (cls) p.className = cls; return p; };
   const loadReport = async () => {
-    const r = reportBody.dataset.available === 'false' ? { status: 404 } : await call('GET', reportBody.dataset.url);
-    if (r.status === 404) {
-      available = false;
-      reportBody.replaceChildren(para('Not available on this server: it has no GET /control/report.', 'empty'));
-      return;
-    }
+    const r = await call('GET', reportBody.dataset.url);
     if (!r.ok || !r.json) return reportBody.replaceChildren(para(said(r), 'error'));
     const clients = Array.isArray(r.json.clients) ? r.json.clients : [];
     if (!clients.length) return reportBody.replaceChildren(para('No clients yet.', 'empty'));
@@ -41,7 +34,6 @@ if (reportBody) {
   };
   loadReport();
   eventHooks.push(() => {
-    if (!available) return;
     clearTimeout(reportTimer);
     reportTimer = setTimeout(loadReport, 500);
   });

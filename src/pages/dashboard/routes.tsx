@@ -60,9 +60,6 @@ export function mountDashboard(app: Hono<AppEnv>, registry?: RealmRegistry): voi
   const refused = (c: Ctx) => jsonResponse({ error: 'forbidden_origin', error_description: `the dashboard answers only its own origin (${new URL(c.get('urls').issuer).origin}) or one listed in ALLOWED_ORIGINS` }, 403);
   const secure = (c: Ctx) => c.get('urls').issuer.startsWith('https:');
 
-  // Asked at each request, not at mount: those routes may be mounted after the dashboard.
-  const hasRoute = (path: string) => app.routes.some((r) => r.method === 'GET' && r.path.endsWith(path));
-
   async function view(c: Ctx): Promise<DashboardView> {
     const realm = c.get('realm');
     const urls = c.get('urls');
@@ -81,7 +78,6 @@ export function mountDashboard(app: Hono<AppEnv>, registry?: RealmRegistry): voi
       events,
       faults: realm.faults.list(),
       grants: lineage(events),
-      has: { report: hasRoute('/control/report'), profile: hasRoute('/control/profile') },
       ...(onMain && registry ? { realms: { list: registry.list(), max: registry.max } } : {}),
     };
   }
