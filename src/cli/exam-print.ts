@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { oneLine } from '../events.js';
 import type { Check } from '../report/check.js';
+import { junitDocument } from '../report/format.js';
 
 /** One probe's grade on one line: the probe, the status, the check id, why. */
 export function gradeLine(probe: string, c: Check, extra = ''): string {
@@ -18,28 +19,7 @@ export function gradeTable(rows: ReadonlyArray<{ probe: string; check: Check }>)
   return [line(head), ...body.map((r) => oneLine(line(r))), '', `[exam] ${rows.length} probe(s): ${counts}`].join('\n');
 }
 
-const xml = (s: string) => s.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch]!);
-
-/** JUnit XML for CI: a testcase per probe; FAILURE fails it, SKIPPED skips it, WARNING passes with its words in system-out. */
+/** JUnit XML for CI (report/format.ts, as the report card writes it): one testsuite, a testcase per probe's check. */
 export function writeJunit(file: string, rows: ReadonlyArray<{ probe: string; check: Check }>): void {
-  const failures = rows.filter((r) => r.check.status === 'FAILURE').length;
-  const skipped = rows.filter((r) => r.check.status === 'SKIPPED').length;
-  const cases = rows.map(({ probe, check }) => {
-    const why = xml(String(check.details?.why ?? ''));
-    const inner =
-      check.status === 'FAILURE'
-        ? `<failure message="${why}" type="${xml(check.id)}">${xml((check.specReferences ?? []).map((r) => `${r.id} ${r.url ?? ''}`).join('\n'))}</failure>`
-        : check.status === 'SKIPPED'
-          ? `<skipped message="${why}"/>`
-          : `<system-out>${xml(check.status)}: ${why}</system-out>`;
-    return `    <testcase classname="exam.${xml(probe)}" name="${xml(`${check.id}: ${check.name}`)}">${inner}</testcase>`;
-  });
-  const text = `<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="mcp-oauth-test-server exam" tests="${rows.length}" failures="${failures}" skipped="${skipped}">
-  <testsuite name="exam" tests="${rows.length}" failures="${failures}" skipped="${skipped}">
-${cases.join('\n')}
-  </testsuite>
-</testsuites>
-`;
-  writeFileSync(file, text);
+  writeFileSync(file, junitDocument('mcp-oauth-test-server exam', [{ name: 'exam', classname: 'exam', checks: rows.map((r) => r.check) }]));
 }

@@ -23,33 +23,50 @@ export function reportTable(report: Report): string {
 
 const xml = (s: string) => s.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch]!).replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, '?');
 
+/** One <testsuite> of a JUnit document: its name, the classname of its testcases, and their checks. */
+export interface JunitSuite {
+  name: string;
+  classname: string;
+  timestamp?: string;
+  checks: readonly Check[];
+}
+
 /**
- * JUnit XML: one testsuite per client, one testcase per check; FAILURE is a <failure>, SKIPPED a
- * <skipped>, WARNING a passing testcase whose <system-out> says so (CI stays green on a SHOULD, and
- * the warning is still in the report), INFO a passing one with its fact.
+ * JUnit XML, one testcase per check (named by its id): FAILURE is a <failure>, SKIPPED a <skipped>,
+ * WARNING and INFO a passing testcase whose <system-out> says so (CI stays green on a SHOULD, and the
+ * finding is still in the file). The finding is the check's own words: its `details.why` where it has
+ * one (the exam's), else its description (the card's). The report card and the exam both write it.
  */
-export function junitXml(report: Report): string {
-  const suites = report.clients.map((c) => {
-    const failures = c.checks.filter((k) => k.status === 'FAILURE').length;
-    const skipped = c.checks.filter((k) => k.status === 'SKIPPED').length;
-    const cases = c.checks.map((k) => {
+export function junitDocument(title: string, suites: readonly JunitSuite[]): string {
+  const count = (checks: readonly Check[], status: string) => checks.filter((k) => k.status === status).length;
+  const all = suites.flatMap((s) => s.checks);
+  const body = suites.map((suite) => {
+    const cases = suite.checks.map((k) => {
       const ref = k.specReferences?.map((r) => `${r.id}${r.url ? ` ${r.url}` : ''}`).join('\n') ?? '';
-      const open = `    <testcase classname="${xml(c.clientId ?? c.key)}" name="${xml(k.id)}">`;
-      const body =
+      const finding = typeof k.details?.why === 'string' ? k.details.why : k.description;
+      const open = `    <testcase classname="${xml(suite.classname)}" name="${xml(k.id)}">`;
+      const inner =
         k.status === 'FAILURE'
-          ? `\n      <failure message="${xml(k.description)}" type="FAILURE">${xml(`${k.description}\n${ref}`)}</failure>\n    `
+          ? `\n      <failure message="${xml(finding)}" type="FAILURE">${xml(`${finding}\n${ref}`)}</failure>\n    `
           : k.status === 'SKIPPED'
-            ? `\n      <skipped message="${xml(k.description)}"/>\n    `
+            ? `\n      <skipped message="${xml(finding)}"/>\n    `
             : k.status === 'WARNING' || k.status === 'INFO'
-              ? `\n      <system-out>${xml(`${k.status}: ${k.description}\n${ref}`)}</system-out>\n    `
+              ? `\n      <system-out>${xml(`${k.status}: ${finding}\n${ref}`)}</system-out>\n    `
               : '';
-      return `${open}${body}</testcase>`;
+      return `${open}${inner}</testcase>`;
     });
-    return `  <testsuite name="${xml(`report card: ${who(c)}`)}" tests="${c.checks.length}" failures="${failures}" skipped="${skipped}" errors="0" timestamp="${xml(report.generatedAt)}">\n${cases.join('\n')}\n  </testsuite>`;
+    const stamp = suite.timestamp ? ` timestamp="${xml(suite.timestamp)}"` : '';
+    return `  <testsuite name="${xml(suite.name)}" tests="${suite.checks.length}" failures="${count(suite.checks, 'FAILURE')}" skipped="${count(suite.checks, 'SKIPPED')}" errors="0"${stamp}>\n${cases.join('\n')}\n  </testsuite>`;
   });
-  const failures = report.totals.FAILURE;
-  const tests = report.clients.reduce((n, c) => n + c.checks.length, 0);
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="mcp-oauth-test-server report card" tests="${tests}" failures="${failures}">\n${suites.join('\n')}\n</testsuites>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${xml(title)}" tests="${all.length}" failures="${count(all, 'FAILURE')}" skipped="${count(all, 'SKIPPED')}">\n${body.join('\n')}\n</testsuites>\n`;
+}
+
+/** The report card as JUnit XML: one testsuite per client. */
+export function junitXml(report: Report): string {
+  return junitDocument(
+    'mcp-oauth-test-server report card',
+    report.clients.map((c) => ({ name: `report card: ${who(c)}`, classname: c.clientId ?? c.key, timestamp: report.generatedAt, checks: c.checks })),
+  );
 }
 
 /**

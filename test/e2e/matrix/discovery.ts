@@ -1,20 +1,5 @@
-import type { FaultSpec } from '../../../src/faults.js';
-import type { PolicyPatch } from '../../../src/policy.js';
+import type { Row } from './row.js';
 
-/**
- * One row of a "what the official clients do when …" table: a knob (policy values and faults), and
- * what each client really did under it, as test/e2e/discovery-clients.test.ts asserts it (the README's
- * tables show the same). The shape of identity-clients' rows.
- */
-export interface Knob {
-  knob: string;
-  policy?: PolicyPatch;
-  faults?: FaultSpec[];
-  /** What each client did: `connects` (tokens issued, MCP connected; for oauth4webapi: tokens issued and one MCP call taken), or how it refused. */
-  v2: string;
-  sdk1: string;
-  o4w: string;
-}
 
 const NOREG_V2 = 'RegistrationRejectedError: Dynamic Client Registration rejected (HTTP 404): {"error":"not_found","error_description":"no endpoint at POST /register"}';
 const NOREG_1 = 'ServerError: no endpoint at POST /register';
@@ -26,7 +11,8 @@ const AT_MCP = 'connects (AS at the MCP origin)';
 const AT_MCP_DEFAULTS = 'connects (AS at the MCP origin), default endpoints';
 
 /** The protected-resource and AS discovery knobs (policy prmAdvertised … asAtResourceOrigin). */
-export const ROWS: Knob[] = [
+/** What each client did under each discovery knob, as test/e2e/discovery-clients.test.ts asserts it. */
+export const ROWS: Row[] = [
   { knob: 'PRM in the header and at the well-known URLs (default)', v2: 'connects', sdk1: 'connects', o4w: 'connects' },
   { knob: 'PRM in the header only', policy: { prmAdvertised: 'header' }, v2: 'connects', sdk1: 'connects', o4w: 'connects' },
   { knob: 'PRM at the well-known URLs only', policy: { prmAdvertised: 'well-known' }, v2: 'connects', sdk1: 'connects', o4w: 'connects' },
@@ -52,7 +38,7 @@ export const ROWS: Knob[] = [
  * A client that connected under the first issuer, then meets `prmIssuers: "migrated"` with its tokens
  * and registration in hand (SEP-2352: it must notice and register at the new issuer).
  */
-export const MIGRATION: Omit<Knob, 'policy' | 'faults'> = {
+export const MIGRATION: Omit<Row, 'policy' | 'faults'> = {
   knob: 'the issuer migrates under a connected client',
   v2: 'refreshes at the first issuer, then SdkHttpError: Server returned 401 after re-authentication; no registration at the second issuer',
   sdk1: 'refreshes at the first issuer, then Error: Streamable HTTP error: Server returned 401 after successful authentication; no registration at the second issuer',
