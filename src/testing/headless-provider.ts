@@ -121,6 +121,10 @@ export class HeadlessOAuthProvider {
     this.lastAuthorizationUrl = url;
     const res = await fetch(url, { redirect: 'manual' });
     const location = res.headers.get('location');
+    // CONSENT=page answers 200 with a form for a person: no redirect will come, and the page itself is no error to print.
+    if (res.status === 200 && /^text\/html/i.test(res.headers.get('content-type') ?? '')) {
+      throw new Error('/authorize answered its consent page (CONSENT=page): a headless client cannot approve it; approve it in a browser, or switch consent back with POST /control/consent {"mode":"auto"}');
+    }
     if (res.status !== 302 || !location) throw new Error(`/authorize answered ${res.status} without a redirect: ${await res.text()}`);
     this.lastRedirect = new URL(location);
   }

@@ -65,4 +65,23 @@ describe('its headless visit to /authorize', () => {
     expect(p.lastAuthorizationUrl?.searchParams.get('scope')).toBe('mcp:read');
     expect(p.lastRedirect).toBeUndefined();
   });
+
+  it('under CONSENT=page, says that a person must approve, instead of printing the page; nothing is issued', async () => {
+    await s.control.reset();
+    const res = await fetch(`${s.oauthUrl}/control/consent`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"mode":"page"}' });
+    expect(res.status).toBe(200);
+    try {
+      const reg = await fetch(`${s.oauthUrl}/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ redirect_uris: [new HeadlessOAuthProvider().redirectUrl], token_endpoint_auth_method: 'none' }) });
+      const { client_id } = (await reg.json()) as { client_id: string };
+      const p = new HeadlessOAuthProvider();
+      const url = new URL(`/authorize?response_type=code&client_id=${encodeURIComponent(client_id)}&redirect_uri=${encodeURIComponent(p.redirectUrl)}&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256&state=s1`, s.oauthUrl);
+      const err = await p.redirectToAuthorization(url).then(() => undefined, (e: unknown) => e);
+      expect(String(err)).toMatch(/^Error: \/authorize answered its consent page \(CONSENT=page\): a headless client cannot approve it/);
+      expect(String(err)).not.toMatch(/<html|<form/i);
+      expect(p.lastRedirect).toBeUndefined();
+      expect((await s.control.state()).live.codes).toBe(0);
+    } finally {
+      await s.control.reset();
+    }
+  });
 });
