@@ -56,9 +56,8 @@ function requireBearer(verifierOf: (realm: Realm) => TokenVerifier): Step {
       note.reason = check.challenge.description;
       note.challengeScope = check.challenge.scope;
       // Whose token was refused, for a report card (revocation honoured, bearer in the query): its digest, never the token.
-      const presented = query.get('access_token') ?? /^Bearer +(\S+)/i.exec(c.req.header('authorization') ?? '')?.[1];
-      note.bearerIn = query.has('access_token') ? 'query' : presented === undefined ? 'none' : 'header';
-      if (presented) note.tokenDigest = factDigest(presented);
+      note.bearerIn = check.bearerIn;
+      if (check.presented) note.tokenDigest = factDigest(check.presented);
       return challengeResponse(check.challenge, challengeMetadataUrl(c.get('urls'), c.get('realm').policy));
     }
     note.clientId = check.facts.clientId;

@@ -42,6 +42,8 @@ describe('checkBearer: what a request’s credentials are worth', () => {
     for (const h of [undefined, '', 'Basic abc', 'Bearerabc']) {
       const { result, asked } = await check(h);
       expect(challengeOf(result)).toEqual({ status: 401, scope: SCOPE });
+      expect(result).toMatchObject({ bearerIn: 'none' });
+      expect(result).not.toHaveProperty('presented');
       expect(asked).toEqual([]);
     }
   });
@@ -49,6 +51,8 @@ describe('checkBearer: what a request’s credentials are worth', () => {
   it('refuses a query-string token before anything else (400 invalid_request)', async () => {
     const { result, asked } = await check('Bearer good', active(), 'access_token=good');
     expect(challengeOf(result)).toMatchObject({ status: 400, error: 'invalid_request' });
+    // Where it came and what it was, for a report card (bearer-header-only).
+    expect(result).toMatchObject({ bearerIn: 'query', presented: 'good' });
     expect(asked).toEqual([]);
   });
 
@@ -58,6 +62,8 @@ describe('checkBearer: what a request’s credentials are worth', () => {
       ok: false,
       challenge: { status: 401, error: 'invalid_token', description: 'introspection failed: connect ECONNREFUSED 127.0.0.1:9100', scope: SCOPE },
       verifierUnavailable: 'connect ECONNREFUSED 127.0.0.1:9100',
+      bearerIn: 'header',
+      presented: 't',
     });
   });
 

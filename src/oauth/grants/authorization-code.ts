@@ -15,8 +15,10 @@ export async function authorizationCodeGrant(form: Form, caller: Caller, c: Ctx)
   const code = form.get('code');
   if (code === undefined) throw new OAuthError('invalid_request', 'code is missing');
   const verifier = form.get('code_verifier');
-  if (verifier === undefined) note.verifier = 'missing';
-  if (verifier === undefined) throw new OAuthError('invalid_request', 'code_verifier is missing (PKCE is required)');
+  if (verifier === undefined) {
+    note.verifier = 'missing';
+    throw new OAuthError('invalid_request', 'code_verifier is missing (PKCE is required)');
+  }
   if (!VERIFIER_RE.test(verifier)) throw new OAuthError('invalid_request', 'code_verifier must be 43-128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.1)');
 
   // A full store refuses before the code is spent (nothing changes on a refused request); whether a

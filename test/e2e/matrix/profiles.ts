@@ -10,12 +10,6 @@ import type { Row } from './row.js';
  */
 export interface ProfileRow extends Row {
   profile: Partial<Profile>;
-  /**
-   * The row's outcome depends on the discovery fields a preset sets (prmAdvertised, asDiscovery,
-   * asAtResourceOrigin...): asserted only when the servers serve them; until then the outcome is
-   * what the revision makes a client of it expect.
-   */
-  needsDiscovery?: boolean;
 }
 
 const all = (outcome: string) => ({ v2: outcome, sdk1: outcome, o4w: outcome });
@@ -23,7 +17,7 @@ const all = (outcome: string) => ({ v2: outcome, sdk1: outcome, o4w: outcome });
 export const ROWS: ProfileRow[] = [
   // A 2025-03-26 client finds no PRM, takes the MCP server's origin as the authorization base URL and
   // its metadata (or the default endpoints) there: each client here supports that fallback.
-  { knob: 'spec 2025-03-26', profile: { spec: '2025-03-26' }, needsDiscovery: true, ...all('connects') },
+  { knob: 'spec 2025-03-26', profile: { spec: '2025-03-26' }, ...all('connects') },
   { knob: 'spec 2025-06-18', profile: { spec: '2025-06-18' }, ...all('connects') },
   { knob: 'spec 2025-11-25', profile: { spec: '2025-11-25' }, ...all('connects') },
   { knob: 'spec 2026-07-28 (default)', profile: { spec: '2026-07-28' }, ...all('connects') },
