@@ -17,3 +17,21 @@ code{background:#f3f3f3;padding:.1rem .3rem;border-radius:3px}</style></head>
     headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'X-OAuth-Error': error },
   });
 }
+
+/**
+ * The headers of every page of ours that a person acts on (the consent page, the dashboard): never
+ * cached, never framed (`frame-ancestors 'none'` and X-Frame-Options: clickjacking), never sniffed,
+ * under the page's own CSP. `Referrer-Policy: same-origin`, not no-referrer: under no-referrer a
+ * browser sends `Origin: null` with a form's POST, and the pages' origin checks could not tell our
+ * own page from a sandboxed one.
+ */
+export function pageSecurityHeaders(csp: readonly string[]): Record<string, string> {
+  return {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Content-Security-Policy': [...csp, "frame-ancestors 'none'", "base-uri 'none'"].join('; '),
+    'X-Frame-Options': 'DENY',
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'same-origin',
+  };
+}

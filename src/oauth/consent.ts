@@ -3,6 +3,7 @@ import type { ConsentLedger } from '../consent-ledger.js';
 import { CONSENT_TTL_SECONDS, MAX_PARKED_CONSENTS } from '../consent-ledger.js';
 import { readForm } from '../http/form.js';
 import { OAuthError } from '../http/oauth-error.js';
+import { pageSecurityHeaders } from '../http/page.js';
 import { ConsentPage, ConsentRefusedPage } from '../pages/consent.js';
 import { renderDocument, STYLE_SOURCE } from '../pages/layout.js';
 import type { AppEnv, Ctx } from '../pipeline/env.js';
@@ -144,17 +145,5 @@ function formTargets(redirectUri: string): string[] {
  * consent page is the classic clickjacking target), no script at all, forms only to us and the client.
  */
 function htmlPage(status: number, html: string, formTo: string[]): Response {
-  const csp = [`default-src 'none'`, `style-src ${STYLE_SOURCE}`, `form-action 'self' ${formTo.join(' ')}`.trim(), `frame-ancestors 'none'`, `base-uri 'none'`].join('; ');
-  return new Response(html, {
-    status,
-    headers: {
-      'Content-Type': 'text/html; charset=utf-8',
-      'Cache-Control': 'no-store',
-      'Content-Security-Policy': csp,
-      'X-Frame-Options': 'DENY',
-      'X-Content-Type-Options': 'nosniff',
-      // Not no-referrer: under it a browser sends `Origin: null` with the form, and the origin check could not tell our page from a sandboxed one.
-      'Referrer-Policy': 'same-origin',
-    },
-  });
+  return new Response(html, { status, headers: pageSecurityHeaders(["default-src 'none'", `style-src ${STYLE_SOURCE}`, `form-action 'self' ${formTo.join(' ')}`.trim()]) });
 }

@@ -1,4 +1,5 @@
 import type { Child } from 'hono/jsx';
+import { pageSecurityHeaders } from '../../http/page.js';
 
 /**
  * The dashboard's HTML headers. `script-src 'self'`: the one script is /dashboard.js, so an injected
@@ -6,25 +7,7 @@ import type { Child } from 'hono/jsx';
  * switches the page writes there; `frame-ancestors 'none'`: no other page may frame the switches.
  */
 export function pageHeaders(mcpOrigin: string): Record<string, string> {
-  const csp = [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    `connect-src 'self' ${mcpOrigin}`,
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-  ].join('; ');
-  return {
-    'Content-Type': 'text/html; charset=utf-8',
-    'Cache-Control': 'no-store',
-    'Content-Security-Policy': csp,
-    'X-Frame-Options': 'DENY',
-    'X-Content-Type-Options': 'nosniff',
-    // Not no-referrer: under it Chromium sends `Origin: null` with a form's POST, and the login checks Origin.
-    'Referrer-Policy': 'same-origin',
-  };
+  return pageSecurityHeaders(["default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", `connect-src 'self' ${mcpOrigin}`, "form-action 'self'"]);
 }
 
 /** The shell every dashboard page shares; `base` is the realm's issuer path ('' for the default realm at the root). */
