@@ -33,6 +33,8 @@ export interface CaseDef {
   baseline?: BaselineName;
   /** Minimum ratio to the baseline. */
   target?: number;
+  /** Extra node flags for its server process (bench --ab). */
+  nodeFlags?: string[];
   /** Same-run peers it is judged against as well: each runs right before and right after the case. */
   peers?: Array<{ baseline: BaselineName; target: number }>;
   setup(proc: ServerProc, s: Settings): Promise<Phase>;

@@ -13,16 +13,20 @@
  *          --tsx (run the servers' TypeScript under tsx instead of compiling it first)
  *          --default-v8 (our server without the command line's V8 settings, src/cli/v8-flags.ts)
  *          --heap-snapshot (our server's heap after each case, bench/results/profiles/<run>/)
+ *          --ab="<flags>" (each selected case interleaved against itself with these extra node flags: A / B ratios)
+ *          --alone (the selected cases without their baselines: no ratios, for a quick look at one knob)
+ *          --node-flags="<flags>" (extra node flags for our server's processes only)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BASELINES, CASES, type BaselineName, type CaseDef, type Settings } from './cases.js';
+import { BASELINES, CASES, type BaselineName, type CaseDef, type Phase, type Settings } from './cases.js';
 import { cliColdStart, median } from './cold.js';
 import { load, type LoadResult } from './load.js';
 import { buildServerSide } from './build.js';
 import { CLIENT_CORE, hasTaskset, pinSelf, SERVER_CORE, ServerProc, useCompiledServer } from './proc.js';
+import { NODE_FLAGS } from '../src/cli/node-flags.js';
 import { formatSummary, summarize, type ProfileSummary } from './profile.js';
 import type { ColdResult, Usage, VolumeResult } from './server-proc.js';
 import { realmsBench, type RealmsResult } from './realms.js';
@@ -45,10 +49,17 @@ const { values: opt } = parseArgs({
     tsx: { type: 'boolean', default: false },
     'default-v8': { type: 'boolean', default: false },
     'heap-snapshot': { type: 'boolean', default: false },
+    'node-flags': { type: 'string', default: '' },
+    alone: { type: 'boolean', default: false },
+    ab: { type: 'string' },
   },
 });
 // Our server without the V8 settings the command line applies (src/cli/v8-flags.ts): for a before/after.
 if (opt['default-v8']) process.env.BENCH_DEFAULT_V8 = '1';
+/** Extra node flags for our server's processes only (e.g. --max-semi-space-size=4): for a before/after. */
+const extraNodeFlags = opt['node-flags']!.split(' ').filter(Boolean);
+/** Our server's node flags outside the load cases (soak, cold start, volume): as npm start runs it. */
+const ourFlags = [...(opt['default-v8'] ? [] : NODE_FLAGS), ...extraNodeFlags];
 const skip = new Set(opt.skip!.split(',').filter(Boolean));
 const only = opt.only?.split(',').map((s) => s.toLowerCase());
 const settings: Settings = { duration: Number(opt.duration), warmup: Number(opt.warmup), connections: Number(opt.connections) };
@@ -88,6 +99,15 @@ interface CaseResult {
   paired?: LoadResult[];
   /** Each same-run peer's runs, right before and right after this case. */
   peerRuns?: Array<{ baseline: BaselineName; target: number; runs: LoadResult[] }>;
+  /** Interleaved runs (runInterleaved): the per-round ratios to each baseline, which the verdict is the median of. */
+  judged?: Judged[];
+}
+
+interface Judged {
+  baseline: BaselineName;
+  result: CaseResult;
+  ratios: number[];
+  cpuRatios: number[];
 }
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
@@ -123,17 +143,55 @@ async function resetAndSweep(proc: ServerProc): Promise<Usage> {
   return prev;
 }
 
-async function runCase(def: CaseDef): Promise<CaseResult> {
+/** A server process started, set up for its case and warmed up: ready for measured runs. */
+interface Prepared {
+  def: CaseDef;
+  proc: ServerProc;
+  idle: Usage;
+  phase: Phase;
+  slug: string;
+  profiled: boolean;
+}
+
+async function prepare(def: CaseDef): Promise<Prepared> {
   const slug = def.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
   const profiled = opt.profile && def.server === 'realm';
-  const nodeFlags = profiled ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${slug}.cpuprofile`] : [];
+  const ours = def.server.startsWith('realm');
+  const nodeFlags = [
+    ...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${slug}.cpuprofile`] : []),
+    // What npm start and the bin put on node's command line (src/cli/node-flags.ts).
+    ...(ours && !opt['default-v8'] ? NODE_FLAGS : []),
+    ...(ours ? extraNodeFlags : []),
+    ...(def.nodeFlags ?? []),
+  ];
   const proc = await ServerProc.start(def.server, { pin, nodeFlags });
-  let result: CaseResult;
   try {
     const idle = await proc.usage();
     const phase = await def.setup(proc, settings);
     await load(phase.warmup, proc);
-    const r = await load(phase.measure, proc);
+    return { def, proc, idle, phase, slug, profiled };
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+}
+
+async function runCase(def: CaseDef): Promise<CaseResult> {
+  const p = await prepare(def);
+  let r: LoadResult;
+  try {
+    r = await load(p.phase.measure, p.proc);
+  } catch (err) {
+    await p.proc.stop();
+    throw err;
+  }
+  return finish(p, r);
+}
+
+/** Reads what the measured run left, resets (our server), stops the process, and prints the case's lines. */
+async function finish({ def, proc, idle, phase, slug, profiled }: Prepared, measured: LoadResult): Promise<CaseResult> {
+  let result: CaseResult;
+  try {
     const u = await proc.usage();
     if (opt['heap-snapshot'] && def.server === 'realm') {
       mkdirSync(profileDir, { recursive: true });
@@ -144,7 +202,7 @@ async function runCase(def: CaseDef): Promise<CaseResult> {
       what: def.what,
       baseline: def.baseline,
       target: def.target,
-      load: r,
+      load: measured,
       idleMB: idle.rss / MB,
       rssMB: u.rss / MB,
       heapMB: u.heapUsed / MB,
@@ -172,6 +230,79 @@ async function runCase(def: CaseDef): Promise<CaseResult> {
       (result.note ? `\n    (${result.note})` : ''),
   );
   return result;
+}
+
+/** One LoadResult for the slices of an interleaved run: sums, and the slices' median latencies. */
+function mergeLoads(rs: LoadResult[]): LoadResult {
+  const sum = (f: (r: LoadResult) => number) => rs.reduce((a, r) => a + f(r), 0);
+  const med = (f: (r: LoadResult) => number) => median(rs.map(f));
+  const statusCodes: Record<string, number> = {};
+  for (const r of rs) for (const [c, n] of Object.entries(r.statusCodes)) statusCodes[c] = (statusCodes[c] ?? 0) + n;
+  const ok = sum((r) => r.ok);
+  const durationS = sum((r) => r.durationS);
+  const cpuS = rs.every((r) => r.okPerCpuS !== undefined) ? sum((r) => (r.okPerCpuS ? r.ok / r.okPerCpuS : 0)) : undefined;
+  return {
+    rps: ok / durationS,
+    ok,
+    total: sum((r) => r.total),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    mismatches: sum((r) => r.mismatches),
+    statusCodes,
+    durationS,
+    latencyMs: { avg: med((r) => r.latencyMs.avg), p50: med((r) => r.latencyMs.p50), p90: med((r) => r.latencyMs.p90), p99: med((r) => r.latencyMs.p99), max: Math.max(...rs.map((r) => r.latencyMs.max)) },
+    serverCpu: rs.every((r) => r.serverCpu !== undefined) ? sum((r) => r.serverCpu! * r.durationS) / durationS : undefined,
+    okPerCpuS: cpuS ? ok / cpuS : undefined,
+    clientCpu: sum((r) => r.clientCpu * r.durationS) / durationS,
+  };
+}
+
+/** Seconds per slice of an interleaved run. */
+const SLICE_S = 1;
+
+/**
+ * A case and the baselines it is judged against, all running at once, loaded in turns of one second
+ * each: round k loads every server once, in an order rotated by k. The machine's speed drifts by up to
+ * 2× within a minute (a shared host); within one round it barely moves, so each round gives one
+ * ratio per baseline and the verdict is their median. Runs of 5 s taken one after another (the case,
+ * then its baseline) measured the drift instead: the same case came out 1.0× and 1.8× in two runs.
+ */
+async function runInterleaved(def: CaseDef, against: BaselineName[], others: CaseDef[] = against.map((b) => BASELINES[b])): Promise<{ result: CaseResult; vs: Judged[] }> {
+  const defs = [def, ...others];
+  const prepared: Prepared[] = [];
+  const stopAll = () => Promise.all(prepared.map((p) => p.proc.stop()));
+  const rounds = Math.max(5, Math.round((2 * settings.duration) / SLICE_S));
+  const slices: LoadResult[][] = defs.map(() => []);
+  try {
+    for (const d of defs) prepared.push(await prepare(d));
+    for (let k = 0; k < rounds; k++) {
+      for (let j = 0; j < defs.length; j++) {
+        const i = (j + k) % defs.length;
+        const p = prepared[i]!;
+        slices[i]!.push(await load({ ...p.phase.measure, duration: SLICE_S }, p.proc));
+      }
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  const results: CaseResult[] = [];
+  for (let i = 0; i < defs.length; i++) results.push(await finish(prepared[i]!, mergeLoads(slices[i]!)));
+  const ratiosOf = (f: (r: LoadResult) => number | undefined, i: number) =>
+    slices[0]!.map((mine, k) => {
+      const a = f(mine);
+      const b = f(slices[i]![k]!);
+      return a !== undefined && b ? a / b : NaN;
+    }).filter(Number.isFinite);
+  const vs = others.map((_, n) => ({
+    baseline: against[n]!,
+    result: results[n + 1]!,
+    ratios: ratiosOf((r) => r.rps, n + 1),
+    cpuRatios: ratiosOf((r) => r.okPerCpuS, n + 1),
+  }));
+  log(`    interleaved, ${rounds} rounds of ${SLICE_S} s: ${vs.map((v) => `${v.baseline} ratios ${v.ratios.map((x) => x.toFixed(2)).join(' ')}`).join('; ')}`);
+  return { result: results[0]!, vs };
 }
 
 const selected = (d: CaseDef) => !only || only.some((o) => d.name.toLowerCase().includes(o));
@@ -212,6 +343,28 @@ const runBaseline = async (b: BaselineName): Promise<LoadResult> => {
   return r;
 };
 const runPaired = async (def: CaseDef): Promise<CaseResult> => {
+  // --alone: the case by itself, for a quick look at one knob (no ratios).
+  if (opt.alone) return runCase(def);
+  // --ab: the case against itself with other node flags, interleaved (ratios are A / B).
+  if (opt.ab !== undefined) {
+    const b = { ...def, name: `${def.name} [B: ${opt.ab}]`, nodeFlags: opt.ab.split(' ').filter(Boolean) };
+    return (await runInterleaved(def, ['floor'], [b])).result;
+  }
+  // A case with a target is judged on interleaved runs, against its baseline and every peer.
+  if (def.target !== undefined || def.peers?.length) {
+    const against = [...(def.baseline ? [def.baseline] : []), ...(def.peers ?? []).map((p) => p.baseline)];
+    const { result, vs } = await runInterleaved(def, against);
+    for (const v of vs) {
+      baselineRuns[v.baseline].push(v.result.load);
+      if (BASELINES[v.baseline].server === 'oidc' || BASELINES[v.baseline].server === 'sdk2') (peerResults[v.baseline] ??= []).push(v.result);
+    }
+    const of = (b: BaselineName) => vs.find((v) => v.baseline === b)!;
+    result.judged = vs;
+    result.paired = def.baseline ? [of(def.baseline).result.load] : [];
+    result.peerRuns = (def.peers ?? []).map((p) => ({ ...p, runs: [of(p.baseline).result.load] }));
+    last = undefined;
+    return result;
+  }
   const b = def.baseline;
   const before = b ? (last?.name === b ? last.load : await runBaseline(b)) : undefined;
   const peersBefore: LoadResult[] = [];
@@ -228,7 +381,7 @@ const runPaired = async (def: CaseDef): Promise<CaseResult> => {
 if (!skip.has('cases')) {
   log('load cases (each next to its baseline)');
   const mcpSelected = CASES.some((d) => d.baseline === 'sdk' && selected(d));
-  if (mcpSelected || selected(BASELINES.sdk)) {
+  if (!opt.alone && opt.ab === undefined && (mcpSelected || selected(BASELINES.sdk))) {
     // The SDK baseline is itself compared with the floor; the tools/call case then starts from its run.
     sdkRow = await runPaired(BASELINES.sdk);
     baselineRuns.sdk.push(sdkRow.load);
@@ -267,7 +420,7 @@ const baselineRps = (b: BaselineName) => mean(baselineRuns[b].map((r) => r.rps))
 let cold: (ColdResult & { npm: number[]; tsx: number[] }) | undefined;
 if (!skip.has('cold')) {
   log('\ncold start');
-  const proc = await ServerProc.start('cold', { pin });
+  const proc = await ServerProc.start('cold', { pin, nodeFlags: ourFlags });
   let inProc: ColdResult;
   try {
     inProc = await proc.call<ColdResult>('cold', { runs: Number(opt['cold-runs']) });
@@ -286,7 +439,7 @@ if (!skip.has('cold')) {
 let volume: VolumeResult | undefined;
 if (!skip.has('volume')) {
   log('\nmemory under volume');
-  const proc = await ServerProc.start('volume', { pin, nodeFlags: ['--expose-gc'] });
+  const proc = await ServerProc.start('volume', { pin, nodeFlags: [...ourFlags, '--expose-gc'] });
   try {
     volume = await proc.call<VolumeResult>('volume', { tokens: Number(opt.tokens), tokensPerGrant: Number(opt['tokens-per-grant']) });
   } finally {
@@ -305,7 +458,7 @@ if (!skip.has('volume')) {
 let soaked: SoakResult | undefined;
 if (!skip.has('soak')) {
   log('\nsoak (every endpoint at once; server RSS sampled, reported, not judged)');
-  const proc = await ServerProc.start('realm', { pin });
+  const proc = await ServerProc.start('realm', { pin, nodeFlags: ourFlags });
   try {
     soaked = await soak(proc, Number(opt['soak-seconds']), settings.connections);
   } finally {
@@ -355,8 +508,14 @@ const verdict = (pass: boolean | undefined) => (pass === undefined ? '—' : pas
 const compare = (label: string, r: CaseResult, paired: LoadResult[], baseline: BaselineName | undefined, target: number | undefined, isBaselineRow = false) => {
   const b = mean(paired.map((p) => p.rps));
   const bCpu = mean(paired.map((p) => p.okPerCpuS ?? NaN));
-  const ratio = b ? r.load.rps / b : undefined;
-  const cpu = r.load.okPerCpuS !== undefined && bCpu !== undefined && Number.isFinite(bCpu) ? r.load.okPerCpuS / bCpu : undefined;
+  // Interleaved: the median of the per-round ratios (runInterleaved), not the ratio of the means.
+  const judged = r.judged?.find((j) => j.baseline === baseline);
+  const ratio = judged?.ratios.length ? median(judged.ratios) : b ? r.load.rps / b : undefined;
+  const cpu = judged?.cpuRatios.length
+    ? median(judged.cpuRatios)
+    : r.load.okPerCpuS !== undefined && bCpu !== undefined && Number.isFinite(bCpu)
+      ? r.load.okPerCpuS / bCpu
+      : undefined;
   const pass = ratio !== undefined && target !== undefined ? ratio >= target : undefined;
   const cpuPass = cpu !== undefined && target !== undefined ? cpu >= target : undefined;
   if (target !== undefined) {
@@ -373,7 +532,7 @@ const compare = (label: string, r: CaseResult, paired: LoadResult[], baseline: B
     case: label,
     rps: isBaselineRow && sdkRuns.length > 1 ? `${fmt(r.load.rps)} (all runs ${sdkRuns.map((x) => fmt(x.rps)).join(' / ')})` : primary ? fmt(r.load.rps) : '″',
     p99: primary ? `${fmt(r.load.latencyMs.p99)} ms` : '″',
-    baseline: b === undefined ? '—' : `${baseline} ${paired.map((p) => fmt(p.rps)).join(' / ')}`,
+    baseline: b === undefined ? '—' : `${baseline} ${paired.map((p) => fmt(p.rps)).join(' / ')}${judged ? ` (interleaved, median of ${judged.ratios.length} round ratios)` : ''}`,
     ratio: ratio === undefined ? '—' : `${ratio.toFixed(2)}×`,
     target: target === undefined ? '—' : `≥ ${target}×`,
     result: verdict(pass),
