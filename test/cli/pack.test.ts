@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runTracked, spawnTracked, type Ran } from '../support/children.js';
+import { NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { ROOT, cleanEnv } from './run-cli.js';
 
 /** Runs a command in its own process group (killed when the test or the file ends); throws unless it exits 0. */
@@ -12,7 +13,7 @@ async function exec(cmd: string, args: string[], opts: { cwd: string; env?: Node
   return r;
 }
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const DEV = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+const DEV = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string>; scripts: Record<string, string> };
 let project: string;
 
 // Packs the package as it would be published and installs it into a fresh project: what a user gets.
@@ -44,6 +45,11 @@ describe('the packed package', () => {
     await expect.poll(() => /\[mcp\] protected MCP server \S+/.test(out), { timeout: 30_000 }).toBe(true);
     const oauthUrl = /\[oauth\] authorization server (\S+)/.exec(out)![1]!;
     expect((await fetch(`${oauthUrl}/.well-known/oauth-authorization-server`)).status).toBe(200);
+    // The shebang (`env -S`) hands node the young generation's cap, which V8 reads only at startup.
+    if (process.platform === 'linux') {
+      const argv = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+      for (const flag of NODE_FLAGS) expect(argv).toContain(flag);
+    }
     // A user's project has no `scenario` npm script: the ready line names the installed command,
     // and that command finds this server (port 0) through the state file of this directory.
     await expect.poll(() => out, { timeout: 30_000 }).toContain('[control] ');
@@ -114,5 +120,13 @@ void f;
     const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules', '@types'), 'check.ts'];
     const r = await exec(process.execPath, [tsc, ...args], { cwd: project }).catch((e: { stdout: string }) => ({ stdout: e.stdout, failed: true }));
     expect(r).not.toHaveProperty('failed');
+  });
+});
+
+describe('the node flags of the command line', () => {
+  // V8 reads the young generation's cap only when the heap is made: npm start and the bin pass it on node's command line.
+  it('are on npm start and in the bin shebang', () => {
+    expect(DEV.scripts.start).toBe(`node ${NODE_FLAGS.join(' ')} scripts/run-built.mjs start`);
+    expect(readFileSync(join(ROOT, 'src', 'cli.ts'), 'utf8').split('\n')[0]).toBe(`#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}`);
   });
 });

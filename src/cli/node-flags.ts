@@ -1,0 +1,10 @@
+/* Side-effect free, so that the bench can read it without applying v8-flags.ts to its own process. */
+/**
+ * The young generation's cap, a node command-line flag: V8 reads it only when the heap is made, so
+ * `npm start` passes it (package.json) and so does the `bin` (the shebang in cli.ts, `env -S`).
+ * Two 2 MB semi-spaces: V8's default lets a burst of requests grow them to 16 MB each, about 30 MB of
+ * RSS that it never gives back while the server idles; with 1 MB ones the requests in flight outlive
+ * a scavenge, are promoted and cost full collections (tools/call 10%, /token 12% slower, interleaved
+ * A/B runs in bench/README.md).
+ */
+export const NODE_FLAGS = ['--max-semi-space-size=2'] as const;
