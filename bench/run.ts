@@ -263,7 +263,7 @@ const SLICE_S = 1;
 
 /**
  * A case and the baselines it is judged against, all running at once, loaded in turns of one second
- * each: round k loads every server once, in an order rotated by k. The machine's speed drifts by up to
+ * each: round k loads every server once, in an order rotated by k, after one unrecorded round. The machine's speed drifts by up to
  * 2× within a minute (a shared host); within one round it barely moves, so each round gives one
  * ratio per baseline and the verdict is their median. Runs of 5 s taken one after another (the case,
  * then its baseline) measured the drift instead: the same case came out 1.0× and 1.8× in two runs.
@@ -276,11 +276,14 @@ async function runInterleaved(def: CaseDef, against: BaselineName[], others: Cas
   const slices: LoadResult[][] = defs.map(() => []);
   try {
     for (const d of defs) prepared.push(await prepare(d));
-    for (let k = 0; k < rounds; k++) {
+    // Round -1 is not recorded: a warm-up in the measured rhythm (1 s of warm-up each left
+    // oidc-provider's first slice slow, and every run's first ratio to it 4–5×).
+    for (let k = -1; k < rounds; k++) {
       for (let j = 0; j < defs.length; j++) {
-        const i = (j + k) % defs.length;
+        const i = (j + k + defs.length) % defs.length;
         const p = prepared[i]!;
-        slices[i]!.push(await load({ ...p.phase.measure, duration: SLICE_S }, p.proc));
+        const r = await load({ ...p.phase.measure, duration: SLICE_S }, p.proc);
+        if (k >= 0) slices[i]!.push(r);
       }
     }
   } catch (err) {
