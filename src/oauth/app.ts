@@ -1,6 +1,5 @@
 import type { Hono } from 'hono';
-import { cors } from 'hono/cors';
-import { corsForBrowsers } from '../http/cors.js';
+import { corsForAll, corsForBrowsers } from '../http/cors.js';
 import { createBaseApp } from '../pipeline/base-app.js';
 import type { AppEnv, RealmResolver } from '../pipeline/env.js';
 import type { RealmUrls } from '../urls.js';
@@ -26,7 +25,7 @@ export function buildAuthApp(urls: RealmUrls, resolveRealm: RealmResolver, extra
   // Browser-based clients call these cross-origin; /authorize is a navigation and needs no CORS.
   const corsOptions = { origin: '*', exposeHeaders: ['WWW-Authenticate'], maxAge: 86400 };
   const open = corsForBrowsers<AppEnv>(corsOptions);
-  app.use('/.well-known/*', cors(corsOptions));
+  app.use('/.well-known/*', corsForAll<AppEnv>(corsOptions));
   mountMetadata(app, urls);
   for (const at of mounts) {
     for (const p of ['/token', '/register', '/revoke', '/introspect', '/jwks']) at.use(p, open);

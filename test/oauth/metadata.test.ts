@@ -101,6 +101,23 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
     expect(res.headers.get('cache-control')).toBe('no-cache');
   });
 
+  it('carries the same CORS headers with or without Origin (a cached copy serves browsers too), and answers preflights', async () => {
+    for (const headers of [{}, { Origin: 'https://app.example' }] as Array<Record<string, string>>) {
+      const res = await open().req(WELL_KNOWN, { headers });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(res.headers.get('access-control-expose-headers')).toBe('WWW-Authenticate');
+      expect(((await res.json()) as { issuer?: string }).issuer).toBeTruthy();
+    }
+    const missing = await open().req('/.well-known/nothing-here', { headers: { Origin: 'https://app.example' } });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('access-control-allow-origin')).toBe('*');
+    const preflight = await open().req(WELL_KNOWN, { method: 'OPTIONS', headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'GET' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-max-age')).toBe('86400');
+  });
+
   it('an unknown well-known path answers a JSON 404, not HTML', async () => {
     const res = await open().req('/.well-known/nothing-here');
     await expectOAuthError(res, 404, 'not_found', /\/\.well-known\/nothing-here/);
