@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env node
 // First: V8 settings of this process, before any other module allocates (cli/v8-flags.ts).
 import './cli/v8-flags.js';
 import { readFileSync } from 'node:fs';

@@ -17,8 +17,8 @@ const youngCapped = (): boolean => {
 
 /**
  * What V8 still reads after startup:
- * - `--semi-space-growth-factor=1`, only when the cap did not arrive (node run by hand, a shell without
- *   `env -S`): the young generation then keeps its initial 1 MB semi-spaces instead of growing to 16 MB.
+ * - `--semi-space-growth-factor=1`, only when the cap did not arrive (the `bin`, `node dist/cli.js`):
+ *   the young generation then keeps its initial 1 MB semi-spaces instead of growing to 16 MB.
  * - `--heap-growing-percent=30`: a full collection once old space grows 30% past what the last one
  *   kept, instead of V8's up to 4×, so garbage promoted under load does not sit in RSS until a reset
  *   (tools/call ended a load at 90 MB instead of 142 MB, for about 5% of /token's throughput).

@@ -45,11 +45,6 @@ describe('the packed package', () => {
     await expect.poll(() => /\[mcp\] protected MCP server \S+/.test(out), { timeout: 30_000 }).toBe(true);
     const oauthUrl = /\[oauth\] authorization server (\S+)/.exec(out)![1]!;
     expect((await fetch(`${oauthUrl}/.well-known/oauth-authorization-server`)).status).toBe(200);
-    // The shebang (`env -S`) hands node the young generation's cap, which V8 reads only at startup.
-    if (process.platform === 'linux') {
-      const argv = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
-      for (const flag of NODE_FLAGS) expect(argv).toContain(flag);
-    }
     // A user's project has no `scenario` npm script: the ready line names the installed command,
     // and that command finds this server (port 0) through the state file of this directory.
     await expect.poll(() => out, { timeout: 30_000 }).toContain('[control] ');
@@ -124,9 +119,10 @@ void f;
 });
 
 describe('the node flags of the command line', () => {
-  // V8 reads the young generation's cap only when the heap is made: npm start and the bin pass it on node's command line.
-  it('are on npm start and in the bin shebang', () => {
+  // V8 reads the young generation's cap only when the heap is made: npm start passes it on node's command line.
+  it('are on npm start; the bin shebang stays flagless', () => {
     expect(DEV.scripts.start).toBe(`node ${NODE_FLAGS.join(' ')} scripts/run-built.mjs start`);
-    expect(readFileSync(join(ROOT, 'src', 'cli.ts'), 'utf8').split('\n')[0]).toBe(`#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}`);
+    // `#!/usr/bin/env -S node …` would not start under busybox's env (Alpine) or the BSDs': no -S there.
+    expect(readFileSync(join(ROOT, 'src', 'cli.ts'), 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
   });
 });
