@@ -35,7 +35,7 @@ export interface CaseDef {
   target?: number;
   /** Extra node flags for its server process (bench --ab). */
   nodeFlags?: string[];
-  /** Same-run peers it is judged against as well: each runs right before and right after the case. */
+  /** Same-run peers it is judged against as well: each runs interleaved with the case (bench/run.ts runInterleaved). */
   peers?: Array<{ baseline: BaselineName; target: number }>;
   setup(proc: ServerProc, s: Settings): Promise<Phase>;
 }

@@ -58,7 +58,7 @@ const { values: opt } = parseArgs({
 if (opt['default-v8']) process.env.BENCH_DEFAULT_V8 = '1';
 /** Extra node flags for our server's processes only (e.g. --max-semi-space-size=4): for a before/after. */
 const extraNodeFlags = opt['node-flags']!.split(' ').filter(Boolean);
-/** Our server's node flags outside the load cases (soak, cold start, volume): as npm start runs it. */
+/** Our server's node flags: what npm start puts on node's command line (src/cli/node-flags.ts), and --node-flags. */
 const ourFlags = [...(opt['default-v8'] ? [] : NODE_FLAGS), ...extraNodeFlags];
 const skip = new Set(opt.skip!.split(',').filter(Boolean));
 const only = opt.only?.split(',').map((s) => s.toLowerCase());
@@ -97,17 +97,21 @@ interface CaseResult {
   profile?: { file: string; summary: ProfileSummary };
   /** The baseline runs this case is compared with: the one right before it, and for targets the one right after. */
   paired?: LoadResult[];
-  /** Each same-run peer's runs, right before and right after this case. */
+  /** Each same-run peer's run, interleaved with this case. */
   peerRuns?: Array<{ baseline: BaselineName; target: number; runs: LoadResult[] }>;
   /** Interleaved runs (runInterleaved): the per-round ratios to each baseline, which the verdict is the median of. */
   judged?: Judged[];
 }
 
-interface Judged {
-  baseline: BaselineName;
+/** One other server of an interleaved run: its result and this case's ratio to it in each round. */
+interface Interleaved {
   result: CaseResult;
   ratios: number[];
   cpuRatios: number[];
+}
+
+interface Judged extends Interleaved {
+  baseline: BaselineName;
 }
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
@@ -156,12 +160,9 @@ interface Prepared {
 async function prepare(def: CaseDef): Promise<Prepared> {
   const slug = def.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
   const profiled = opt.profile && def.server === 'realm';
-  const ours = def.server.startsWith('realm');
   const nodeFlags = [
     ...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${slug}.cpuprofile`] : []),
-    // What npm start and the bin put on node's command line (src/cli/node-flags.ts).
-    ...(ours && !opt['default-v8'] ? NODE_FLAGS : []),
-    ...(ours ? extraNodeFlags : []),
+    ...(def.server.startsWith('realm') ? ourFlags : []),
     ...(def.nodeFlags ?? []),
   ];
   const proc = await ServerProc.start(def.server, { pin, nodeFlags });
@@ -262,19 +263,16 @@ function mergeLoads(rs: LoadResult[]): LoadResult {
 const SLICE_S = 1;
 
 /**
- * A case and the baselines it is judged against, all running at once, loaded in turns of one second
- * each: round k loads every server once, in an order rotated by k, after one unrecorded round. The machine's speed drifts by up to
- * 2× within a minute (a shared host); within one round it barely moves, so each round gives one
- * ratio per baseline and the verdict is their median. Runs of 5 s taken one after another (the case,
- * then its baseline) measured the drift instead: the same case came out 1.0× and 1.8× in two runs.
+ * A case and the servers it is compared with (its baselines, or itself under other settings), all
+ * running at once, loaded in turns of one second each: round k loads every server once, in an order
+ * rotated by k, after one unrecorded round. The machine's speed drifts by up to 2× within a minute
+ * (a shared host); within one round it barely moves, so each round gives one ratio per other server
+ * and the verdict is their median. Runs of 5 s taken one after another (the case, then its baseline)
+ * measured the drift instead: the same case came out 1.0× and 1.8× in two runs. `labels` name the
+ * others in the printed ratios.
  */
-async function runInterleaved(
-  def: CaseDef,
-  against: BaselineName[],
-  /** Other servers than the baselines (bench --ab, the card's cost): `against` then only types the result. */
-  others?: { defs: CaseDef[]; label: string },
-): Promise<{ result: CaseResult; vs: Judged[] }> {
-  const defs = [def, ...(others?.defs ?? against.map((b) => BASELINES[b]))];
+async function runInterleaved(def: CaseDef, others: CaseDef[], labels: string[]): Promise<{ result: CaseResult; vs: Interleaved[] }> {
+  const defs = [def, ...others];
   const prepared: Prepared[] = [];
   const stopAll = () => Promise.all(prepared.map((p) => p.proc.stop()));
   const rounds = Math.max(5, Math.round((2 * settings.duration) / SLICE_S));
@@ -303,13 +301,12 @@ async function runInterleaved(
       const b = f(slices[i]![k]!);
       return a !== undefined && b ? a / b : NaN;
     }).filter(Number.isFinite);
-  const vs = defs.slice(1).map((_, n) => ({
-    baseline: against[n]!,
+  const vs = others.map((_, n) => ({
     result: results[n + 1]!,
     ratios: ratiosOf((r) => r.rps, n + 1),
     cpuRatios: ratiosOf((r) => r.okPerCpuS, n + 1),
   }));
-  log(`    interleaved, ${rounds} rounds of ${SLICE_S} s: ${vs.map((v) => `${others?.label ?? v.baseline} ratios ${v.ratios.map((x) => x.toFixed(2)).join(' ')}`).join('; ')}`);
+  log(`    interleaved, ${rounds} rounds of ${SLICE_S} s: ${vs.map((v, n) => `${labels[n]} ratios ${v.ratios.map((x) => x.toFixed(2)).join(' ')}`).join('; ')}`);
   return { result: results[0]!, vs };
 }
 
@@ -332,23 +329,25 @@ log(`${settings.connections} connections, ${settings.warmup} s warm-up + ${setti
 const loadBefore = os.loadavg();
 
 // ---- load cases -----------------------------------------------------------------------------
-// Each case runs next to its baseline: the baseline right before it (shared with the previous case
-// when that one ended with the same baseline), and, when the case has a target, right after it too.
-// Same-run peers (oidc-provider) run right before and right after the case they are compared with,
-// inside its floor runs.
+// A case with a target or peers runs interleaved with its baseline and every peer (runInterleaved).
+// Any other case runs right after its baseline (shared with the previous case when that one ended
+// with the same baseline).
 const baselineRuns: Record<BaselineName, LoadResult[]> = { floor: [], sdk: [], 'sdk2-legacy': [], 'sdk2-modern': [], 'oidc-token': [], 'oidc-introspect': [] };
 /** Every run of a peer, whole (its RSS is reported next to ours). */
 const peerResults: Partial<Record<BaselineName, CaseResult[]>> = {};
 const cases: CaseResult[] = [];
 let sdkRow: CaseResult | undefined;
 let last: { name: BaselineName; load: LoadResult } | undefined;
+/** Keeps a baseline's run for the table (a peer's whole result: its RSS is shown next to ours). */
+const keepBaseline = (b: BaselineName, whole: CaseResult) => {
+  baselineRuns[b].push(whole.load);
+  if (BASELINES[b].server === 'oidc' || BASELINES[b].server === 'sdk2') (peerResults[b] ??= []).push(whole);
+};
 const runBaseline = async (b: BaselineName): Promise<LoadResult> => {
   const whole = await runCase(BASELINES[b]);
-  const r = whole.load;
-  baselineRuns[b].push(r);
-  if (BASELINES[b].server === 'oidc' || BASELINES[b].server === 'sdk2') (peerResults[b] ??= []).push(whole);
-  last = { name: b, load: r };
-  return r;
+  keepBaseline(b, whole);
+  last = { name: b, load: whole.load };
+  return whole.load;
 };
 const runPaired = async (def: CaseDef): Promise<CaseResult> => {
   // --alone: the case by itself, for a quick look at one knob (no ratios).
@@ -356,34 +355,26 @@ const runPaired = async (def: CaseDef): Promise<CaseResult> => {
   // --ab: the case against itself with other node flags, interleaved (ratios are A / B).
   if (opt.ab !== undefined) {
     const b = { ...def, name: `${def.name} [B: ${opt.ab}]`, nodeFlags: opt.ab.split(' ').filter(Boolean) };
-    return (await runInterleaved(def, ['floor'], { defs: [b], label: 'A / B' })).result;
+    return (await runInterleaved(def, [b], ['A / B'])).result;
   }
   // A case with a target is judged on interleaved runs, against its baseline and every peer.
   if (def.target !== undefined || def.peers?.length) {
     const against = [...(def.baseline ? [def.baseline] : []), ...(def.peers ?? []).map((p) => p.baseline)];
-    const { result, vs } = await runInterleaved(def, against);
-    for (const v of vs) {
-      baselineRuns[v.baseline].push(v.result.load);
-      if (BASELINES[v.baseline].server === 'oidc' || BASELINES[v.baseline].server === 'sdk2') (peerResults[v.baseline] ??= []).push(v.result);
-    }
-    const of = (b: BaselineName) => vs.find((v) => v.baseline === b)!;
-    result.judged = vs;
-    result.paired = def.baseline ? [of(def.baseline).result.load] : [];
-    result.peerRuns = (def.peers ?? []).map((p) => ({ ...p, runs: [of(p.baseline).result.load] }));
+    const { result, vs } = await runInterleaved(def, against.map((b) => BASELINES[b]), against);
+    const judged = vs.map((v, n) => ({ ...v, baseline: against[n]! }));
+    for (const j of judged) keepBaseline(j.baseline, j.result);
+    const of = (b: BaselineName) => judged.find((j) => j.baseline === b)!.result.load;
+    result.judged = judged;
+    result.paired = def.baseline ? [of(def.baseline)] : [];
+    result.peerRuns = (def.peers ?? []).map((p) => ({ ...p, runs: [of(p.baseline)] }));
     last = undefined;
     return result;
   }
   const b = def.baseline;
   const before = b ? (last?.name === b ? last.load : await runBaseline(b)) : undefined;
-  const peersBefore: LoadResult[] = [];
-  for (const p of def.peers ?? []) peersBefore.push(await runBaseline(p.baseline));
   const r = await runCase(def);
   last = undefined;
-  const peersAfter: LoadResult[] = [];
-  for (const p of def.peers ?? []) peersAfter.push(await runBaseline(p.baseline));
-  const after = b && def.target !== undefined ? await runBaseline(b) : undefined;
-  r.paired = [before, after].filter((x): x is LoadResult => x !== undefined);
-  r.peerRuns = (def.peers ?? []).map((p, i) => ({ ...p, runs: [peersBefore[i]!, peersAfter[i]!] }));
+  r.paired = before ? [before] : [];
   return r;
 };
 if (!skip.has('cases')) {
@@ -414,7 +405,7 @@ if (!skip.has('card')) {
   log('\nreport card cost (each hot path with the card on and with its subscriber detached, interleaved)');
   for (const def of CASES.filter((d) => d.server === 'realm' && CARD_CASES.includes(d.name) && selected(d))) {
     const offDef: CaseDef = { ...def, name: `${def.name} [card off]`, server: 'realm-nocard' };
-    const { result, vs } = await runInterleaved(def, ['floor'], { defs: [offDef], label: 'on / off' });
+    const { result, vs } = await runInterleaved(def, [offDef], ['on / off']);
     const v = vs[0]!;
     const ratio = median(v.ratios);
     cardCost.push({ name: def.name, on: result.load.rps, off: v.result.load.rps, ratio, ratios: v.ratios });

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runTracked, spawnTracked, type Ran } from '../support/children.js';
-import { NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { ROOT, cleanEnv } from './run-cli.js';
 
 /** Runs a command in its own process group (killed when the test or the file ends); throws unless it exits 0. */
@@ -13,7 +12,7 @@ async function exec(cmd: string, args: string[], opts: { cwd: string; env?: Node
   return r;
 }
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const DEV = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string>; scripts: Record<string, string> };
+const DEV = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
 let project: string;
 
 // Packs the package as it would be published and installs it into a fresh project: what a user gets.
@@ -115,14 +114,5 @@ void f;
     const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules', '@types'), 'check.ts'];
     const r = await exec(process.execPath, [tsc, ...args], { cwd: project }).catch((e: { stdout: string }) => ({ stdout: e.stdout, failed: true }));
     expect(r).not.toHaveProperty('failed');
-  });
-});
-
-describe('the node flags of the command line', () => {
-  // V8 reads the young generation's cap only when the heap is made: npm start passes it on node's command line.
-  it('are on npm start; the bin shebang stays flagless', () => {
-    expect(DEV.scripts.start).toBe(`node ${NODE_FLAGS.join(' ')} scripts/run-built.mjs start`);
-    // `#!/usr/bin/env -S node …` would not start under busybox's env (Alpine) or the BSDs': no -S there.
-    expect(readFileSync(join(ROOT, 'src', 'cli.ts'), 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
   });
 });

@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { runTracked } from '../support/children.js';
 import { cleanEnv, ROOT } from './run-cli.js';
 
@@ -17,10 +18,15 @@ function* files(dir: string): Generator<string> {
 
 describe('the npm scripts run the compiled command line', () => {
   it('start, scenario and certs go through scripts/run-built.mjs; npm install builds dist/ (prepare)', () => {
-    // start also hands node the young generation's cap (src/cli/node-flags.ts; test/cli/pack.test.ts checks it).
-    expect(pkg.scripts.start).toMatch(/^node (--[a-z-]+=\S+ )*scripts\/run-built\.mjs start$/);
+    // start also hands node the young generation's cap, which V8 reads only when the heap is made.
+    expect(pkg.scripts.start).toBe(`node ${NODE_FLAGS.join(' ')} scripts/run-built.mjs start`);
     for (const name of ['scenario', 'certs']) expect(pkg.scripts[name]).toBe(`node scripts/run-built.mjs ${name}`);
     expect(pkg.scripts.prepare).toBe('npm run build');
+  });
+
+  it('the bin shebang carries no node flags', () => {
+    // `#!/usr/bin/env -S node …` would not start under busybox's env (Alpine) or the BSDs': no -S there.
+    expect(readFileSync(join(ROOT, 'src', 'cli.ts'), 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
   });
 
   it('an edit in src/ is rebuilt before it runs, and says so; an unchanged src/ runs dist/ as it is', async () => {
