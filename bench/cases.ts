@@ -133,7 +133,7 @@ export const BASELINES: Record<BaselineName, CaseDef> = {
 export const CASES: CaseDef[] = [
   {
     name: 'POST /mcp tools/call (authenticated)',
-    what: 'tools/call echo in the 2025 era with a valid bearer token: Bearer check, HTTP introspection at the AS, SDK v2 transport (JSON)',
+    what: 'tools/call echo in the 2025 era with a valid bearer token: Bearer check, RFC 7662 introspection handed to the AS app in process, SDK v2 transport (JSON)',
     server: 'realm',
     baseline: 'sdk',
     target: 3,
@@ -152,8 +152,21 @@ export const CASES: CaseDef[] = [
     },
   },
   {
+    name: 'POST /mcp tools/call (authenticated, servers apart)',
+    what: 'the tools/call case with the servers apart (start --only, here in one process): the MCP server introspects over a pooled keep-alive socket, as across hosts',
+    server: 'realm-apart',
+    baseline: 'sdk',
+    setup: async (proc, s) => {
+      const c = await client(proc);
+      const t = await tokensFor(c);
+      await probeToolsCall(proc.info.mcpUrl!, t.access_token);
+      const path = new URL(proc.info.mcpUrl!).pathname;
+      return spec(proc.info.mcpUrl!, s, fixed({ method: 'POST', path, headers: { ...MCP_HEADERS, Authorization: `Bearer ${t.access_token}` }, body: TOOLS_CALL }), { verify: echoed });
+    },
+  },
+  {
     name: 'POST /mcp tools/call modern (authenticated)',
-    what: 'tools/call echo as 2026-07-28 sends it (_meta envelope, SEP-2243 headers) with a valid bearer token: Bearer check, HTTP introspection, SDK v2 createMcpHandler',
+    what: 'tools/call echo as 2026-07-28 sends it (_meta envelope, SEP-2243 headers) with a valid bearer token: Bearer check, introspection in process, SDK v2 createMcpHandler',
     server: 'realm',
     baseline: 'sdk',
     peers: [{ baseline: 'sdk2-modern', target: 2 }],

@@ -20,7 +20,7 @@ const project = async () => {
   return { startServers, resourceMetadataUrl, issueTokens, SUBJECT };
 };
 
-export type Kind = 'realm' | 'realm-nocard' | 'realm-jwt' | 'sdk' | 'sdk2' | 'floor' | 'oidc' | 'cold' | 'volume' | 'realms';
+export type Kind = 'realm' | 'realm-nocard' | 'realm-jwt' | 'realm-apart' | 'sdk' | 'sdk2' | 'floor' | 'oidc' | 'cold' | 'volume' | 'realms';
 
 export interface Usage {
   rss: number;
@@ -114,6 +114,28 @@ async function createRealms(servers: RunningServers, count: number): Promise<num
   return times;
 }
 
+/** startAuthServer and an MCP server alone trusting it, on ports of their own: introspection over HTTP. */
+async function startApart(): Promise<{ info: ReadyInfo; close: () => Promise<void> }> {
+  const [{ startAuthServer, createMcpServer }, { getRequestListener }] = await Promise.all([import('../src/server.js'), import('@hono/node-server')]);
+  const secret = 'bench-apart-secret';
+  const listener = http.createServer();
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const mcpBaseUrl = `http://localhost:${(listener.address() as { port: number }).port}`;
+  const as = await startAuthServer({ oauthPort: 0, mcpBaseUrl, introspectionClientSecret: secret });
+  const rs = createMcpServer({ mcpBaseUrl, oauthBaseUrl: as.oauthUrl, introspectionClientSecret: secret });
+  listener.on('request', getRequestListener(rs.app.fetch));
+  return {
+    info: { oauthUrl: as.oauthUrl, mcpUrl: `${mcpBaseUrl}/mcp`, rsClientId: as.realm.config.introspectionClientId, rsClientSecret: secret },
+    close: async () => {
+      listener.closeAllConnections();
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+      rs.verifier.close();
+      rs.realm.close();
+      await as.close();
+    },
+  };
+}
+
 function get200(url: string): Promise<void> {
   return new Promise((resolve, reject) => {
     http
@@ -188,9 +210,10 @@ async function main(): Promise<void> {
   // Our server runs with the V8 settings the command line gives its own process, applied the same
   // way and as early (before src/ is loaded): the bench measures what `npm start` runs.
   // (bench --default-v8 leaves them out, for a before/after.)
-  const ours = (kind === 'realm' || kind === 'realm-nocard' || kind === 'realm-jwt' || kind === 'cold' || kind === 'volume' || kind === 'realms') && process.env.BENCH_DEFAULT_V8 !== '1';
+  const ours = (kind === 'realm' || kind === 'realm-nocard' || kind === 'realm-jwt' || kind === 'realm-apart' || kind === 'cold' || kind === 'volume' || kind === 'realms') && process.env.BENCH_DEFAULT_V8 !== '1';
   const v8Flags = ours ? await import('../src/cli/v8-flags.js') : undefined;
   let running: RunningServers | undefined;
+  let closeApart: (() => Promise<void>) | undefined;
   let listening: Listening | undefined;
   const info: ReadyInfo = {};
   if (kind === 'realm' || kind === 'realm-nocard' || kind === 'realm-jwt') {
@@ -207,6 +230,12 @@ async function main(): Promise<void> {
       rsClientId: running.realm.config.introspectionClientId,
       rsClientSecret: running.realm.config.introspectionClientSecret,
     });
+  } else if (kind === 'realm-apart') {
+    // The two servers apart (start --only), here in one process: the MCP server introspects over a
+    // real socket, as it does when they run on different hosts.
+    const apart = await startApart();
+    closeApart = apart.close;
+    Object.assign(info, apart.info);
   } else if (kind === 'realms') {
     // Room for the realms the harness creates over HTTP and the ones created here in process.
     const { startServers } = await project();
@@ -254,6 +283,7 @@ async function main(): Promise<void> {
         return reply(
           (async () => {
             await running?.close();
+            await closeApart?.();
             await listening?.close();
           })(),
         ).finally(() => process.exit(0));

@@ -9,7 +9,7 @@ import { oneLine, type LogSink } from './events.js';
 import { bind, requestListener, StartupError, type Bound, type Tls } from './http/listen.js';
 import { buildMcpApp } from './mcp/app.js';
 import { McpHandler } from './mcp/handler.js';
-import { IntrospectionClient } from './mcp/introspection.js';
+import { IntrospectionClient, type LocalFetch } from './mcp/introspection.js';
 import { IntrospectionVerifier } from './mcp/introspection-verifier.js';
 import { JwksClient } from './mcp/jwks-client.js';
 import { JwtVerifier } from './mcp/jwt-verifier.js';
@@ -138,12 +138,15 @@ function mcpServerOver(
   asSocket?: string,
   realms?: RealmRegistry,
   streams?: EventStreams,
+  asFetch?: LocalFetch,
 ): { app: Hono<AppEnv>; realm: Realm; verifier: TokenVerifier; handler: McpHandler } {
   const via = (realm: Realm, path = '/introspect') => (asSocket === undefined ? undefined : `${asSocket}${realm.urls.issuerPath}${path}`);
-  // The MCP server learns about tokens only over HTTP, even in one process with the AS.
+  // The MCP server learns about tokens only through RFC 7662 requests, even in one process with the
+  // AS: there they are handed to the AS app itself (`local`), the same request without a socket.
   const client = new IntrospectionClient({
     url: r.urls.endpoint('introspect'),
     via: via(r),
+    ...(asFetch && { local: asFetch }),
     clientId: r.config.introspectionClientId,
     clientSecret: r.config.introspectionClientSecret,
     timeoutMs: r.config.introspectionTimeoutMs,
@@ -305,14 +308,14 @@ export async function startServers(options: StartOptions = {}): Promise<RunningS
   // One set for both servers: close() ends every open stream before the listeners wait for them.
   const streams = new EventStreams({ alive: (r) => r === realm || realms.list().some((info) => realms.get(info.id) === r) });
   const asApp = authServerOver(realms, streams);
-  // Introspection goes to the AS's own socket, not through OAUTH_BASE_URL: a tunnel that died (or
-  // never pointed here) must not turn every MCP call into a 401.
+  // Introspection goes to the AS app in this process (the JWKS to its own socket), not through
+  // OAUTH_BASE_URL: a tunnel that died (or never pointed here) must not turn every MCP call into a 401.
   const asSocket = `${tls ? 'https' : 'http'}://${dialable(oauth)}`;
-  const rs = mcpServerOver(realm, tls, asSocket, realms, streams);
+  const rs = mcpServerOver(realm, tls, asSocket, realms, streams, (request, connection) => asApp.fetch(request, { hangUp: connection.hangUp }));
   oauth.serve(requestListener(asApp.fetch));
   // MCP 2025-03-26: the AS also answers at the MCP server's origin while a realm's asAtResourceOrigin is on.
   mcp.serve(requestListener(resourceOriginFront(realmRouter(realms, realm.urls.mcpBasePath), asApp.fetch, rs.app.fetch)));
-  const stopCheck = checkConfiguredIssuer(config, realm, tls, options.log, `the MCP server introspects at ${asSocket}${realm.urls.issuerPath}/introspect regardless`);
+  const stopCheck = checkConfiguredIssuer(config, realm, tls, options.log, 'the MCP server introspects in this process regardless');
   const base = facts(realm, tls);
   let closing: Promise<void> | undefined;
   return {

@@ -27,7 +27,8 @@ export type Note = RequestFields & {
 // variable on each access (Object.fromEntries), 4% of /token's CPU and garbage besides.
 // `tokenFlaw`: a token-flaw fault that struck this /token request (faults.ts), for the grant's issueTokens.
 // `atResourceOrigin`: the MCP server's listener handed this request to the AS app (server/resource-origin.ts).
-export type AppEnv = { Bindings: Partial<HttpBindings> & { atResourceOrigin?: boolean }; Variables: { note: Note; realm: Realm; generation: number; urls: RealmUrls; tokenFlaw?: TokenFlaw } };
+// `hangUp`: a caller in this process (the MCP server's introspection) handed it over without a socket; a drop fault calls it.
+export type AppEnv = { Bindings: Partial<HttpBindings> & { atResourceOrigin?: boolean; hangUp?: () => void }; Variables: { note: Note; realm: Realm; generation: number; urls: RealmUrls; tokenFlaw?: TokenFlaw } };
 export type Ctx = Context<AppEnv>;
 
 /** Finds the realm a request addresses: the realm, or in words why none answers there (a JSON 404 says it). */

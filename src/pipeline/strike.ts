@@ -44,7 +44,9 @@ export async function strikeAltering(
   const e = s.answer?.effect;
   if (!e) return { omit: s.omit, alter, identity, shape, target };
   if (e.kind === 'drop') {
-    c.env?.incoming?.socket.destroy();
+    // An in-process caller (the MCP server's introspection, mcp/introspection.ts) has no socket to lose.
+    if (c.env?.hangUp) c.env.hangUp();
+    else c.env?.incoming?.socket.destroy();
     note.outcome = 'dropped';
     throw new FaultAnswer(new Response(null, { status: 444 }));
   }

@@ -45,26 +45,26 @@ describe('one process: introspection does not go through OAUTH_BASE_URL', () => 
       const [warn] = warnings(lines);
       expect(warn).toContain(`OAUTH_BASE_URL ${DEAD} does not answer GET ${DEAD}/.well-known/oauth-authorization-server`);
       expect(warn).toContain('ECONNREFUSED');
-      expect(warn).toContain(`introspects at http://127.0.0.1:${servers.ports.oauth}/introspect regardless`);
+      expect(warn).toContain('the MCP server introspects in this process regardless');
     } finally {
       await servers.close();
     }
   });
 
-  it('bound to ::1, it introspects over [::1]', async () => {
+  it('bound to ::1, it serves over [::1] and introspects in process', async () => {
     const { servers, lines } = await startBehindDeadTunnel({ host: '::1' });
     try {
       const { tokens } = await obtainTokens(`http://[::1]:${servers.ports.oauth}`, { resource: servers.mcpUrl });
       const res = await callTool(`http://[::1]:${servers.ports.mcp}/mcp`, tokens.access_token);
       expect(res.status, JSON.stringify(res.json)).toBe(200);
       await expect.poll(() => warnings(lines).length, { timeout: 15_000 }).toBe(1);
-      expect(warnings(lines)[0]).toContain(`introspects at http://[::1]:${servers.ports.oauth}/introspect regardless`);
+      expect(warnings(lines)[0]).toContain('introspects in this process regardless');
     } finally {
       await servers.close();
     }
   });
 
-  it('introspection over loopback still names the issuer: the AS gets the configured host as Host', async () => {
+  it('introspection is handed to the AS in process: no socket, the AS answers it (its event), the issuer is named', async () => {
     const { servers } = await startBehindDeadTunnel({ oauthBaseUrl: 'https://some-tunnel.example' });
     const hosts: string[] = [];
     // Every node:http server of this process reports its requests here; keep the AS's /introspect ones.
@@ -77,19 +77,30 @@ describe('one process: introspection does not go through OAUTH_BASE_URL', () => 
       const { tokens } = await obtainTokens(`http://127.0.0.1:${servers.ports.oauth}`, { resource: servers.mcpUrl });
       const res = await callTool(servers.mcpUrl, tokens.access_token);
       expect(res.status).toBe(200);
-      expect(hosts).toEqual(['some-tunnel.example']);
+      // Nothing reached the AS's listening socket: the RFC 7662 request went to its app directly...
+      expect(hosts).toEqual([]);
+      // ...which answered it as ever: one introspect event, by the MCP server's credentials, for the configured issuer's realm.
+      const introspected = servers.realm.events.since().filter((e) => e.type === 'request' && e.endpoint === 'introspect');
+      expect(introspected).toMatchObject([{ path: '/introspect', status: 200, clientId: servers.realm.config.introspectionClientId, active: true }]);
     } finally {
       diagnostics.unsubscribe('http.server.request.start', onStart);
       await servers.close();
     }
   });
 
-  it('over HTTPS too: the MCP server dials the AS socket and accepts the certificate this process serves, though it does not name the tunnel', async () => {
+  // Introspection needs no socket in one process; the JWKS is still fetched from the AS's own socket.
+  it('over HTTPS too: validating JWTs, the MCP server dials the AS socket for the JWKS and accepts the certificate this process serves, though it does not name the tunnel', async () => {
     // `npm run certs` for localhost, a tunnel's name as the issuer: the certificate does not carry the
     // name sent as Host (and SNI), so only the pin on this process's own certificate lets it through.
     const certs = await writeCerts(mkdtempSync(join(tmpdir(), 'mots-dead-tunnel-')));
     const ca = readFileSync(certs.cert, 'utf8');
-    const { servers } = await startBehindDeadTunnel({ oauthBaseUrl: 'https://some-tunnel.example', tlsCertFile: certs.cert, tlsKeyFile: certs.key });
+    const { servers } = await startBehindDeadTunnel({
+      oauthBaseUrl: 'https://some-tunnel.example',
+      tlsCertFile: certs.cert,
+      tlsKeyFile: certs.key,
+      accessTokenFormat: 'jwt',
+      mcpTokenValidation: 'jwt',
+    });
     try {
       const as = httpsSend(`https://localhost:${servers.ports.oauth}`, ca);
       const { tokens } = await obtainTokens({ req: as }, { resource: servers.mcpUrl });
