@@ -36,6 +36,9 @@ export class RealmUrls {
     this.resource = `${mcpBase}/mcp`;
     this.resourceUrl = new URL(this.resource);
     this.resourceMetadataUrl = resourceMetadataUrl(this.resource);
+    // Read on every request (routing, the realm's paths): parsed once, not per read.
+    this.issuerPath = pathOf(oauthBase);
+    this.mcpBasePath = pathOf(mcpBase);
   }
 
   endpoint(name: AsEndpoint): string {
@@ -48,14 +51,10 @@ export class RealmUrls {
   }
 
   /** The issuer's path ('' at the root): its endpoints are served under it. */
-  get issuerPath(): string {
-    return pathOf(this.issuer);
-  }
+  readonly issuerPath: string;
 
   /** The MCP base URL's path ('' at the root): /mcp and the MCP control plane live under it. */
-  get mcpBasePath(): string {
-    return pathOf(this.mcpBase);
-  }
+  readonly mcpBasePath: string;
 
   /** Where RFC 8414 §3.1 puts the metadata: the well-known segment inserted before the issuer's path. */
   get asMetadataPaths(): string[] {
