@@ -76,6 +76,18 @@ function unauthenticatedCall(name: string, what: string, server: Kind, era: 'leg
   };
 }
 
+/** A registered client's token, then the same authenticated tools/call in one era over and over. */
+function authenticatedCall(era: 'legacy' | 'modern') {
+  const [headers, body, probe] = era === 'modern' ? [MODERN_HEADERS, MODERN_TOOLS_CALL, probeModernToolsCall] : [MCP_HEADERS, TOOLS_CALL, probeToolsCall];
+  return async (proc: ServerProc, s: Settings): Promise<Phase> => {
+    const c = await client(proc);
+    const t = await tokensFor(c);
+    await probe(proc.info.mcpUrl!, t.access_token);
+    const path = new URL(proc.info.mcpUrl!).pathname;
+    return spec(proc.info.mcpUrl!, s, fixed({ method: 'POST', path, headers: { ...headers, Authorization: `Bearer ${t.access_token}` }, body }), { verify: echoed });
+  };
+}
+
 export const BASELINES: Record<BaselineName, CaseDef> = {
   floor: {
     name: 'baseline: node:http floor',
@@ -138,31 +150,14 @@ export const CASES: CaseDef[] = [
     baseline: 'sdk',
     target: 3,
     peers: [{ baseline: 'sdk2-legacy', target: 2 }],
-    setup: async (proc, s) => {
-      const c = await client(proc);
-      const t = await tokensFor(c);
-      await probeToolsCall(proc.info.mcpUrl!, t.access_token);
-      const path = new URL(proc.info.mcpUrl!).pathname;
-      return spec(
-        proc.info.mcpUrl!,
-        s,
-        fixed({ method: 'POST', path, headers: { ...MCP_HEADERS, Authorization: `Bearer ${t.access_token}` }, body: TOOLS_CALL }),
-        { verify: echoed },
-      );
-    },
+    setup: authenticatedCall('legacy'),
   },
   {
     name: 'POST /mcp tools/call (authenticated, servers apart)',
     what: 'the tools/call case with the servers apart (start --only, here in one process): the MCP server introspects over a pooled keep-alive socket, as across hosts',
     server: 'realm-apart',
     baseline: 'sdk',
-    setup: async (proc, s) => {
-      const c = await client(proc);
-      const t = await tokensFor(c);
-      await probeToolsCall(proc.info.mcpUrl!, t.access_token);
-      const path = new URL(proc.info.mcpUrl!).pathname;
-      return spec(proc.info.mcpUrl!, s, fixed({ method: 'POST', path, headers: { ...MCP_HEADERS, Authorization: `Bearer ${t.access_token}` }, body: TOOLS_CALL }), { verify: echoed });
-    },
+    setup: authenticatedCall('legacy'),
   },
   {
     name: 'POST /mcp tools/call modern (authenticated)',
@@ -170,26 +165,14 @@ export const CASES: CaseDef[] = [
     server: 'realm',
     baseline: 'sdk',
     peers: [{ baseline: 'sdk2-modern', target: 2 }],
-    setup: async (proc, s) => {
-      const c = await client(proc);
-      const t = await tokensFor(c);
-      await probeModernToolsCall(proc.info.mcpUrl!, t.access_token);
-      const path = new URL(proc.info.mcpUrl!).pathname;
-      return spec(proc.info.mcpUrl!, s, fixed({ method: 'POST', path, headers: { ...MODERN_HEADERS, Authorization: `Bearer ${t.access_token}` }, body: MODERN_TOOLS_CALL }), { verify: echoed });
-    },
+    setup: authenticatedCall('modern'),
   },
   {
     name: 'POST /mcp tools/call (local JWT validation)',
     what: 'tools/call echo in the 2025 era with a JWT access token, MCP_TOKEN_VALIDATION=jwt: signature and claims checked against the cached JWKS, no introspection',
     server: 'realm-jwt',
     baseline: 'sdk',
-    setup: async (proc, s) => {
-      const c = await client(proc);
-      const t = await tokensFor(c);
-      await probeToolsCall(proc.info.mcpUrl!, t.access_token);
-      const path = new URL(proc.info.mcpUrl!).pathname;
-      return spec(proc.info.mcpUrl!, s, fixed({ method: 'POST', path, headers: { ...MCP_HEADERS, Authorization: `Bearer ${t.access_token}` }, body: TOOLS_CALL }), { verify: echoed });
-    },
+    setup: authenticatedCall('legacy'),
   },
   {
     name: 'GET AS metadata',
