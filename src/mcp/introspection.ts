@@ -69,8 +69,9 @@ export interface IntrospectionOptions {
   /**
    * The authorization server's own app, when both servers run in this process: each call is handed
    * to it as the same RFC 7662 request `via` would carry (the issuer's host as Host), answered by the
-   * same handler with its faults and events, without a socket. Over loopback the round trip cost two
-   * thirds of a tool call's CPU (bench/README.md, the fifth session). Servers apart never have one.
+   * same handler with its faults and events, without a socket. Over loopback the round trip cost up to
+   * two thirds of a tool call's CPU (50 connections; bench/README.md, the fifth session). Servers apart
+   * never have one.
    */
   local?: LocalFetch;
 }
@@ -108,8 +109,8 @@ function causeOf(err: unknown): string {
 
 /**
  * A POST whose body is a string in hand. Given it as `body`, undici's Request wraps it in a web
- * stream that the handler reads straight back: a tenth of a tool call's CPU. Each way of reading
- * it here answers the string itself, once, as a Request's body can be read once.
+ * stream that the handler reads straight back (building and draining it: about 3% of a tool call's
+ * CPU). Each way of reading it here answers the string itself, once, as a Request's body can be read once.
  */
 class FormRequest extends Request {
   #payload: string | undefined;
