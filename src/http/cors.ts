@@ -1,15 +1,41 @@
 import type { Env, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 
+export interface BrowserCorsOptions {
+  /** `*`, or the origin to allow for the one a request sent (null: none). */
+  origin: '*' | ((origin: string) => string | null);
+  credentials?: boolean;
+  allowHeaders?: string[];
+  allowMethods?: string[];
+  exposeHeaders?: string[];
+  maxAge?: number;
+}
+
 /**
  * CORS for browsers only. A browser always sends Origin on a cross-origin request (and on every
- * preflight); without one the headers serve nobody, and setting them before the handler makes hono
- * rebuild every response, the largest single cost on /token and /mcp in the profile. For answers
- * that caches may keep (the metadata documents) use `corsForAll`, whose headers do not vary.
+ * preflight); without one the headers serve nobody. With one, the headers hono's `cors` would set
+ * (Allow-Origin, Allow-Credentials, Expose-Headers, and `Vary: Origin` unless every origin is
+ * allowed) are set on the handler's own answer: hono's `cors` sets them before the handler and
+ * then appends Vary to a finalized answer, which makes hono rebuild every response around a stream,
+ * the largest single cost on /token and /mcp in the profile. Preflights go to `cors` itself. For
+ * answers that caches may keep (the metadata documents) use `corsForAll`, whose headers do not vary.
  */
-export function corsForBrowsers<E extends Env>(options: Parameters<typeof cors>[0]): MiddlewareHandler<E> {
-  const withCors = cors(options) as unknown as MiddlewareHandler<E>;
-  return (c, next) => (c.req.header('origin') === undefined ? next() : withCors(c, next));
+export function corsForBrowsers<E extends Env>(options: BrowserCorsOptions): MiddlewareHandler<E> {
+  const preflight = cors(options) as unknown as MiddlewareHandler<E>;
+  const expose = options.exposeHeaders?.length ? options.exposeHeaders.join(',') : undefined;
+  const allow = options.origin === '*' ? () => '*' : options.origin;
+  return async (c, next) => {
+    const origin = c.req.header('origin');
+    if (origin === undefined) return next();
+    if (c.req.method === 'OPTIONS') return preflight(c, next);
+    await next();
+    const headers = c.res.headers;
+    const allowed = allow(origin);
+    if (allowed) headers.set('Access-Control-Allow-Origin', allowed);
+    if (options.credentials) headers.set('Access-Control-Allow-Credentials', 'true');
+    if (expose) headers.set('Access-Control-Expose-Headers', expose);
+    if (options.origin !== '*') headers.append('Vary', 'Origin');
+  };
 }
 
 /**

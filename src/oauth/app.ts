@@ -23,7 +23,7 @@ export function buildAuthApp(urls: RealmUrls, resolveRealm: RealmResolver, extra
   // The well-known documents sit at the origin root either way (RFC 8414 §3.1).
   const mounts: Array<Hono<AppEnv>> = urls.issuerPath ? [app, app.basePath(urls.issuerPath)] : [app];
   // Browser-based clients call these cross-origin; /authorize is a navigation and needs no CORS.
-  const corsOptions = { origin: '*', exposeHeaders: ['WWW-Authenticate'], maxAge: 86400 };
+  const corsOptions = { origin: '*' as const, exposeHeaders: ['WWW-Authenticate'], maxAge: 86400 };
   const open = corsForBrowsers<AppEnv>(corsOptions);
   app.use('/.well-known/*', corsForAll<AppEnv>(corsOptions));
   mountMetadata(app, urls);

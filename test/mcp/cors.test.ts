@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServers } from '../../src/server.js';
 import { MCP_HEADERS, toolsListBody } from '../support/mcp.js';
+import { obtainTokens } from '../support/oauth.js';
 import { start } from '../support/servers.js';
 import { bearerChallenge } from '../support/www-authenticate.js';
 
@@ -48,5 +49,51 @@ describe('a cross-origin POST /mcp with the new headers', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe(APP);
     expect(listed(res.headers.get('access-control-expose-headers'))).toEqual(expect.arrayContaining(['www-authenticate', 'mcp-session-id', 'mcp-protocol-version']));
     expect(bearerChallenge(res).resource_metadata).toBe(`${new URL(s.mcpUrl).origin}/.well-known/oauth-protected-resource/mcp`);
+  });
+});
+
+// The headers are set on the handler's own answer (http/cors.ts), no longer by hono's `cors`: these
+// pin that they are still the ones it set, on every kind of answer a browser page can get.
+describe('a simple cross-origin request gets exactly the CORS headers hono sets', () => {
+  const callTool = (origin: string, token?: string) =>
+    fetch(s.mcpUrl, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, Origin: origin, ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'hi' } } }),
+    });
+
+  it('/mcp, allowed origin, a 200 from the SDK: its origin, the exposed headers, Vary: Origin; no credentials', async () => {
+    const { tokens } = await obtainTokens(s.oauthUrl);
+    const res = await callTool(APP, tokens.access_token);
+    expect(res.status).toBe(200);
+    expect((await res.json()).result.content[0].text).toBe('hi');
+    expect(res.headers.get('access-control-allow-origin')).toBe(APP);
+    expect(listed(res.headers.get('access-control-expose-headers'))).toEqual(['www-authenticate', 'mcp-session-id', 'mcp-protocol-version']);
+    expect(listed(res.headers.get('vary'))).toContain('origin');
+    expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+
+  it('/mcp, a foreign origin: refused by the origin guard, and not one Allow-Origin', async () => {
+    const res = await callTool('https://evil.example');
+    expect(res.status).toBe(403);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(listed(res.headers.get('vary'))).toContain('origin');
+  });
+
+  it('/token from any origin: *, WWW-Authenticate exposed, no Vary (the answer does not depend on the origin)', async () => {
+    const res = await fetch(`${s.oauthUrl}/token`, { method: 'POST', headers: { Origin: APP, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'grant_type=refresh_token&refresh_token=nope&client_id=nobody' });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-expose-headers')).toBe('WWW-Authenticate');
+    expect(res.headers.get('vary')).toBeNull();
+  });
+
+  it("the MCP control plane from the AS's own origin (the dashboard): that origin, with credentials", async () => {
+    const own = new URL(s.oauthUrl).origin;
+    const res = await fetch(`${new URL(s.mcpUrl).origin}/control/state`, { headers: { Origin: own } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe(own);
+    expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(listed(res.headers.get('vary'))).toContain('origin');
   });
 });
