@@ -128,9 +128,10 @@ export function createMcpServer(
 }
 
 /**
- * `asSocket`: the AS's own socket (`http://127.0.0.1:<port>`) when it listens in this process (see
- * IntrospectionOptions.via). `realms`: serve them too; each introspects at its own issuer's path
- * over the same pooled connections, and all share one MCP handler (its pools hold no realm state).
+ * When the AS runs in this process: `asSocket`, its own socket (`http://127.0.0.1:<port>`), where the
+ * JWKS is fetched (JwksClientOptions.via), and `asFetch`, its app, to which introspection is handed
+ * (IntrospectionOptions.local). `realms`: serve them too; each introspects at its own issuer's path
+ * with the same client, and all share one MCP handler (its pools hold no realm state).
  */
 function mcpServerOver(
   r: Realm,
@@ -140,12 +141,11 @@ function mcpServerOver(
   streams?: EventStreams,
   asFetch?: LocalFetch,
 ): { app: Hono<AppEnv>; realm: Realm; verifier: TokenVerifier; handler: McpHandler } {
-  const via = (realm: Realm, path = '/introspect') => (asSocket === undefined ? undefined : `${asSocket}${realm.urls.issuerPath}${path}`);
+  const via = (realm: Realm, path: string) => (asSocket === undefined ? undefined : `${asSocket}${realm.urls.issuerPath}${path}`);
   // The MCP server learns about tokens only through RFC 7662 requests, even in one process with the
   // AS: there they are handed to the AS app itself (`local`), the same request without a socket.
   const client = new IntrospectionClient({
     url: r.urls.endpoint('introspect'),
-    via: via(r),
     ...(asFetch && { local: asFetch }),
     clientId: r.config.introspectionClientId,
     clientSecret: r.config.introspectionClientSecret,
@@ -160,15 +160,16 @@ function mcpServerOver(
   // The realm's second issuer (prmIssuers several/migrated): its own introspection or JWKS, over the same pool.
   const second = (realm: Realm) => (): TokenVerifier => {
     const issuer = realm.urls.secondIssuer;
-    const at = (path: string) => via(realm, `${SECOND_ISSUER_SEGMENT}${path}`);
-    return jwt ? new JwtVerifier(jwks.at(`${issuer}/jwks`, at('/jwks')), issuer, () => realm.clock.now()) : new IntrospectionVerifier(client.at(`${issuer}/introspect`, at('/introspect')));
+    return jwt
+      ? new JwtVerifier(jwks.at(`${issuer}/jwks`, via(realm, `${SECOND_ISSUER_SEGMENT}/jwks`)), issuer, () => realm.clock.now())
+      : new IntrospectionVerifier(client.at(`${issuer}/introspect`));
   };
   // Made at a realm's first MCP request, gone with the realm: an idle realm holds none.
   const byRealm = new WeakMap<Realm, TokenVerifier>();
   const verifierFor = (realm: Realm): TokenVerifier => {
     let v = byRealm.get(realm);
     if (!v) {
-      const own = realm === r ? verifier : jwt ? local(realm) : new IntrospectionVerifier(client.at(realm.urls.endpoint('introspect'), via(realm)));
+      const own = realm === r ? verifier : jwt ? local(realm) : new IntrospectionVerifier(client.at(realm.urls.endpoint('introspect')));
       byRealm.set(realm, (v = new TrustedIssuersVerifier(realm, own, second(realm))));
     }
     return v;

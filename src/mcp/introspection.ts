@@ -1,7 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { X509Certificate } from 'node:crypto';
-import { checkServerIdentity, rootCertificates, type PeerCertificate } from 'node:tls';
+import { rootCertificates } from 'node:tls';
 import { z } from 'zod';
 import { INACTIVE_REASON_MEMBER, MAX_INACTIVE_REASON } from '../http/inactive-reason.js';
 
@@ -61,17 +60,11 @@ export interface IntrospectionOptions {
   /** Extra PEM certificate to trust (the self-signed one from `certs`), on top of the public roots. */
   ca?: string;
   /**
-   * Where to connect instead of `url`'s host: the authorization server's own listening socket when
-   * both servers run in one process, so a dead tunnel in `url` cannot break introspection. `url`'s
-   * host is still sent as Host; over HTTPS the peer must present `ca`, the certificate this process serves.
-   */
-  via?: string;
-  /**
    * The authorization server's own app, when both servers run in this process: each call is handed
-   * to it as the same RFC 7662 request `via` would carry (the issuer's host as Host), answered by the
-   * same handler with its faults and events, without a socket. Over loopback the round trip cost up to
-   * two thirds of a tool call's CPU (50 connections; bench/README.md, the fifth session). Servers apart
-   * never have one.
+   * to it as the same RFC 7662 request (`url`, so the issuer's host as Host), answered by the same
+   * handler with its faults and events, without a socket, so a dead tunnel in `url` cannot break
+   * introspection either. Over loopback the round trip cost up to two thirds of a tool call's CPU
+   * (50 connections; bench/README.md, the fifth session). Servers apart never have one.
    */
   local?: LocalFetch;
 }
@@ -110,7 +103,9 @@ function causeOf(err: unknown): string {
 /**
  * A POST whose body is a string in hand. Given it as `body`, undici's Request wraps it in a web
  * stream that the handler reads straight back (building and draining it: about 3% of a tool call's
- * CPU). Each way of reading it here answers the string itself, once, as a Request's body can be read once.
+ * CPU). The AS reads every form as text (http/form.ts `readForm`), so `text()` answers the string,
+ * once, as a Request's body can be read once; any other reader would see no body, and every
+ * introspection fail loudly.
  */
 class FormRequest extends Request {
   #payload: string | undefined;
@@ -120,23 +115,10 @@ class FormRequest extends Request {
     this.#payload = payload;
   }
 
-  #take(): Promise<string> {
+  override text(): Promise<string> {
     const p = this.#payload;
     this.#payload = undefined;
     return p === undefined ? Promise.reject(new TypeError('Body is unusable: it has already been read')) : Promise.resolve(p);
-  }
-
-  override text(): Promise<string> {
-    return this.#take();
-  }
-
-  override async json(): Promise<unknown> {
-    return JSON.parse(await this.#take());
-  }
-
-  override async arrayBuffer(): Promise<ArrayBuffer> {
-    const bytes = new TextEncoder().encode(await this.#take());
-    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   }
 }
 
@@ -168,7 +150,6 @@ export class IntrospectionClient {
   private readonly agent: http.Agent;
   private readonly request: typeof http.request;
   private readonly auth: string;
-  private readonly host: string | undefined;
 
   /** Whether `close` destroys the pool: not for a client made by `at`, which shares its parent's. */
   private readonly ownsPool: boolean;
@@ -177,24 +158,15 @@ export class IntrospectionClient {
     private readonly opts: IntrospectionOptions,
     shared?: { agent: http.Agent; request: typeof http.request; auth: string },
   ) {
-    this.target = new URL(opts.local ? opts.url : (opts.via ?? opts.url));
-    this.host = opts.via ? new URL(opts.url).host : undefined;
+    this.target = new URL(opts.url);
     this.ownsPool = shared === undefined;
     if (shared) {
       ({ agent: this.agent, request: this.request, auth: this.auth } = shared);
       return;
     }
     const secure = this.target.protocol === 'https:';
-    const pinned = opts.via && opts.ca ? new X509Certificate(opts.ca).fingerprint256 : undefined;
-    // The Host (hence SNI) names the public issuer, which a local certificate (npm run certs) need not
-    // carry: on our own socket, our own certificate is the identity.
-    const identity = pinned
-      ? (name: string, cert: PeerCertificate) => (cert.fingerprint256 === pinned ? undefined : checkServerIdentity(name, cert))
-      : undefined;
     const pool = { keepAlive: true, maxSockets: opts.maxSockets ?? MAX_SOCKETS, timeout: IDLE_SOCKET_MS };
-    this.agent = secure
-      ? new https.Agent({ ...pool, ca: opts.ca ? [...rootCertificates, opts.ca] : undefined, ...(identity ? { checkServerIdentity: identity } : {}) })
-      : new http.Agent(pool);
+    this.agent = secure ? new https.Agent({ ...pool, ca: opts.ca ? [...rootCertificates, opts.ca] : undefined }) : new http.Agent(pool);
     this.request = secure ? https.request : http.request;
     const enc = (s: string) => encodeURIComponent(s);
     this.auth = `Basic ${Buffer.from(`${enc(opts.clientId)}:${enc(opts.clientSecret)}`).toString('base64')}`;
@@ -208,8 +180,8 @@ export class IntrospectionClient {
    * The same credentials and connection pool for another endpoint of the same server: a realm's
    * (`/r/<id>/introspect`) on the authorization server's socket. Its `close` leaves the pool open.
    */
-  at(url: string, via?: string): IntrospectionClient {
-    return new IntrospectionClient({ ...this.opts, url, via }, { agent: this.agent, request: this.request, auth: this.auth });
+  at(url: string): IntrospectionClient {
+    return new IntrospectionClient({ ...this.opts, url }, { agent: this.agent, request: this.request, auth: this.auth });
   }
 
   introspect(token: string): Promise<Introspection> {
@@ -242,7 +214,8 @@ export class IntrospectionClient {
       const res = await Promise.race([answer, timeout]);
       // What node's HTTP client reports when the server closes the connection instead of answering.
       if (hungUp) throw new IntrospectionFailed('socket hang up');
-      return judgeAnswer(res.status, await Promise.race([res.text(), timeout]));
+      // The AS's answers are whole strings (no stream that could stall once the answer is there).
+      return judgeAnswer(res.status, await res.text());
     } catch (err) {
       throw err instanceof IntrospectionFailed ? err : new IntrospectionFailed(causeOf(err));
     } finally {
@@ -257,7 +230,6 @@ export class IntrospectionClient {
       'Content-Length': Buffer.byteLength(body),
       Accept: 'application/json',
     };
-    if (this.host) headers.Host = this.host;
     return new Promise((resolve, reject) => {
       const req = this.request(
         this.target,

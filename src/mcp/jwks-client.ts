@@ -10,7 +10,11 @@ const MAX_JWKS_BYTES = 64 * 1024;
 export interface JwksClientOptions {
   /** The realm's jwks_uri, e.g. http://localhost:9100/jwks. */
   url: string;
-  /** The AS's own socket when it listens in this process (as IntrospectionOptions.via): `url`'s host is still sent as Host. */
+  /**
+   * Where to connect instead of `url`'s host: the AS's own listening socket when both servers run in
+   * this process, so a dead tunnel in `url` cannot break it. `url`'s host is still sent as Host; over
+   * HTTPS the peer must present `ca`, the certificate this process serves.
+   */
   via?: string;
   timeoutMs: number;
   /** Extra PEM certificate to trust (the one from `certs`). */

@@ -40,7 +40,7 @@ describe('introspection handed to the AS app in process', () => {
   it('an unknown token: inactive, with the reason our own MCP server is told', async () => {
     const answer = await client().introspect('at_nobody-issued-this');
     expect(answer.active).toBe(false);
-    expect(answer.mcp_oauth_test_server_inactive_reason).toMatch(/./);
+    expect(answer.mcp_oauth_test_server_inactive_reason).toMatch(/^token is unknown: never issued here/);
   });
 
   it('a drop fault hangs up on the caller: what node reports for a dropped connection', async () => {
@@ -75,9 +75,10 @@ describe('introspection handed to the AS app in process', () => {
     expect((err as IntrospectionFailed).reason).toMatch(/^authorization server answered 401 invalid_client/);
   });
 
-  it('at(): a realm path on the same app, the same credentials', async () => {
-    const other = client().at(`${as.realm.issuer}/no-such-endpoint`);
-    const err = await other.introspect('x').catch((e: unknown) => e);
+  it('at(): another path on the same app, with the same credentials', async () => {
+    // The AS answers 401 invalid_client to a caller without them: an active answer shows they came along.
+    await expect(client().at(as.realm.urls.endpoint('introspect')).introspect(await token())).resolves.toMatchObject({ active: true });
+    const err = await client().at(`${as.realm.issuer}/no-such-endpoint`).introspect('x').catch((e: unknown) => e);
     expect((err as IntrospectionFailed).reason).toMatch(/^authorization server answered 404 not_found/);
   });
 });
