@@ -3,6 +3,7 @@ import { OAuthError } from '../http/oauth-error.js';
 import type { Ctx } from '../pipeline/env.js';
 import type { Realm } from '../realm.js';
 import { abbreviate, randomToken } from '../secrets.js';
+import { sharedList } from '../store/shared-list.js';
 import type { AuthorizationRequest } from './authorization-request.js';
 import { issuerVariant } from './issuer-variant.js';
 
@@ -49,11 +50,12 @@ async function issueCode(realm: Realm, request: AuthorizationRequest, scope: str
     clientId: request.clientId,
     redirectUri: request.givenRedirect,
     codeChallenge: request.codeChallenge,
-    scope,
-    resources: request.resources,
+    scope: sharedList(scope),
+    resources: sharedList(request.resources),
     sub,
     grantId,
     expiresAt: realm.clock.now() + realm.policy.codeTtlSeconds * 1000,
+    consumedAt: undefined,
   }, realm.config.maxCodes);
   return saved === true ? { code, grantId } : undefined;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   isLive,
   MAX_TOMBSTONES,
@@ -17,6 +18,20 @@ import type { ClientRecord } from './types.js';
 
 type Tables = { [M in Model]: Map<string, Models[M]> };
 type Graves = { [M in Model]: Map<string, Tombstone> };
+/** A grant's token ids (MemoryStore.grants). */
+type Ids = string | string[] | Set<string>;
+/**
+ * The key an access token is kept under. A JWT access token (RFC 9068) is 600 bytes and more, and
+ * every one is kept until it expires: past LONG characters it is kept under its SHA-256 instead
+ * (`#` and 43 characters; no token has a `#`, RFC 6750 §2.1). Every method that takes a token maps it
+ * here, so callers never see the difference, except that `list` and `dump` give keys.
+ */
+const LONG = 100;
+function keyOf(model: Model, token: string): string {
+  return model === 'access' && token.length > LONG ? `#${createHash('sha256').update(token).digest('base64url')}` : token;
+}
+/** Up to this many ids a grant keeps them in an array (a rotating family grows past it). */
+const FEW = 8;
 
 /**
  * The Store in memory. JavaScript runs each method body to completion before any other request is
@@ -27,11 +42,13 @@ export class MemoryStore implements Store {
   private readonly clients = new Map<string, ClientRecord>();
   private readonly tables: Tables = { code: new Map(), access: new Map(), refresh: new Map() };
   /**
-   * grantId → the ids of that grant's access and refresh tokens, for revokeByGrantId. One Set for
-   * both kinds (a record's own grantId says which table holds it): a grant from an authorization
-   * has one of each, and a Set costs ~150 bytes, which two Sets and a wrapper per grant doubled.
+   * grantId → the ids of that grant's access and refresh tokens, for revokeByGrantId. One entry for
+   * both kinds (a record's own grantId says which table holds it), as small as the grant: the id
+   * itself while it is the only one, an array while there are few, a Set beyond. A grant from an
+   * authorization has two ids, and a Set of two costs about 150 bytes where an array of two costs 64;
+   * every grant is kept as long as its tokens.
    */
-  private readonly grants = new Map<string, Set<string>>();
+  private readonly grants = new Map<string, Ids>();
   /** Revoked grants → until when they stay revoked. */
   private readonly revoked = new Map<string, number>();
   /** Per model, id → why and when it died; in the order they were laid, so the oldest go first at the cap. */
@@ -58,10 +75,11 @@ export class MemoryStore implements Store {
   }
 
   async find<M extends Model>(model: M, id: string): Promise<Models[M] | undefined> {
-    return this.table(model).get(id);
+    return this.table(model).get(keyOf(model, id));
   }
 
-  async upsert<M extends Model>(model: M, id: string, record: Models[M], cap?: number): Promise<boolean | 'full'> {
+  async upsert<M extends Model>(model: M, token: string, record: Models[M], cap?: number): Promise<boolean | 'full'> {
+    const id = keyOf(model, token);
     if (model !== 'code' && this.isRevoked(record.grantId)) return false;
     // A token saved again under another grant (a re-seeded refresh token) leaves its old grant.
     const old = this.table(model).get(id);
@@ -73,24 +91,29 @@ export class MemoryStore implements Store {
     if (old && old.grantId !== record.grantId) this.forget(model, id, old.grantId);
     this.graves[model].delete(id);
     this.table(model).set(id, record);
-    if (model !== 'code') this.grant(record.grantId).add(id);
+    if (model !== 'code') this.index(record.grantId, id);
     return true;
   }
 
-  async consume<M extends Model>(model: M, id: string, keepUntil?: number): Promise<Consumption<Models[M]>> {
+  async consume<M extends Model>(model: M, token: string, keepUntil?: number): Promise<Consumption<Models[M]>> {
+    const id = keyOf(model, token);
     const table = this.table(model);
     const record = table.get(id);
     if (!record) return { outcome: 'missing' };
     if (record.consumedAt !== undefined) return { outcome: 'already', record };
-    // Object.assign, not a spread: V8 gives a spread copy a properties store with room to grow, about
-    // 350 bytes more per record, and every redeemed code and rotated refresh token is kept a while.
-    const spent: Models[M] = Object.assign({}, record, { consumedAt: this.now() });
+    // A spread copies the record's own layout. A record made with `consumedAt: undefined` (they are:
+    // store/fields.ts) then gets its value in place; adding a field the record lacks would give the
+    // copy a separate properties store (64 bytes or more), and every redeemed code and rotated
+    // refresh token is kept a while.
+    const spent: Models[M] = { ...record };
+    spent.consumedAt = this.now();
     if (keepUntil !== undefined) spent.expiresAt = keepUntil;
     table.set(id, spent);
     return { outcome: 'consumed', record: spent };
   }
 
-  async destroy(model: Model, id: string, cause?: 'revoked'): Promise<boolean> {
+  async destroy(model: Model, token: string, cause?: 'revoked'): Promise<boolean> {
+    const id = keyOf(model, token);
     const record = this.table(model).get(id);
     if (!record) return false;
     this.forget(model, id, record.grantId, cause);
@@ -100,9 +123,9 @@ export class MemoryStore implements Store {
   async revokeByGrantId(grantId: string, keepUntil?: number, cause: GrantRevocation = 'grant-revoked'): Promise<number> {
     if (keepUntil !== undefined && keepUntil > (this.revoked.get(grantId) ?? 0)) this.revoked.set(grantId, keepUntil);
     const g = this.grants.get(grantId);
-    if (!g) return 0;
+    if (g === undefined) return 0;
     let n = 0;
-    for (const id of g) {
+    for (const id of typeof g === 'string' ? [g] : g) {
       // An id is in one table for this grant; the other may hold the same string for another grant.
       for (const m of ['access', 'refresh'] as const) {
         const record = this.tables[m].get(id);
@@ -123,8 +146,8 @@ export class MemoryStore implements Store {
     return n;
   }
 
-  async tombstone(model: Model, id: string): Promise<Tombstone | undefined> {
-    const t = this.graves[model].get(id);
+  async tombstone(model: Model, token: string): Promise<Tombstone | undefined> {
+    const t = this.graves[model].get(keyOf(model, token));
     // Past its age, a tombstone not yet swept is forgotten already.
     return t && t.at + TOMBSTONE_TTL_MS > this.now() ? t : undefined;
   }
@@ -197,12 +220,14 @@ export class MemoryStore implements Store {
     await this.clear();
     for (const c of dump.clients) this.clients.set(c.client_id, c);
     for (const m of MODELS) {
-      for (const [id, r] of dump.records[m] as Array<[string, Models[Model]]>) {
+      for (const [token, r] of dump.records[m] as Array<[string, Models[Model]]>) {
+        // A state file written before JWTs were kept under their digest has them whole.
+        const id = keyOf(m, token);
         this.tables[m].set(id, r as never);
-        if (m !== 'code') this.grant(r.grantId).add(id);
+        if (m !== 'code') this.index(r.grantId, id);
       }
       // The newest MAX_TOMBSTONES, in the order they were laid.
-      for (const [id, t] of dump.tombstones[m].slice(-MAX_TOMBSTONES)) this.graves[m].set(id, t);
+      for (const [id, t] of dump.tombstones[m].slice(-MAX_TOMBSTONES)) this.graves[m].set(keyOf(m, id), t);
     }
     for (const [grantId, until] of dump.revokedGrants) this.revoked.set(grantId, until);
   }
@@ -216,13 +241,33 @@ export class MemoryStore implements Store {
     return until !== undefined && until > this.now();
   }
 
-  private grant(id: string): Set<string> {
-    let g = this.grants.get(id);
-    if (!g) {
-      g = new Set();
-      this.grants.set(id, g);
+  private index(grantId: string, id: string): void {
+    const g = this.grants.get(grantId);
+    if (g === undefined) this.grants.set(grantId, id);
+    else if (typeof g === 'string') {
+      if (g !== id) this.grants.set(grantId, [g, id]);
+    } else if (Array.isArray(g)) {
+      if (g.includes(id)) return;
+      if (g.length < FEW) g.push(id);
+      else this.grants.set(grantId, new Set(g).add(id));
+    } else g.add(id);
+  }
+
+  private unindex(grantId: string, id: string): void {
+    const g = this.grants.get(grantId);
+    if (g === undefined) return;
+    if (typeof g === 'string') {
+      if (g === id) this.grants.delete(grantId);
+      return;
     }
-    return g;
+    if (Array.isArray(g)) {
+      const i = g.indexOf(id);
+      if (i >= 0) g.splice(i, 1);
+      if (g.length === 0) this.grants.delete(grantId);
+      return;
+    }
+    g.delete(id);
+    if (g.size === 0) this.grants.delete(grantId);
   }
 
   /**
@@ -243,12 +288,9 @@ export class MemoryStore implements Store {
     if (cause !== undefined) this.bury(model, id, this.table(model).get(id), cause);
     this.table(model).delete(id);
     if (model === 'code') return;
-    const g = this.grants.get(grantId);
-    if (!g) return;
     // The same id may be both an access and a refresh token of this grant (a seeded refresh token
     // chosen equal to one): it stays listed while either table holds it for the grant.
     const other = this.table(model === 'access' ? 'refresh' : 'access').get(id);
-    if (other?.grantId !== grantId) g.delete(id);
-    if (g.size === 0) this.grants.delete(grantId);
+    if (other?.grantId !== grantId) this.unindex(grantId, id);
   }
 }

@@ -120,7 +120,12 @@ export interface Store {
    * again removes its tombstone.
    */
   tombstone(model: Model, id: string): Promise<Tombstone | undefined>;
-  /** Every kept record of a model, expired and consumed ones included. */
+  /**
+   * Every kept record of a model, expired and consumed ones included, each with the key it is kept
+   * under: the id it was saved with, or one the adapter derived from it (the memory store keeps a long
+   * access token, a JWT, under its digest). Every method taking an id takes the key for the id, and
+   * `load` takes both.
+   */
   list<M extends Model>(model: M): Promise<Array<[string, Models[M]]>>;
   counts(): Promise<StoreCounts>;
   /**
@@ -139,7 +144,8 @@ export interface Store {
 
   /**
    * Everything kept, as one consistent snapshot (no change lands halfway through it): clients,
-   * records (spent and expired ones not yet swept included), revoked grants and tombstones. Later
+   * records (spent and expired ones not yet swept included, under their keys, as `list` gives them),
+   * revoked grants and tombstones. Later
    * changes to the store do not change it; its records are snapshots like any handed out (read, never
    * change them).
    */

@@ -378,6 +378,25 @@ export function storeContract(name: string, make: (now: () => number) => Store |
         expect(await store.revokeByGrantId('never-seen')).toBe(0);
       });
 
+      it('revokeByGrantId finds every token of a large family, and none of those destroyed or moved before', async () => {
+        // A rotating family grows token by token; some leave it on their own on the way.
+        for (let i = 0; i < 30; i++) {
+          await store.upsert('access', `a${i}`, access('g1', t + HOUR));
+          await store.upsert('refresh', `r${i}`, refresh('g1'));
+        }
+        for (let i = 0; i < 30; i += 3) await store.destroy('access', `a${i}`);
+        await store.upsert('refresh', 'r1', refresh('g2')); // saved again under another grant
+        expect(await store.revokeByGrantId('g1')).toBe(60 - 10 - 1);
+        expect(await store.find('refresh', 'r1')).toBeDefined();
+        expect(await store.revokeByGrantId('g2')).toBe(1);
+        // A grant that shrank to nothing and grew again.
+        await store.upsert('access', 'x', access('g3', t + HOUR));
+        await store.destroy('access', 'x');
+        await store.upsert('access', 'y', access('g3', t + HOUR));
+        await store.upsert('access', 'y', access('g3', t + HOUR));
+        expect(await store.revokeByGrantId('g3')).toBe(1);
+      });
+
       it('revokeByGrantId leaves the codes of the grant: a spent code stays remembered for replay detection', async () => {
         await store.upsert('code', 'k', code('g1', t + MINUTE));
         await store.consume('code', 'k');
@@ -471,6 +490,43 @@ export function storeContract(name: string, make: (now: () => number) => Store |
         await store.destroyAll('refresh');
         expect(await store.revokeByGrantId('g2')).toBe(1);
         expect(await store.find('access', 'b2')).toBeUndefined();
+      });
+    });
+
+    describe('a long access token (an RFC 9068 JWT)', () => {
+      const jwt = (n: number) => `eyJhbGciOiJSUzI1NiJ9.${'x'.repeat(600)}${n}.sig`;
+
+      it('is found, consumed, destroyed and remembered by the token, like any other', async () => {
+        await store.upsert('access', jwt(1), access('g1', t + HOUR));
+        await store.upsert('access', jwt(2), access('g1', t + HOUR));
+        expect(await store.find('access', jwt(1))).toEqual(access('g1', t + HOUR));
+        expect(await store.find('access', jwt(3))).toBeUndefined();
+        expect((await store.consume('access', jwt(2))).outcome).toBe('consumed');
+        expect((await store.consume('access', jwt(2))).outcome).toBe('already');
+        expect(await store.destroy('access', jwt(1), 'revoked')).toBe(true);
+        expect(await store.find('access', jwt(1))).toBeUndefined();
+        expect(await store.tombstone('access', jwt(1))).toEqual({ cause: 'revoked', at: T0 });
+        expect(await store.revokeByGrantId('g1')).toBe(1);
+      });
+
+      it('list and dump give a key that every method takes for the token, and load takes back', async () => {
+        await store.upsert('access', jwt(1), access('g1', t + HOUR));
+        const [[key, record]] = (await store.list('access')) as [[string, unknown]];
+        expect(record).toEqual(access('g1', t + HOUR));
+        expect(await store.find('access', key)).toEqual(access('g1', t + HOUR));
+        const copy = await make(now);
+        await copy.load(await store.dump());
+        expect(await copy.find('access', jwt(1))).toEqual(access('g1', t + HOUR));
+        expect(await copy.revokeByGrantId('g1')).toBe(1);
+      });
+
+      it('a dump that has the token whole (a state file written before) is taken as the token', async () => {
+        const dump = await store.dump();
+        dump.records.access.push([jwt(1), access('g1', t + HOUR)]);
+        dump.tombstones.access.push([jwt(2), { cause: 'revoked', at: T0 }]);
+        await store.load(dump);
+        expect(await store.find('access', jwt(1))).toEqual(access('g1', t + HOUR));
+        expect(await store.tombstone('access', jwt(2))).toEqual({ cause: 'revoked', at: T0 });
       });
     });
 
