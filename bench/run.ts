@@ -28,6 +28,7 @@ import { buildServerSide } from './build.js';
 import { CLIENT_CORE, hasTaskset, pinSelf, SERVER_CORE, ServerProc, useCompiledServer } from './proc.js';
 import { NODE_FLAGS } from '../src/cli/node-flags.js';
 import { formatSummary, summarize, type ProfileSummary } from './profile.js';
+import type { GrantFootprint } from './grant-footprint.js';
 import type { ColdResult, Usage, VolumeResult } from './server-proc.js';
 import { realmsBench, type RealmsResult } from './realms.js';
 import { soak, type SoakResult } from './soak.js';
@@ -435,6 +436,7 @@ if (!skip.has('cold')) {
 
 // ---- memory under volume --------------------------------------------------------------------
 let volume: VolumeResult | undefined;
+let footprint: GrantFootprint | undefined;
 if (!skip.has('volume')) {
   log('\nmemory under volume');
   const proc = await ServerProc.start('volume', { pin, nodeFlags: [...ourFlags, '--expose-gc'] });
@@ -443,6 +445,14 @@ if (!skip.has('volume')) {
   } finally {
     await proc.stop();
   }
+  // Its own process: the million tokens above would be in its heap.
+  const second = await ServerProc.start('volume', { pin, nodeFlags: [...ourFlags, '--expose-gc'] });
+  try {
+    footprint = await second.call<GrantFootprint>('grant-footprint', { grants: 20_000 });
+  } finally {
+    await second.stop();
+  }
+  log(`  heap kept per authorization (its spent code, access and refresh token; ${fmt(footprint.grants)} through the AS app in process, after GC): ${fmt(footprint.opaque)} B opaque, ${fmt(footprint.jwt)} B with JWT access tokens`);
   const v = volume;
   log(
     `  ${fmt(v.tokens)} access tokens (${fmt(v.grants)} grants, TTL ${v.ttlSeconds} s) issued through issueTokens() in ${fmt(v.issueMs / 1000, 1)} s; sweep after clock.advance(${v.ttlSeconds + 1}) ${fmt(v.sweepMs)} ms`,
@@ -661,6 +671,7 @@ writeFileSync(
       },
       reportCardCost: cardCost,
       volume,
+      footprint,
       soak: soaked,
       realms,
     },

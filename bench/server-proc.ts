@@ -271,6 +271,8 @@ async function main(): Promise<void> {
         return reply(cold(msg.args?.runs ?? 20));
       case 'volume':
         return reply(volume(msg.args?.tokens ?? 1_000_000, msg.args?.tokensPerGrant ?? 1));
+      case 'grant-footprint':
+        return reply((async () => (await import('./grant-footprint.js')).grantFootprint(msg.args?.grants ?? 20_000))());
       case 'settled-usage':
         return reply(settledUsage());
       case 'create-realms':
