@@ -3,6 +3,7 @@ import https from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { z } from 'zod';
 import { INACTIVE_REASON_MEMBER, MAX_INACTIVE_REASON } from '../http/inactive-reason.js';
+import { bodyTextOf } from '../http/oauth-error.js';
 
 /**
  * The RFC 7662 §2.2 answer: `active` is required; the members this server reads have the types the
@@ -101,26 +102,58 @@ function causeOf(err: unknown): string {
 }
 
 /**
- * A POST whose body is a string in hand. Given it as `body`, undici's Request wraps it in a web
- * stream that the handler reads straight back (building and draining it: about 3% of a tool call's
- * CPU). The AS reads every form as text (http/form.ts `readForm`), so `text()` answers the string,
- * once, as a Request's body can be read once; any other reader would see no body, and every
- * introspection fail loudly.
+ * The RFC 7662 request as the AS app reads it, without a WHATWG Request behind it. undici's
+ * constructor parses the URL, copies the headers and makes an AbortSignal (a transferable one) on
+ * every call, and given a string body it wraps it in a web stream the handler reads straight back:
+ * together about 5% of a tool call. The AS app reads `url`, `method`, `headers`, and the body as
+ * text (http/form.ts `readForm`), once: those are answered here. Its prototype chain reaches
+ * Request's, as for every request @hono/node-server serves, so it is `instanceof Request`; every
+ * other member throws, so a reader no one foresaw fails loudly, never with a wrong value.
  */
-class FormRequest extends Request {
-  #payload: string | undefined;
+class LocalRequest {
+  readonly #url: string;
+  readonly #headers: Headers;
+  #unread: string | undefined;
 
-  constructor(url: URL, headers: Record<string, string>, payload: string) {
-    super(url, { method: 'POST', headers });
-    this.#payload = payload;
+  constructor(url: string, headers: Headers, payload: string) {
+    this.#url = url;
+    this.#headers = headers;
+    this.#unread = payload;
   }
 
-  override text(): Promise<string> {
-    const p = this.#payload;
-    this.#payload = undefined;
+  get url(): string {
+    return this.#url;
+  }
+
+  get method(): string {
+    return 'POST';
+  }
+
+  get headers(): Headers {
+    return this.#headers;
+  }
+
+  text(): Promise<string> {
+    const p = this.#unread;
+    this.#unread = undefined;
     return p === undefined ? Promise.reject(new TypeError('Body is unusable: it has already been read')) : Promise.resolve(p);
   }
 }
+for (const member of ['body', 'bodyUsed', 'signal', 'cache', 'credentials', 'destination', 'integrity', 'keepalive', 'mode', 'redirect', 'referrer', 'referrerPolicy', 'duplex']) {
+  Object.defineProperty(LocalRequest.prototype, member, {
+    get() {
+      throw new TypeError(`the in-process introspection request has no ${member}: it carries url, method, headers and text() only`);
+    },
+  });
+}
+for (const member of ['arrayBuffer', 'blob', 'bytes', 'clone', 'formData', 'json']) {
+  Object.defineProperty(LocalRequest.prototype, member, {
+    value() {
+      throw new TypeError(`the in-process introspection request has no ${member}(): it carries url, method, headers and text() only`);
+    },
+  });
+}
+Object.setPrototypeOf(LocalRequest.prototype, Request.prototype);
 
 /** The introspection answer, or in words what is wrong with it (IntrospectionFailed). */
 function judgeAnswer(status: number, text: string): Introspection {
@@ -191,17 +224,17 @@ export class IntrospectionClient {
 
   /** The same request, handed to the AS app in this process; the timeout runs from the call. */
   private async introspectInProcess(local: LocalFetch, body: string): Promise<Introspection> {
-    const request = new FormRequest(
-      this.target,
-      {
+    const request = new LocalRequest(
+      this.target.href,
+      new Headers({
         Authorization: this.auth,
         'Content-Type': 'application/x-www-form-urlencoded',
         'Content-Length': String(Buffer.byteLength(body)),
         Accept: 'application/json',
         Host: this.target.host,
-      },
+      }),
       body,
-    );
+    ) as unknown as Request;
     let hungUp = false;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -215,7 +248,7 @@ export class IntrospectionClient {
       // What node's HTTP client reports when the server closes the connection instead of answering.
       if (hungUp) throw new IntrospectionFailed('socket hang up');
       // The AS's answers are whole strings (no stream that could stall once the answer is there).
-      return judgeAnswer(res.status, await res.text());
+      return judgeAnswer(res.status, bodyTextOf(res) ?? (await res.text()));
     } catch (err) {
       throw err instanceof IntrospectionFailed ? err : new IntrospectionFailed(causeOf(err));
     } finally {

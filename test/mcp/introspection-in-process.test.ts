@@ -70,6 +70,47 @@ describe('introspection handed to the AS app in process', () => {
     expect((err as IntrospectionFailed).reason).toContain(reason);
   });
 
+  it('the answer is read as it reached the caller: one replaced after the AS made it is read from its own body', async () => {
+    const t = await token();
+    const replacing = new IntrospectionClient({
+      url: as.realm.urls.endpoint('introspect'),
+      clientId: as.realm.config.introspectionClientId,
+      clientSecret: as.realm.config.introspectionClientSecret,
+      timeoutMs: 1000,
+      local: async (request, connection) => {
+        const made = await as.app.fetch(request, { hangUp: connection.hangUp });
+        expect(made.status).toBe(200);
+        return new Response(JSON.stringify({ active: false }), { status: 200, headers: { 'Content-Type': 'application/json' } });
+      },
+    });
+    await expect(replacing.introspect(t)).resolves.toEqual({ active: false });
+    await expect(client().introspect(t)).resolves.toMatchObject({ active: true, client_id: 'c1' });
+  });
+
+  it('the request the AS app is handed reads as a Request, and its body once', async () => {
+    let seen: Request | undefined;
+    const spy = new IntrospectionClient({
+      url: as.realm.urls.endpoint('introspect'),
+      clientId: 'rs',
+      clientSecret: 's',
+      timeoutMs: 1000,
+      local: async (request) => {
+        seen = request;
+        return new Response('{"active":false}', { status: 200 });
+      },
+    });
+    await spy.introspect('at_x');
+    expect(seen).toBeInstanceOf(Request);
+    expect(seen!.method).toBe('POST');
+    expect(new URL(seen!.url).pathname).toBe('/introspect');
+    expect(seen!.headers.get('content-type')).toBe('application/x-www-form-urlencoded');
+    expect(seen!.headers.get('host')).toBe(new URL(as.realm.urls.endpoint('introspect')).host);
+    await expect(seen!.text()).resolves.toBe('token=at_x&token_type_hint=access_token');
+    await expect(seen!.text()).rejects.toThrow(/already been read/);
+    // Members the AS never reads are not faked: reading one fails loudly.
+    expect(() => seen!.signal).toThrow(TypeError);
+  });
+
   it('wrong credentials: the AS says invalid_client, and the cause says so', async () => {
     const err = await client('not-the-secret').introspect(await token()).catch((e: unknown) => e);
     expect((err as IntrospectionFailed).reason).toMatch(/^authorization server answered 401 invalid_client/);
