@@ -222,19 +222,32 @@ export class IntrospectionClient {
     return this.opts.local ? this.introspectInProcess(this.opts.local, body) : this.introspectOverHttp(body);
   }
 
-  /** The same request, handed to the AS app in this process; the timeout runs from the call. */
-  private async introspectInProcess(local: LocalFetch, body: string): Promise<Introspection> {
-    const request = new LocalRequest(
-      this.target.href,
-      new Headers({
+  /**
+   * The in-process request's headers, one object per body length (tokens of one kind have one
+   * length): the same for every call but Content-Length. Shared by calls in flight, which the AS app
+   * only reads (no code of it sets a request header).
+   */
+  private readonly headersByLength = new Map<number, Headers>();
+
+  private localHeaders(length: number): Headers {
+    let headers = this.headersByLength.get(length);
+    if (headers === undefined) {
+      headers = new Headers({
         Authorization: this.auth,
         'Content-Type': 'application/x-www-form-urlencoded',
-        'Content-Length': String(Buffer.byteLength(body)),
+        'Content-Length': String(length),
         Accept: 'application/json',
         Host: this.target.host,
-      }),
-      body,
-    ) as unknown as Request;
+      });
+      // Bounded: a client presenting tokens of every length gets its headers built per call.
+      if (this.headersByLength.size < 32) this.headersByLength.set(length, headers);
+    }
+    return headers;
+  }
+
+  /** The same request, handed to the AS app in this process; the timeout runs from the call. */
+  private async introspectInProcess(local: LocalFetch, body: string): Promise<Introspection> {
+    const request = new LocalRequest(this.target.href, this.localHeaders(Buffer.byteLength(body)), body) as unknown as Request;
     let hungUp = false;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -41,6 +41,25 @@ function accepted(allowPublic: boolean, allowRs: boolean, realm: Realm): string 
   return `send ${ways.join(', or ')}${who}`;
 }
 
+/**
+ * Headers parsed lately: a client sends the same Basic credentials on every request, and the MCP
+ * server's introspection of every tool call does. Bounded in entries and in length; a new header
+ * past the bound clears it (a flood of distinct ones costs the parse it saves, no more).
+ */
+const parsedBasic = new Map<string, { id: string; secret: string }>();
+const MAX_PARSED_BASIC = 64;
+const MAX_CACHED_HEADER = 512;
+
+function parseBasicCached(header: string): { id: string; secret: string } | undefined {
+  const known = parsedBasic.get(header);
+  if (known !== undefined) return known;
+  const creds = parseBasic(header);
+  if (creds === undefined || header.length > MAX_CACHED_HEADER) return creds;
+  if (parsedBasic.size >= MAX_PARSED_BASIC) parsedBasic.clear();
+  parsedBasic.set(header, creds);
+  return creds;
+}
+
 /** Splits `Authorization: Basic` into the form-urlencoded client_id and secret (RFC 6749 §2.3.1). */
 function parseBasic(header: string): { id: string; secret: string } | undefined {
   const m = /^Basic\s+([A-Za-z0-9+/]+=*)\s*$/i.exec(header);
@@ -83,7 +102,7 @@ export async function authenticateClient(
     return { clientId: client.client_id, method: 'private_key_jwt', client };
   }
   if (basic) {
-    const creds = parseBasic(header!);
+    const creds = parseBasicCached(header!);
     if (!creds) throw invalidClient('malformed Basic credentials: expected base64(urlencode(client_id):urlencode(secret))', true, realm);
     if (bodySecret !== undefined) throw new OAuthError('invalid_request', 'use one client authentication method, not Basic and client_secret together (RFC 6749 §2.3)');
     if (bodyId !== undefined && bodyId !== creds.id) throw new OAuthError('invalid_request', 'client_id in the body differs from the one in the Authorization header');
