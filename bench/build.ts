@@ -22,7 +22,12 @@ function* tsFiles(dir: string): Generator<string> {
 /** Returns the compiled path of bench/server-proc.ts. */
 export function buildServerSide(): string {
   rmSync(BUILD_DIR, { recursive: true, force: true });
-  const files = [...tsFiles(join(ROOT, 'src')), ...['server-proc.ts', 'grant-footprint.ts', 'baseline-floor.ts', 'baseline-sdk.ts', 'baseline-sdk2.ts', 'baseline-oidc.ts'].map((f) => join(ROOT, 'bench', f))];
+  const files = [
+    ...tsFiles(join(ROOT, 'src')),
+    ...['server-proc.ts', 'grant-footprint.ts', 'baseline-floor.ts', 'baseline-sdk.ts', 'baseline-sdk2.ts', 'baseline-oidc.ts'].map((f) => join(ROOT, 'bench', f)),
+    // The PKCE helper the tests use (no dependencies): grant-footprint.ts authorizes with it.
+    join(ROOT, 'test', 'support', 'pkce.ts'),
+  ];
   const compilerOptions: ts.CompilerOptions = {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.ES2022,

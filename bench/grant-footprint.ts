@@ -4,8 +4,8 @@
  * what the authorization_code case's RSS grows by, without the load generator's throughput in it
  * (that case mints as many codes as its rate allows). Run in a process started with --expose-gc.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { createAuthServer } from '../src/server.js';
+import { pkce } from '../test/support/pkce.js';
 
 export interface GrantFootprint {
   grants: number;
@@ -38,8 +38,7 @@ async function perGrant(format: 'opaque' | 'jwt', n: number, gc: () => void): Pr
       body: JSON.stringify({ client_name: 'bench', redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' }),
     });
     const { client_id: clientId } = (await registered.json()) as { client_id: string };
-    const verifier = randomBytes(32).toString('base64url');
-    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const { verifier, challenge } = pkce();
     const resource = as.realm.urls.resource;
     const query = { response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256', scope: 'mcp:read mcp:write', state: 'bench', resource };
     const path = `/authorize?${new URLSearchParams(query)}`;

@@ -17,35 +17,25 @@ export class OAuthError extends Error {
 
 export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
-export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json', ...headers },
-  });
-}
-
 /**
- * The body string of an answer made by `readableJsonResponse`, for a caller in this process that
- * reads the answer object itself (the MCP server's introspection, mcp/introspection.ts). Reading a
- * Response's text makes @hono/node-server build a whole undici Response around a web stream first:
- * about 4% of a tool call. Carried by the very object: an answer a later step replaced (a fault, hono
- * rebuilding it) has none, and is read as any other.
+ * Every JSON answer carries the string it was made of (`bodyTextOf`), for a caller in this process
+ * that reads the answer object itself: the MCP server's introspection (mcp/introspection.ts).
+ * Reading a Response's text makes @hono/node-server build a whole undici Response around a web
+ * stream first: about 4% of a tool call. Carried by the very object: an answer a later step replaced
+ * (a fault, hono rebuilding it) has none, and is read as any other. A property, not a WeakMap, whose
+ * ephemeron table churned 1–2 KB a call.
  */
 const BODY_TEXT = Symbol('body text');
 type WithText = Response & { [BODY_TEXT]?: string };
 
-/**
- * jsonResponse, whose body a caller in process can have without reading it (`bodyTextOf`). The text
- * rides on the object itself (a WeakMap churned 1–2 KB of ephemeron table per call).
- */
-export function readableJsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   const text = JSON.stringify(body);
   const res: WithText = new Response(text, { status, headers: { 'Content-Type': 'application/json', ...headers } });
   res[BODY_TEXT] = text;
   return res;
 }
 
-/** The body of an answer `readableJsonResponse` made, or undefined for any other. */
+/** The body of an answer `jsonResponse` made, or undefined for any other. */
 export function bodyTextOf(res: Response): string | undefined {
   return (res as WithText)[BODY_TEXT];
 }

@@ -229,16 +229,16 @@ export class IntrospectionClient {
    */
   private readonly headersByLength = new Map<number, Headers>();
 
+  /** What both ways send: the RS credentials (Basic, RFC 7662 §2.1) and the form. */
+  private requestHeaders(length: number): Record<string, string> {
+    return { Authorization: this.auth, 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': String(length), Accept: 'application/json' };
+  }
+
   private localHeaders(length: number): Headers {
     let headers = this.headersByLength.get(length);
     if (headers === undefined) {
-      headers = new Headers({
-        Authorization: this.auth,
-        'Content-Type': 'application/x-www-form-urlencoded',
-        'Content-Length': String(length),
-        Accept: 'application/json',
-        Host: this.target.host,
-      });
+      // Host is what node's HTTP client would send: the issuer's, so the AS answers as itself.
+      headers = new Headers({ ...this.requestHeaders(length), Host: this.target.host });
       // Bounded: a client presenting tokens of every length gets its headers built per call.
       if (this.headersByLength.size < 32) this.headersByLength.set(length, headers);
     }
@@ -270,12 +270,7 @@ export class IntrospectionClient {
   }
 
   private introspectOverHttp(body: string): Promise<Introspection> {
-    const headers: http.OutgoingHttpHeaders = {
-      Authorization: this.auth,
-      'Content-Type': 'application/x-www-form-urlencoded',
-      'Content-Length': Buffer.byteLength(body),
-      Accept: 'application/json',
-    };
+    const headers = this.requestHeaders(Buffer.byteLength(body));
     return new Promise((resolve, reject) => {
       const req = this.request(
         this.target,

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import { parseParams, readForm } from '../http/form.js';
-import { NO_STORE, OAuthError, readableJsonResponse } from '../http/oauth-error.js';
+import { NO_STORE, OAuthError, jsonResponse } from '../http/oauth-error.js';
 import { INACTIVE_REASON_MEMBER } from '../http/inactive-reason.js';
 import { omitFields } from '../http/omit.js';
 import type { AppEnv, Ctx } from '../pipeline/env.js';
@@ -40,11 +40,11 @@ async function introspect(c: Ctx): Promise<Response> {
   const full = await describe(realm, token, form.get('token_type_hint'));
   note.active = full.active;
   note.outcome = full.active ? 'active' : 'inactive';
-  if (full.active) return readableJsonResponse(omitFields(full, omit), 200, NO_STORE);
+  if (full.active) return jsonResponse(omitFields(full, omit), 200, NO_STORE);
   note.reason = full.why;
   // The resource server's configured credentials are the only caller without a client record.
   const body = caller.client === undefined ? { active: false, [INACTIVE_REASON_MEMBER]: full.why } : INACTIVE;
-  return readableJsonResponse(omitFields(body, omit), 200, NO_STORE);
+  return jsonResponse(omitFields(body, omit), 200, NO_STORE);
 }
 
 async function introspectByQuery(c: Ctx): Promise<Response> {
@@ -61,7 +61,7 @@ async function introspectByQuery(c: Ctx): Promise<Response> {
   note.outcome = full.active ? 'active' : 'inactive';
   if (!full.active) note.reason = full.why;
   const body = full.active ? { active: true, scope: full.scope } : INACTIVE;
-  return readableJsonResponse(omitFields(body, omit), 200, NO_STORE);
+  return jsonResponse(omitFields(body, omit), 200, NO_STORE);
 }
 
 /** Inactive: `why` is for our own MCP server and the event only. */

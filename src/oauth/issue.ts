@@ -47,9 +47,6 @@ export async function assertRoom(realm: Realm, refresh: boolean): Promise<void> 
   if (refresh && !(await realm.store.hasRoom('refresh', maxRefreshTokens))) throw full('refresh tokens', maxRefreshTokens, 'MAX_REFRESH_TOKENS');
 }
 
-/** A grant's lists come shared already (store/shared-list.ts) unless this request made them. */
-const shared = (list: string[]): string[] => (Object.isFrozen(list) ? list : sharedList(list));
-
 /** Mints an access token (and, when asked, a refresh token) for one grant. */
 export async function issueTokens(
   realm: Realm,
@@ -83,8 +80,8 @@ export async function issueTokens(
   const expiresAt = now + ttl * 1000;
   const exp = iat + ttl;
   // A token requested without `resource` is for this server's one protected resource.
-  let aud = shared(grant.resources.length > 0 ? grant.resources : [grant.defaultAudience ?? realm.resource]);
-  const scope = shared(grant.scope);
+  let aud = sharedList(grant.resources.length > 0 ? grant.resources : [grant.defaultAudience ?? realm.resource]);
+  const scope = sharedList(grant.scope);
   let access: string;
   let record = { iat, exp, expiresAt };
   if (realm.policy.accessTokenFormat === 'jwt' || grant.flaw) {
@@ -122,7 +119,7 @@ export async function issueTokens(
     const rt = randomToken('rt_');
     const kept = grant.original ?? grant;
     const refreshExpiresAt = now + realm.policy.refreshTokenTtlSeconds * 1000;
-    const record = { clientId, scope: shared(kept.scope), resources: shared(kept.resources), sub, grantId: grant.grantId, iat, expiresAt: refreshExpiresAt, consumedAt: undefined };
+    const record = { clientId, scope: sharedList(kept.scope), resources: sharedList(kept.resources), sub, grantId: grant.grantId, iat, expiresAt: refreshExpiresAt, consumedAt: undefined };
     const savedRefresh = await realm.store.upsert('refresh', rt, record, realm.config.maxRefreshTokens);
     if (savedRefresh !== true) {
       await realm.store.destroy('access', access);

@@ -4,7 +4,7 @@ import { FACTS, type EventInput, type ServerName } from '../events.js';
 import { limitBody } from '../http/body-limit.js';
 import { OAuthError, jsonResponse, oauthErrorResponse } from '../http/oauth-error.js';
 import type { Realm } from '../realm.js';
-import type { AppEnv, Ctx, Note, RealmLookup, RealmResolver } from './env.js';
+import type { AppEnv, Ctx, Note, RealmLookup, RealmResolver, RealmRouter } from './env.js';
 import { FaultAnswer } from './strike.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -13,6 +13,14 @@ export const MAX_BODY_BYTES = 64 * 1024;
 const ROUTED = Symbol('routed');
 type Routed = { [ROUTED]?: { request: Request; path: string; realm: Realm | string } };
 const MAX_REASON = 300;
+
+/** What the getPath hook routed for this request; worked out again for a caller that gave no bindings (`app.request`). */
+function routedOf(c: Ctx, router: RealmRouter): { path: string; realm: Realm | string } {
+  const kept = (c.env as Routed | undefined)?.[ROUTED];
+  if (kept?.request === c.req.raw) return kept;
+  const path = getPath(c.req.raw);
+  return { path, realm: router.route(path).realm };
+}
 
 /** The event for one answered request: the endpoint's own facts, nothing else. */
 function requestEvent(server: ServerName, c: Ctx, path: string, note: Note, ms: number): EventInput {
@@ -62,8 +70,7 @@ export function createBaseApp(server: ServerName, realms: RealmResolver): Hono<A
     const started = performance.now();
     const note: Note = {};
     c.set('note', note);
-    const kept = (c.env as Routed | undefined)?.[ROUTED];
-    const found = router ? (kept?.request === c.req.raw ? kept : { path: getPath(c.req.raw), realm: router.route(getPath(c.req.raw)).realm }) : undefined;
+    const found = router ? routedOf(c, router) : undefined;
     const path = found ? found.path : c.req.path;
     const realm = found ? found.realm : (realms as RealmLookup)(c);
     if (typeof realm === 'string') {

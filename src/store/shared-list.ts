@@ -10,6 +10,8 @@ const MAX_KEY = 2048;
 const lists = new Map<string, readonly string[]>();
 
 export function sharedList(list: readonly string[]): string[] {
+  // A frozen list is one of these already (a grant's, handed on to its tokens), or can be shared as is.
+  if (Object.isFrozen(list)) return list as string[];
   // Scope tokens have no space (RFC 6749 §3.3) and neither has a URI (RFC 3986 §2); compared whole
   // all the same, so that no list is ever taken for another.
   const key = list.join(' ');

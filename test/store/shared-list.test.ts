@@ -13,6 +13,13 @@ describe('sharedList: one frozen array per distinct list', () => {
     expect(sharedList([])).toEqual([]);
   });
 
+  it('gives a frozen list back as it is: a grant hands its own on to the tokens it mints', () => {
+    const own = Object.freeze(['x:one', 'x:two']);
+    expect(sharedList(own)).toBe(own);
+    const first = sharedList(['y:one']);
+    expect(sharedList(first)).toBe(first);
+  });
+
   it('never takes one list for another, even where joining them would (elements with spaces)', () => {
     const spaced = sharedList(['a b', 'c']);
     expect(spaced).toEqual(['a b', 'c']);
