@@ -132,6 +132,8 @@ export class EventLog {
   private readonly buf: ServerEvent[] = [];
   private start = 0;
   private nextId = 1;
+  private atMs = -1;
+  private atIso = '';
   private readonly subscribers = new Set<Subscriber>();
 
   constructor(
@@ -142,7 +144,13 @@ export class EventLog {
   }
 
   record(input: EventInput): ServerEvent {
-    const event = { id: this.nextId++, at: new Date().toISOString(), ...input } as ServerEvent;
+    const ms = Date.now();
+    if (ms !== this.atMs) {
+      // Events come many to a millisecond under load: the timestamp's string is made once per millisecond.
+      this.atMs = ms;
+      this.atIso = new Date(ms).toISOString();
+    }
+    const event = { id: this.nextId++, at: this.atIso, ...input } as ServerEvent;
     if (this.buf.length < this.capacity) this.buf.push(event);
     else {
       this.buf[this.start] = event;

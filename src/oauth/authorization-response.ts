@@ -14,7 +14,7 @@ import { issuerVariant } from './issuer-variant.js';
  */
 
 /** What faults take out of a redirect (omit) and spoil in it (iss, state). */
-export type Spoil = { omit: string[]; identity?: Identity };
+export type Spoil = { omit: readonly string[]; identity?: Identity };
 
 /** What is decided on a valid request: approved (with the scope granted, to the user picked), or denied; and what faults spoil in the redirect. */
 export type Decision = ({ kind: 'approve'; scope: string[]; sub: string } | { kind: 'deny'; error: OAuthError }) & Spoil;

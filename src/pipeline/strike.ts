@@ -24,18 +24,27 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * connection is dropped here; a replaced answer is thrown (FaultAnswer, rendered by the base app;
  * InjectedError, rendered the endpoint's way). What remains is the list of fields to omit.
  */
-export async function strike(c: Ctx, endpoint: Endpoint, sub?: { grant?: string; rpcMethod?: string }): Promise<string[]> {
-  return (await strikeAltering(c, endpoint, sub)).omit;
+export function strike(c: Ctx, endpoint: Endpoint, sub?: { grant?: string; rpcMethod?: string }): Promise<readonly string[]> | readonly string[] {
+  const s = c.get('realm').faults.take(endpoint, sub);
+  return s ? struck(c, endpoint, s).then((r) => r.omit) : NOTHING.omit;
 }
 
+type Struck = { omit: readonly string[]; alter?: Strike['alter']; identity: Identity; shape?: Strike['shape']; target?: true };
+
+/**
+ * What a request meets when no fault targets it, nearly every time: one frozen answer, handed back
+ * without a promise. A tool call meets this step twice (at /mcp, and at the /introspect it makes),
+ * and as async functions the two steps allocated their promises and frames for nothing.
+ */
+const NOTHING: Struck = Object.freeze({ omit: Object.freeze([]) as readonly string[], identity: Object.freeze({}) });
+
 /** `strike`, also handing back a fault that alters the answer the endpoint makes (a flawed token, a stale JWKS). */
-export async function strikeAltering(
-  c: Ctx,
-  endpoint: Endpoint,
-  sub?: { grant?: string; rpcMethod?: string },
-): Promise<{ omit: string[]; alter?: Strike['alter']; identity: Identity; shape?: Strike['shape']; target?: true }> {
+export function strikeAltering(c: Ctx, endpoint: Endpoint, sub?: { grant?: string; rpcMethod?: string }): Promise<Struck> | Struck {
   const s = c.get('realm').faults.take(endpoint, sub);
-  if (!s) return { omit: [], identity: {} };
+  return s ? struck(c, endpoint, s) : NOTHING;
+}
+
+async function struck(c: Ctx, endpoint: Endpoint, s: Strike): Promise<Struck> {
   const { alter, shape, target } = s;
   const identity = s.identity ?? {};
   const note = c.get('note');
