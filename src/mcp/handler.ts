@@ -91,12 +91,19 @@ export class McpHandler {
     const server = this.legacyPool.take();
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     await server.connect(transport);
+    let res: Response;
     try {
-      return await transport.handleRequest(request, options);
-    } finally {
-      // Closing detaches the transport, and onclose returns the server to its pool.
+      res = await transport.handleRequest(request, options);
+    } catch (err) {
       await server.close();
+      throw err;
     }
+    // Closing detaches the transport, and onclose returns the server to its pool. It waits for the
+    // next turn of the event loop: the answer is resolved before the SDK has dropped the call's
+    // AbortController (Protocol._onrequest does it once its send settles), and a close before that
+    // aborts the finished call's controller, dispatching an abort event for nothing.
+    setImmediate(() => void server.close().catch(() => {}));
+    return res;
   }
 
   close(): Promise<void> {
