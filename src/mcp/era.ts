@@ -26,7 +26,7 @@ type Message = { method?: unknown; params?: { protocolVersion?: unknown; _meta?:
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The 2026-07-28 envelope claim: the reserved protocol-version key in params._meta, whatever its value. */
-const hasClaim = (params: unknown): boolean => isPlainObject(params) && isPlainObject(params._meta) && PROTOCOL_VERSION_META_KEY in params._meta;
+export const hasClaim = (params: unknown): boolean => isPlainObject(params) && isPlainObject(params._meta) && PROTOCOL_VERSION_META_KEY in params._meta;
 
 /**
  * The MCP-Protocol-Version values the SDK's classification takes for a pre-2026 revision, asked of

@@ -25,8 +25,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * InjectedError, rendered the endpoint's way). What remains is the list of fields to omit.
  */
 export function strike(c: Ctx, endpoint: Endpoint, sub?: { grant?: string; rpcMethod?: string }): Promise<readonly string[]> | readonly string[] {
-  const s = c.get('realm').faults.take(endpoint, sub);
-  return s ? struck(c, endpoint, s).then((r) => r.omit) : NOTHING.omit;
+  const s = strikeAltering(c, endpoint, sub);
+  return s instanceof Promise ? s.then((r) => r.omit) : s.omit;
 }
 
 type Struck = { omit: readonly string[]; alter?: Strike['alter']; identity: Identity; shape?: Strike['shape']; target?: true };
