@@ -307,6 +307,8 @@ async function runInterleaved(def: CaseDef, others: CaseDef[], labels: string[])
     ratios: ratiosOf((r) => r.rps, n + 1),
     cpuRatios: ratiosOf((r) => r.okPerCpuS, n + 1),
   }));
+  // Every server's own rounds too: a ratio that drifts across rounds shows which side moved.
+  for (let i = 0; i < defs.length; i++) log(`    req/s by round, ${defs[i]!.name}: ${slices[i]!.map((r) => Math.round(r.rps)).join(' ')}`);
   log(`    interleaved, ${rounds} rounds of ${SLICE_S} s: ${vs.map((v, n) => `${labels[n]} ratios ${v.ratios.map((x) => x.toFixed(2)).join(' ')}`).join('; ')}`);
   return { result: results[0]!, vs };
 }
