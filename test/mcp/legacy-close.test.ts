@@ -6,9 +6,10 @@
  * Protocol._onclose aborts every request controller it still holds (a close right after the answer
  * aborted the finished call's own: an abort event and a Connection closed error per call).
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServers } from '../../src/server.js';
 import { answer } from '../support/answer.js';
+import { countCloseAborts } from '../support/close-aborts.js';
 import { bearer } from '../support/http.js';
 import { callTool, postMcp, rpc, rpcBody, textOf } from '../support/mcp.js';
 import { obtainTokens } from '../support/oauth.js';
@@ -22,19 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => s.close());
 
-/** Aborts whose reason is the SDK's close error: what a close of a server with a call still held does. */
-let closeAborts = 0;
-const original = AbortController.prototype.abort;
-beforeEach(() => {
-  closeAborts = 0;
-  AbortController.prototype.abort = function (this: AbortController, reason?: unknown) {
-    if (reason instanceof Error && reason.message === 'Connection closed') closeAborts++;
-    return original.call(this, reason);
-  };
-});
-afterEach(() => {
-  AbortController.prototype.abort = original;
-});
+const closeAborts = countCloseAborts();
 
 /**
  * The streamable leg queues its closes with setImmediate before the answer is written, so by the time
@@ -71,7 +60,7 @@ describe('the streamable HTTP leg closes its pooled server once the call is over
       expect(a.json.result.tools.length).toBeGreaterThan(0);
     }
     await closesRan();
-    expect(closeAborts).toBe(0);
+    expect(closeAborts.count()).toBe(0);
   });
 });
 

@@ -6,27 +6,16 @@
  * when its transport closes (its client went away) must be.
  */
 import { McpServer, PerRequestHTTPServerTransport, SdkError, SdkErrorCode } from '@modelcontextprotocol/server';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spareTeardown } from '../../src/mcp/handler.js';
 import type { RunningServers } from '../../src/server.js';
 import { answer } from '../support/answer.js';
+import { countCloseAborts } from '../support/close-aborts.js';
 import { callTool, modernBody, postModern, textOf } from '../support/mcp.js';
 import { obtainTokens } from '../support/oauth.js';
 import { start } from '../support/servers.js';
 
-/** Aborts whose reason is the SDK's close error: what Protocol._onclose does to a controller it still holds. */
-let closeAborts = 0;
-const original = AbortController.prototype.abort;
-beforeEach(() => {
-  closeAborts = 0;
-  AbortController.prototype.abort = function (this: AbortController, reason?: unknown) {
-    if (reason instanceof Error && reason.message === 'Connection closed') closeAborts++;
-    return original.call(this, reason);
-  };
-});
-afterEach(() => {
-  AbortController.prototype.abort = original;
-});
+const closeAborts = countCloseAborts();
 
 /** The deferred teardowns were queued before the answer was written: one turn after it, they have run. */
 const turn = () => new Promise((r) => setImmediate(r));
@@ -49,7 +38,7 @@ describe('through the servers: finished calls are not aborted', () => {
     for (let i = 0; i < 20; i++) await call(i);
     await Promise.all(Array.from({ length: 20 }, (_, i) => call(100 + i)));
     await turn();
-    expect(closeAborts).toBe(0);
+    expect(closeAborts.count()).toBe(0);
   });
 
   it('a lone legacy tools/call (the same single-exchange transport)', async () => {
@@ -58,7 +47,7 @@ describe('through the servers: finished calls are not aborted', () => {
       expect(textOf(a.json.result)).toContain(`l${i}`);
     }
     await turn();
-    expect(closeAborts).toBe(0);
+    expect(closeAborts.count()).toBe(0);
   });
 });
 
