@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServers } from '../../src/server.js';
 import { answer } from '../support/answer.js';
-import { countCloseAborts } from '../support/close-aborts.js';
+import { closesRan, countCloseAborts } from '../support/close-aborts.js';
 import { bearer } from '../support/http.js';
 import { callTool, postMcp, rpc, rpcBody, textOf } from '../support/mcp.js';
 import { obtainTokens } from '../support/oauth.js';
@@ -25,11 +25,6 @@ afterAll(() => s.close());
 
 const closeAborts = countCloseAborts();
 
-/**
- * The streamable leg queues its closes with setImmediate before the answer is written, so by the time
- * the answer is read here theirs are ahead of this one in the queue: after it, every close has run.
- */
-const closesRan = () => new Promise((r) => setImmediate(r));
 const withoutId = (m: { id?: unknown }) => ({ ...m, id: undefined });
 
 describe('a lone tools/call and the same call in a batch of one are answered alike', () => {

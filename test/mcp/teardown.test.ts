@@ -10,15 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spareTeardown } from '../../src/mcp/handler.js';
 import type { RunningServers } from '../../src/server.js';
 import { answer } from '../support/answer.js';
-import { countCloseAborts } from '../support/close-aborts.js';
+import { closesRan, countCloseAborts } from '../support/close-aborts.js';
 import { callTool, modernBody, postModern, textOf } from '../support/mcp.js';
 import { obtainTokens } from '../support/oauth.js';
 import { start } from '../support/servers.js';
 
 const closeAborts = countCloseAborts();
-
-/** The deferred teardowns were queued before the answer was written: one turn after it, they have run. */
-const turn = () => new Promise((r) => setImmediate(r));
 
 describe('through the servers: finished calls are not aborted', () => {
   let s: RunningServers;
@@ -37,7 +34,7 @@ describe('through the servers: finished calls are not aborted', () => {
     };
     for (let i = 0; i < 20; i++) await call(i);
     await Promise.all(Array.from({ length: 20 }, (_, i) => call(100 + i)));
-    await turn();
+    await closesRan();
     expect(closeAborts.count()).toBe(0);
   });
 
@@ -46,7 +43,7 @@ describe('through the servers: finished calls are not aborted', () => {
       const a = await callTool(s.mcpUrl, token, 'echo', { message: `l${i}` });
       expect(textOf(a.json.result)).toContain(`l${i}`);
     }
-    await turn();
+    await closesRan();
     expect(closeAborts.count()).toBe(0);
   });
 });
@@ -84,7 +81,7 @@ describe('on the SDK objects themselves', () => {
     expect((reason as SdkError).code).toBe(SdkErrorCode.ConnectionClosed);
     await expect(answered).rejects.toMatchObject({ code: SdkErrorCode.ConnectionClosed });
     // The teardown detached the transport: the instance connects to the next exchange.
-    await turn();
+    await closesRan();
     const next = new PerRequestHTTPServerTransport({ classification: { era: 'legacy', revision: '2025-11-25' }, responseMode: 'json' });
     await expect(server.connect(next)).resolves.toBeUndefined();
     await next.close();

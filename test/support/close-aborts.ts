@@ -20,3 +20,10 @@ export function countCloseAborts(): { count: () => number } {
   });
   return { count: () => n };
 }
+
+/**
+ * Waits until the pooled servers' deferred closes have run. handler.ts queues them with setImmediate
+ * (the streamable leg's flush, spareTeardown while a controller is held) before the answer is
+ * written, so once a test has read its answers they are ahead of this one in the queue.
+ */
+export const closesRan = () => new Promise((r) => setImmediate(r));
